@@ -1,0 +1,78 @@
+"""ceasefire-log: an append-only log of ceasefire-violation claims."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import PoolTimeout
+
+from . import errors
+from .config import Settings
+from .db import make_pool
+
+
+class CeasefireApi(Api):
+    """flask-smorest's Api, answering its errors as problem+json."""
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    dsn = dsn or settings.database_url or _embedded_dsn(settings)
+
+    app = Flask("ceasefire_log")
+    app.config.update(
+        API_TITLE="ceasefire-log",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_REDOC_PATH="docs",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["settings"] = settings
+    pool = make_pool(settings, dsn)
+    pool.open()
+    try:
+        # A bad DSN or a database that is down fails the start, with a reason, not the first request.
+        pool.wait(timeout=settings.pool_timeout)
+    except PoolTimeout:
+        pool.close()
+        raise RuntimeError(f"the database at {_redact(dsn)} did not answer within {settings.pool_timeout:g}s") from None
+    app.extensions["pool"] = pool
+
+    api = CeasefireApi(app)
+    errors.register(app)
+
+    from .api import health
+
+    api.register_blueprint(health.blp)
+    return app
+
+
+def _embedded_dsn(settings: Settings) -> str:
+    from .embedded import EmbeddedPostgres
+
+    dsn = EmbeddedPostgres(settings.data_dir).running_dsn()
+    if dsn is None:
+        raise RuntimeError(
+            f"DATABASE_URL is not set and no embedded PostgreSQL is running for {settings.data_dir}; "
+            "start the service with `ceasefire-log serve`, or set DATABASE_URL"
+        )
+    return dsn
+
+
+def _redact(dsn: str) -> str:
+    """The DSN without its password, for messages and logs."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except Exception:  # an unparsable DSN has nothing we can safely show
+        return "the configured DATABASE_URL"
+    if "password" in parts:
+        parts["password"] = "***"
+    return make_conninfo(**parts)

@@ -1,0 +1,34 @@
+"""Liveness and readiness, for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from .. import migrate
+from ..errors import ApiError
+from ..schemas import Health, Problem
+
+blp = Blueprint("health", __name__, description="Liveness and readiness")
+
+
+@blp.route("/healthz")
+@blp.response(200, Health)
+def healthz():
+    """The process answers. Says nothing of the database."""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz")
+@blp.response(200, Health)
+@blp.alt_response(503, schema=Problem, content_type="application/problem+json")
+def readyz():
+    """The database answers and its schema is at the migrations' head."""
+    with current_app.extensions["pool"].connection() as conn:
+        current = migrate.current_heads(conn)
+    expected = migrate.script_heads()
+    if current != expected:
+        raise ApiError(503, "Service Unavailable",
+                       f"The database schema is at {sorted(current) or 'nothing'}, the service needs {sorted(expected)}; "
+                       "run `ceasefire-log db upgrade`.", "schema-not-at-head", headers={"Retry-After": "5"})
+    return {"status": "ready", "schema": sorted(current)}

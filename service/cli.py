@@ -1,0 +1,180 @@
+"""`ceasefire-log`: serve, migrate, seed, manage keys. Each failure is one line and exit status 1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+import psycopg
+
+from . import migrate, seed as seeding
+from .config import Settings, SettingsError
+from .db import connect
+from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+
+
+class Failure(click.ClickException):
+    """A reason the command cannot go on, printed as one line."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"ceasefire-log: {self.message}", err=True)
+
+
+@contextmanager
+def database(settings: Settings, own: bool = False) -> Iterator[str]:
+    """The DSN to work on: DATABASE_URL when set; otherwise the embedded PostgreSQL in the data
+    folder, started for the command, or the one a running service owns (unless `own`)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    embedded = EmbeddedPostgres(settings.data_dir)
+    try:
+        dsn = embedded.start()
+    except EmbeddedBusy:
+        dsn = None if own else embedded.running_dsn()
+        if dsn is None:
+            raise
+        yield dsn
+        return
+    try:
+        yield dsn
+    finally:
+        embedded.stop()
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise Failure(str(error)) from None
+
+
+@click.group()
+def cli() -> None:
+    """ceasefire-log: an append-only log of ceasefire-violation claims."""
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (CFL_HOST, default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (CFL_PORT, default 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default 2).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Migrate, seed (once), and serve the API under gunicorn until Ctrl-C or SIGTERM."""
+    overrides = {"CFL_HOST": host, "CFL_PORT": port, "CFL_WORKERS": workers}
+    env = {**os.environ, **{name: str(value) for name, value in overrides.items() if value is not None}}
+    try:
+        settings = Settings.from_env(env)
+    except SettingsError as error:
+        raise Failure(str(error)) from None
+    _check_port(settings.host, settings.port)
+    with database(settings, own=True) as dsn:
+        migrate.upgrade(dsn)
+        with connect(dsn) as conn:
+            added = seeding.load(conn, seeding.DEFAULT_SEED)["events_added"]
+        if added:
+            click.echo(f"seeded {added} events from {seeding.DEFAULT_SEED.name}", err=True)
+        click.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
+        status = _gunicorn({**env, "DATABASE_URL": dsn})
+    if status not in (0, -signal.SIGTERM, -signal.SIGINT):
+        raise Failure(f"gunicorn exited with status {status}")
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise Failure(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+def _gunicorn(env: dict) -> int:
+    """Run gunicorn in the foreground. Ctrl-C and SIGTERM go to it; once it has stopped, the
+    caller stops the database: requests finish before PostgreSQL goes away."""
+    config = Path(__file__).with_name("gunicorn_conf.py")
+    child = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"], env=env)
+
+    def forward(signum, _frame):
+        child.send_signal(signal.SIGTERM if signum == signal.SIGINT else signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@cli.group()
+def db() -> None:
+    """Migrate the database schema."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    with database(_settings()) as dsn:
+        migrate.upgrade(dsn, revision)
+        click.echo(f"schema at {revision}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (`base` removes everything)."""
+    with database(_settings()) as dsn:
+        migrate.downgrade(dsn, revision)
+        click.echo(f"schema at {revision}")
+
+
+@db.command()
+def current() -> None:
+    """Print the schema's revision, and whether it is at head."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        heads = migrate.current_heads(conn)
+    expected = migrate.script_heads()
+    state = "at head" if heads == expected else f"head is {', '.join(sorted(expected))}"
+    click.echo(f"{', '.join(sorted(heads)) or 'empty'} ({state})")
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+def seed(file: Path | None) -> None:
+    """Load a seed file (default: the Moscow ceasefire article). Loading twice adds nothing."""
+    path = file or seeding.DEFAULT_SEED
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        added = seeding.load(conn, path)["events_added"]
+    click.echo(f"{path.name}: {added} events added")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False, prog_name="ceasefire-log")
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            click.echo(error.ctx.get_usage(), err=True)
+        Failure(error.format_message()).show()
+        sys.exit(error.exit_code)
+    except (EmbeddedError, seeding.SeedError, SettingsError) as error:
+        Failure(str(error)).show()
+        sys.exit(1)
+    except psycopg.OperationalError as error:
+        Failure(f"database unreachable: {_first_line(error)}").show()
+        sys.exit(1)
+    except psycopg.Error as error:
+        Failure(f"database refused: {_first_line(error)}").show()
+        sys.exit(1)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,84 @@
+"""Settings: the one place that reads the environment.
+
+Every variable is documented in README.md's configuration table; a bad value stops the service
+with a message naming the variable and the value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A variable of the environment holds a value the service cannot use."""
+
+
+def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r} must be between {low} and {high}")
+    return value
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r} must be true or false")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # A PostgreSQL URL; when empty the service runs its own embedded PostgreSQL in data_dir.
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    pool_min: int = 1
+    pool_max: int = 10
+    # Seconds a request waits for a pooled connection before the service answers 503.
+    pool_timeout: float = 5.0
+    reads_need_key: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    timeout: int = 30
+    log_level: str = "info"
+    # "json" writes one JSON object a line (for containers and log shippers); "text" is for people.
+    log_format: str = "text"
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        log_format = env.get("CFL_LOG_FORMAT", "text") or "text"
+        if log_format not in {"text", "json"}:
+            raise SettingsError(f"CFL_LOG_FORMAT={log_format!r} must be text or json")
+        log_level = (env.get("CFL_LOG_LEVEL", "info") or "info").lower()
+        if log_level not in {"debug", "info", "warning", "error", "critical"}:
+            raise SettingsError(f"CFL_LOG_LEVEL={log_level!r} must be debug, info, warning, error or critical")
+        pool_max = _int(env, "CFL_POOL_MAX", 10, 1, 1000)
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("CFL_DATA_DIR") or "data"),
+            pool_min=min(_int(env, "CFL_POOL_MIN", 1, 0, 1000), pool_max),
+            pool_max=pool_max,
+            pool_timeout=float(_int(env, "CFL_POOL_TIMEOUT", 5, 1, 600)),
+            reads_need_key=_bool(env, "CFL_READS_NEED_KEY", False),
+            host=env.get("CFL_HOST") or "127.0.0.1",
+            port=_int(env, "CFL_PORT", 8000, 1, 65535),
+            workers=_int(env, "CFL_WORKERS", 2, 1, 64),
+            timeout=_int(env, "CFL_TIMEOUT", 30, 1, 3600),
+            log_level=log_level,
+            log_format=log_format,
+        )

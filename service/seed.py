@@ -1,0 +1,185 @@
+"""Load a seed file (seeds/*.yaml): a source, the actors, places, acts and ceasefire it speaks of,
+and the accusations and denials it reports.
+
+All or nothing: any problem (a quote the source text does not hold, an unknown slug, a denial that
+breaks the rules, a malformed entry) stops the load with a message naming the entry and its line,
+and nothing is written. Loading a file twice adds nothing: catalogue rows are matched by slug, and
+each event's id is derived from its source and key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import yaml
+
+from . import domain
+from .store import acts, actors, ceasefires, events, locations, sources
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"
+RECORDED_BY = "seed"
+# Event ids are uuid5(EVENT_NAMESPACE, "<source slug>/<event key>"): the same file, the same ids.
+EVENT_NAMESPACE = uuid.UUID("6f1d3c1e-9a52-4c55-9a8e-2f0b8d1c7a10")
+
+EVENT_FIELDS = {"key", "kind", "claimant", "target", "responds_to", "act", "locations", "occurred_from",
+                "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "quotes", "source",
+                "time_basis", "time_note"}
+REQUIRED_EVENT_FIELDS = {"key", "kind", "claimant", "act", "locations", "occurred_from", "occurred_to",
+                         "time_precision", "stated_at", "summary", "source"}
+
+
+class SeedError(ValueError):
+    """One line: the file, the line, the entry, and what is wrong with it."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Keeps each mapping's line, so that errors can point at it."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def load(conn: psycopg.Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
+    """Load the file in the caller's transaction; returns how many events were added."""
+    path = Path(path)
+    document = _read(path)
+    where = _Where(path)
+    source = _mapping(document.get("source"), where, "source", document.get("__line__", 1))
+    text = _source_text(path, source, where)
+    with conn.transaction():
+        _catalogue(conn, where, sources.create, [{**_clean(source), "text": text}], "source")
+        _catalogue(conn, where, acts.create, document.get("acts") or [], "acts")
+        _catalogue(conn, where, actors.create, document.get("actors") or [], "actors")
+        _catalogue(conn, where, locations.create, document.get("locations") or [], "locations")
+        if document.get("ceasefire"):
+            _catalogue(conn, where, ceasefires.create, [document["ceasefire"]], "ceasefire")
+        added = _events(conn, where, source["slug"], document.get("events") or [])
+    return {"events_added": added}
+
+
+class _Where:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def error(self, line: int, entry: str, message: str) -> SeedError:
+        return SeedError(f"{self.path.name} line {line}, {entry}: {message}")
+
+
+def _read(path: Path) -> dict:
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except OSError as error:
+        raise SeedError(f"{path}: cannot read the seed file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SeedError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise SeedError(f"{path.name}{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(document, dict):
+        raise SeedError(f"{path.name} line 1: a seed file is a mapping with source, actors, locations, events")
+    return document
+
+
+def _mapping(value, where: _Where, entry: str, line: int) -> dict:
+    if not isinstance(value, dict):
+        raise where.error(line, entry, "must be a mapping")
+    return value
+
+
+def _clean(entry: dict) -> dict:
+    return {name: value for name, value in entry.items() if name not in {"__line__", "text_file", "sha256", "time_note"}}
+
+
+def _source_text(path: Path, source: dict, where: _Where) -> str | None:
+    line = source["__line__"]
+    if "slug" not in source or "title" not in source:
+        raise where.error(line, "source", "needs a slug and a title")
+    if not source.get("text_file"):
+        return None
+    text_path = path.parent / source["text_file"]
+    try:
+        raw = text_path.read_bytes()
+    except OSError as error:
+        raise where.error(line, f"source {source['slug']}", f"cannot read {text_path.name}: {error.strerror}") from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if source.get("sha256") and source["sha256"] != digest:
+        raise where.error(line, f"source {source['slug']}",
+                          f"{text_path.name} has SHA-256 {digest}, the file says {source['sha256']}")
+    return raw.decode("utf-8")
+
+
+def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, section: str) -> None:
+    if not isinstance(entries, list):
+        raise where.error(1, section, "must be a list")
+    for index, entry in enumerate(entries):
+        line = entry.get("__line__", 1) if isinstance(entry, dict) else 1
+        name = f"{section}[{index}] {entry.get('slug', '?') if isinstance(entry, dict) else '?'}"
+        _mapping(entry, where, name, line)
+        try:
+            with conn.transaction():
+                create(conn, _clean(entry), if_absent=True)
+        except KeyError as missing:
+            raise where.error(line, name, f"missing field {missing}") from None
+        except domain.Refusal as refusal:
+            raise where.error(line, name, str(refusal)) from None
+        except psycopg.errors.IntegrityError as error:
+            raise where.error(line, name, _first_line(error)) from None
+
+
+def _events(conn: psycopg.Connection, where: _Where, source_slug: str, entries: list) -> int:
+    ids: dict[str, uuid.UUID] = {}
+    for index, entry in enumerate(entries):
+        line = entry.get("__line__", 1) if isinstance(entry, dict) else 1
+        _mapping(entry, where, f"events[{index}]", line)
+        name = f"events[{index}] {entry.get('key', '?')}"
+        missing = REQUIRED_EVENT_FIELDS - entry.keys()
+        unknown = entry.keys() - EVENT_FIELDS - {"__line__"}
+        if missing or unknown:
+            problem = "; ".join(filter(None, [
+                missing and f"missing {', '.join(sorted(missing))}",
+                unknown and f"unknown fields {', '.join(sorted(unknown))}",
+            ]))
+            raise where.error(line, name, problem)
+        for field in ("occurred_from", "occurred_to", "stated_at"):
+            if not isinstance(entry[field], datetime) or entry[field].tzinfo is None:
+                raise where.error(line, name, f"{field} must be a timestamp with a UTC offset")
+        key = entry["key"]
+        if key in ids:
+            raise where.error(line, name, f"key {key} is used twice")
+        ids[key] = uuid.uuid5(EVENT_NAMESPACE, f"{source_slug}/{key}")
+        responds_to = entry.get("responds_to")
+        if responds_to is not None and responds_to not in ids:
+            raise where.error(line, name, f"responds_to {responds_to}: no earlier event has that key")
+        report = {field: entry.get(field) for field in EVENT_FIELDS - {"key", "time_basis", "time_note"}}
+        report["responds_to"] = ids.get(responds_to)
+        entry["__report__"] = report
+
+    present = {row["id"] for row in conn.execute(
+        "SELECT id FROM event WHERE id = ANY(%(ids)s)", {"ids": list(ids.values())}).fetchall()}
+    added = 0
+    for index, entry in enumerate(entries):
+        event_id = ids[entry["key"]]
+        if event_id in present:
+            continue
+        name = f"events[{index}] {entry['key']}"
+        try:
+            with conn.transaction():
+                events.append(conn, entry["__report__"], recorded_by=RECORDED_BY, event_id=event_id)
+        except domain.Refusal as refusal:
+            raise where.error(entry["__line__"], name, str(refusal)) from None
+        except psycopg.errors.IntegrityError as error:
+            raise where.error(entry["__line__"], name, _first_line(error)) from None
+        added += 1
+    return added
+
+
+def _first_line(error: psycopg.Error) -> str:
+    return str(error).strip().splitlines()[0]

@@ -1,0 +1,1 @@
+"""SQL, one module per aggregate: a connection in, rows or dataclasses out."""

@@ -1,0 +1,45 @@
+"""Actors: states, their bodies and officials, armed groups, mediators, outlets; a tree by parent."""
+
+from __future__ import annotations
+
+import psycopg
+
+from ..domain import Refusal
+
+SELECT = """
+SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, a.created_at
+  FROM actor a LEFT JOIN actor parent ON parent.id = a.parent_id
+"""
+
+
+def create(conn: psycopg.Connection, actor: dict, if_absent: bool = False) -> dict | None:
+    """Insert an actor; None when `if_absent` and the slug is taken. A taken slug otherwise raises
+    psycopg.errors.UniqueViolation (the API's 409)."""
+    parent_id = _parent_id(conn, "actor", actor.get("parent"))
+    row = conn.execute(
+        """INSERT INTO actor (slug, name, kind, country, aliases, parent_id)
+           VALUES (%(slug)s, %(name)s, %(kind)s, %(country)s, %(aliases)s, %(parent_id)s)
+           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
+        {**actor, "country": actor.get("country"), "aliases": actor.get("aliases") or [], "parent_id": parent_id},
+    ).fetchone()
+    return None if row is None else get(conn, row["slug"])
+
+
+def get(conn: psycopg.Connection, slug: str) -> dict | None:
+    return conn.execute(SELECT + " WHERE a.slug = %(slug)s", {"slug": slug}).fetchone()
+
+
+def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+    return conn.execute(
+        SELECT + " WHERE a.slug > %(after)s ORDER BY a.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
+    ).fetchall()
+
+
+def _parent_id(conn: psycopg.Connection, table: str, parent: str | None) -> int | None:
+    if parent is None:
+        return None
+    query = {"actor": "SELECT id FROM actor WHERE slug = %s", "location": "SELECT id FROM location WHERE slug = %s"}
+    row = conn.execute(query[table], [parent]).fetchone()
+    if row is None:
+        raise Refusal({"parent": [f"unknown {table}: {parent}"]})
+    return row["id"]

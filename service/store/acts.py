@@ -1,0 +1,26 @@
+"""Acts: the small vocabulary of what a claimant says was done."""
+
+from __future__ import annotations
+
+import psycopg
+
+SELECT = "SELECT slug, label, description FROM act"
+
+
+def create(conn: psycopg.Connection, act: dict, if_absent: bool = False) -> dict | None:
+    return conn.execute(
+        "INSERT INTO act (slug, label, description) VALUES (%(slug)s, %(label)s, %(description)s) "
+        + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
+        + "RETURNING slug, label, description",
+        {"slug": act["slug"], "label": act["label"], "description": act.get("description") or ""},
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, slug: str) -> dict | None:
+    return conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone()
+
+
+def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+    return conn.execute(
+        SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
+    ).fetchall()

@@ -1,0 +1,69 @@
+"""Ceasefires: who brokered them, between whom, when agreed and in force, on what terms."""
+
+from __future__ import annotations
+
+import psycopg
+
+from ..domain import Refusal
+
+SELECT = """
+SELECT c.slug, c.name, broker.slug AS brokered_by,
+       ARRAY(SELECT a.slug FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
+              WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
+       c.agreed_at, c.effective_at, c.terms, source.slug AS source, c.created_at
+  FROM ceasefire c
+  LEFT JOIN actor broker ON broker.id = c.brokered_by
+  LEFT JOIN source ON source.id = c.source_id
+"""
+
+REFS = """
+SELECT (SELECT id FROM actor WHERE slug = %(broker)s) AS broker_id,
+       (SELECT id FROM source WHERE slug = %(source)s) AS source_id,
+       (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(parties)s)) AS parties
+"""
+
+
+def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -> dict | None:
+    parties = ceasefire.get("parties") or []
+    refs = conn.execute(REFS, {"broker": ceasefire.get("brokered_by"), "source": ceasefire.get("source"),
+                               "parties": parties}).fetchone()
+    errors = {}
+    if ceasefire.get("brokered_by") is not None and refs["broker_id"] is None:
+        errors["brokered_by"] = [f"unknown actor: {ceasefire['brokered_by']}"]
+    if ceasefire.get("source") is not None and refs["source_id"] is None:
+        errors["source"] = [f"unknown source: {ceasefire['source']}"]
+    unknown = [slug for slug in parties if slug not in refs["parties"]]
+    if unknown:
+        errors["parties"] = [f"unknown actor: {slug}" for slug in unknown]
+    if errors:
+        raise Refusal(errors)
+    row = conn.execute(
+        """INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, effective_at, terms, source_id)
+           VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(effective_at)s, %(terms)s, %(source_id)s)
+           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING id, slug",
+        {
+            "slug": ceasefire["slug"],
+            "name": ceasefire["name"],
+            "broker_id": refs["broker_id"],
+            "agreed_at": ceasefire.get("agreed_at"),
+            "effective_at": ceasefire.get("effective_at"),
+            "terms": ceasefire.get("terms") or [],
+            "source_id": refs["source_id"],
+        },
+    ).fetchone()
+    if row is None:
+        return None
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO ceasefire_party (ceasefire_id, actor_id) VALUES (%s, %s)",
+                        [(row["id"], refs["parties"][slug]) for slug in dict.fromkeys(parties)])
+    return get(conn, row["slug"])
+
+
+def get(conn: psycopg.Connection, slug: str) -> dict | None:
+    return conn.execute(SELECT + " WHERE c.slug = %(slug)s", {"slug": slug}).fetchone()
+
+
+def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+    return conn.execute(
+        SELECT + " WHERE c.slug > %(after)s ORDER BY c.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
+    ).fetchall()

@@ -1,0 +1,229 @@
+"""The event log: append an accusation or a denial, read events back, follow the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import class_row
+
+from .. import domain
+
+
+@dataclass
+class Event:
+    id: UUID
+    seq: int
+    kind: str
+    claimant: str
+    target: str
+    responds_to: UUID | None
+    act: str
+    locations: list[str]
+    occurred_from: datetime
+    occurred_to: datetime
+    time_precision: str
+    stated_at: datetime
+    ceasefire: str | None
+    summary: str
+    source: str
+    quotes: list[dict]
+    recorded_by: str
+    recorded_at: datetime
+
+
+# Every read of events goes through this one shape, so the log, one event and an incident's
+# thread always agree on the wire. Locations and quotes come as arrays in the same row: one
+# round trip a page, whatever its size.
+SELECT_EVENTS = """
+SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.responds_to,
+       act.slug AS act,
+       ARRAY(SELECT l.slug FROM event_location el JOIN location l ON l.id = el.location_id
+              WHERE el.event_id = e.id ORDER BY el.position) AS locations,
+       e.occurred_from, e.occurred_to, e.time_precision, e.stated_at, ceasefire.slug AS ceasefire,
+       e.summary, source.slug AS source,
+       coalesce((SELECT json_agg(json_build_object('text', q.text, 'start', q.span_start, 'end', q.span_end)
+                                 ORDER BY q.position)
+                   FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
+       e.recorded_by, e.recorded_at
+  FROM event e
+  JOIN actor claimant ON claimant.id = e.claimant_id
+  JOIN actor target ON target.id = e.target_id
+  JOIN act ON act.id = e.act_id
+  JOIN source ON source.id = e.source_id
+  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
+"""
+
+# Fields a denial takes from the accusation it answers when the report leaves them out.
+INHERITED = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
+
+
+def get(conn: psycopg.Connection, event_id: UUID) -> Event | None:
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        return cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s", {"id": event_id}).fetchone()
+
+
+def get_many(conn: psycopg.Connection, event_ids: list[UUID]) -> list[Event]:
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        return cur.execute(SELECT_EVENTS + " WHERE e.id = ANY(%(ids)s) ORDER BY e.seq", {"ids": event_ids}).fetchall()
+
+
+def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[Event]:
+    """Every event answering any of these accusations, in log order: one query for a whole page."""
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        return cur.execute(
+            SELECT_EVENTS + " WHERE e.responds_to = ANY(%(ids)s) ORDER BY e.seq", {"ids": accusation_ids}
+        ).fetchall()
+
+
+def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
+    """The log from just after `seq`, in order. Events commit in seq order (see 0001's log_head),
+    so a follower resuming from the last seq it saw misses nothing and sees nothing twice."""
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        return cur.execute(
+            SELECT_EVENTS + " WHERE e.seq > %(seq)s ORDER BY e.seq LIMIT %(limit)s", {"seq": seq, "limit": limit}
+        ).fetchall()
+
+
+RESOLVE = """
+SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'path', path::text)), '{}')
+          FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
+       (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM location WHERE slug = ANY(%(locations)s)) AS locations,
+       (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
+       (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
+       (SELECT jsonb_build_object('id', id, 'text', text) FROM source WHERE slug = %(source)s) AS source
+"""
+
+RESPONDING = """
+SELECT e.kind, claimant.slug AS claimant, target.slug AS target, target.path::text AS target_path
+  FROM event e
+  JOIN actor claimant ON claimant.id = e.claimant_id
+  JOIN actor target ON target.id = e.target_id
+ WHERE e.id = %(id)s
+"""
+
+INSERT = """
+INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
+                   occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary,
+                   source_id, recorded_by, search)
+VALUES (coalesce(%(id)s::uuid, gen_random_uuid()), %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
+        %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(stated_at)s, %(ceasefire_id)s,
+        %(summary)s, %(source_id)s, %(recorded_by)s,
+        to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
+RETURNING id
+"""
+
+
+def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: UUID | None = None) -> Event:
+    """Check a report against the log and append it: the event, its places and its quotes, in the
+    caller's transaction. Raises domain.Refusal naming every field that is wrong."""
+    report = dict(report)
+    responding = None
+    if report.get("responds_to") is not None:
+        responding = conn.execute(RESPONDING, {"id": report["responds_to"]}).fetchone()
+        if responding is None:
+            raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
+        if report["kind"] == "denial" and responding["kind"] == "accusation":
+            _inherit(conn, report, responding)
+
+    missing = [name for name in ("target", *INHERITED[:-1]) if report.get(name) is None]
+    if missing:
+        raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
+
+    refs = conn.execute(RESOLVE, {
+        "actors": [report["claimant"], report["target"]],
+        "locations": report["locations"],
+        "act": report["act"],
+        "ceasefire": report.get("ceasefire"),
+        "source": report["source"],
+    }).fetchone()
+    errors = _unknown(report, refs)
+    if errors:
+        raise domain.Refusal(errors)
+
+    claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
+    errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
+    errors |= domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
+    errors |= domain.check_response(report["kind"], report["claimant"], claimant["path"], report["target"], responding)
+    quotes, quote_errors = _spans(report.get("quotes") or [], refs["source"]["text"])
+    errors |= quote_errors
+    if errors:
+        raise domain.Refusal(errors)
+
+    row = conn.execute(INSERT, {
+        "id": event_id,
+        "kind": report["kind"],
+        "claimant_id": claimant["id"],
+        "target_id": target["id"],
+        "responds_to": report.get("responds_to"),
+        "responds_to_kind": "accusation" if report.get("responds_to") is not None else None,
+        "act_id": refs["act_id"],
+        "occurred_from": report["occurred_from"],
+        "occurred_to": report["occurred_to"],
+        "time_precision": report["time_precision"],
+        "stated_at": report["stated_at"],
+        "ceasefire_id": refs["ceasefire_id"],
+        "summary": report["summary"],
+        "source_id": refs["source"]["id"],
+        "recorded_by": recorded_by,
+        "quoted": "\n".join(quote["text"] for quote in quotes),
+    }).fetchone()
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
+            [(row["id"], refs["locations"][slug], position) for position, slug in enumerate(report["locations"])],
+        )
+        if quotes:
+            cur.executemany(
+                "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
+                [(row["id"], position, quote["text"], quote["start"], quote["end"])
+                 for position, quote in enumerate(quotes)],
+            )
+    return get(conn, row["id"])
+
+
+def _inherit(conn: psycopg.Connection, report: dict, responding: dict) -> None:
+    """A denial answers what it denies: unless told otherwise, its target is the accuser and its
+    act, places and time are the accusation's."""
+    if report.get("target") is None:
+        report["target"] = responding["claimant"]
+    if any(report.get(name) is None for name in INHERITED):
+        accusation = get(conn, report["responds_to"])
+        for name in INHERITED:
+            if report.get(name) is None:
+                report[name] = getattr(accusation, name)
+
+
+def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field in ("claimant", "target"):
+        if report[field] not in refs["actors"]:
+            errors[field] = [f"unknown actor: {report[field]}"]
+    unknown_places = [slug for slug in report["locations"] if slug not in refs["locations"]]
+    if unknown_places:
+        errors["locations"] = [f"unknown location: {slug}" for slug in unknown_places]
+    if refs["act_id"] is None:
+        errors["act"] = [f"unknown act: {report['act']}"]
+    if report.get("ceasefire") is not None and refs["ceasefire_id"] is None:
+        errors["ceasefire"] = [f"unknown ceasefire: {report['ceasefire']}"]
+    if refs["source"] is None:
+        errors["source"] = [f"unknown source: {report['source']}"]
+    return errors
+
+
+def _spans(quotes: list, source_text: str | None) -> tuple[list[dict], dict[str, list[str]]]:
+    """Each quote with its span in the held source text; a quote the text does not hold is refused."""
+    spanned, problems = [], []
+    for position, quote in enumerate(quotes):
+        text = quote["text"] if isinstance(quote, dict) else quote
+        if source_text is None:
+            spanned.append({"text": text, "start": None, "end": None})
+            continue
+        span = domain.find_span(source_text, text)
+        if span is None:
+            problems.append(f"quote {position} is not in the source's text, character for character: {text!r}")
+        else:
+            spanned.append({"text": text, "start": span[0], "end": span[1]})
+    return spanned, ({"quotes": problems} if problems else {})

@@ -1,0 +1,42 @@
+"""Sources: where statements were published; the text we hold, and its SHA-256 (computed by the database)."""
+
+from __future__ import annotations
+
+import psycopg
+
+SELECT = """
+SELECT slug, title, publisher, url, published_at, text IS NOT NULL AS text_held, sha256, created_at
+  FROM source
+"""
+
+
+def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> dict | None:
+    row = conn.execute(
+        """INSERT INTO source (slug, title, publisher, url, published_at, text)
+           VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(text)s)
+           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
+        {
+            "slug": source["slug"],
+            "title": source["title"],
+            "publisher": source.get("publisher"),
+            "url": source.get("url"),
+            "published_at": source.get("published_at"),
+            "text": source.get("text"),
+        },
+    ).fetchone()
+    return None if row is None else get(conn, row["slug"])
+
+
+def get(conn: psycopg.Connection, slug: str) -> dict | None:
+    return conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone()
+
+
+def text_of(conn: psycopg.Connection, slug: str) -> str | None:
+    row = conn.execute("SELECT text FROM source WHERE slug = %(slug)s", {"slug": slug}).fetchone()
+    return None if row is None else row["text"]
+
+
+def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+    return conn.execute(
+        SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
+    ).fetchall()
