@@ -13,6 +13,7 @@ from typing import Iterator
 
 import click
 import psycopg
+from alembic.util import CommandError
 
 from . import migrate, seed as seeding
 from .config import Settings, SettingsError
@@ -164,7 +165,7 @@ def main() -> None:
             click.echo(error.ctx.get_usage(), err=True)
         Failure(error.format_message()).show()
         sys.exit(error.exit_code)
-    except (EmbeddedError, seeding.SeedError, SettingsError) as error:
+    except (EmbeddedError, seeding.SeedError, SettingsError, CommandError) as error:
         Failure(str(error)).show()
         sys.exit(1)
     except psycopg.OperationalError as error:

@@ -8,7 +8,7 @@ from ..domain import Refusal
 
 SELECT = """
 SELECT c.slug, c.name, broker.slug AS brokered_by,
-       ARRAY(SELECT a.slug FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
+       ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
               WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
        c.agreed_at, c.effective_at, c.terms, source.slug AS source, c.created_at
   FROM ceasefire c

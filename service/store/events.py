@@ -40,7 +40,7 @@ class Event:
 SELECT_EVENTS = """
 SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.responds_to,
        act.slug AS act,
-       ARRAY(SELECT l.slug FROM event_location el JOIN location l ON l.id = el.location_id
+       ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
        e.occurred_from, e.occurred_to, e.time_precision, e.stated_at, ceasefire.slug AS ceasefire,
        e.summary, source.slug AS source,

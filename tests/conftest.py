@@ -1,0 +1,119 @@
+"""Tests run on a real PostgreSQL: the embedded one (started once per run), or DATABASE_URL.
+
+The schema is migrated and the article seeded once, into a template database; each test gets
+its own copy (CREATE DATABASE ... TEMPLATE), which costs milliseconds and, unlike a rolled-back
+transaction, works across pool connections, threads and processes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from service import create_app, migrate, seed
+from service.config import Settings
+from service.db import connect
+from service.embedded import EmbeddedPostgres
+
+TEMPLATE = f"cfl_template_{os.getpid()}"
+
+
+def with_database(dsn: str, name: str) -> str:
+    return make_conninfo(**{**conninfo_to_dict(dsn), "dbname": name})
+
+
+@pytest.fixture(scope="session")
+def server_dsn(tmp_path_factory) -> str:
+    """A DSN on the server the tests use, connected to a maintenance database."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres")
+    yield embedded.start()
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def admin(server_dsn):
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        yield conn
+
+
+def create_database(admin, name: str, template: str | None = None) -> None:
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        query += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
+    admin.execute(query)
+
+
+def drop_database(admin, name: str) -> None:
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def template(admin, server_dsn) -> str:
+    drop_database(admin, TEMPLATE)
+    create_database(admin, TEMPLATE)
+    dsn = with_database(server_dsn, TEMPLATE)
+    migrate.upgrade(dsn)
+    with connect(dsn) as conn:
+        seed.load(conn)
+    yield TEMPLATE
+    drop_database(admin, TEMPLATE)
+
+
+@pytest.fixture
+def fresh_database(admin, server_dsn):
+    """Makes empty databases (no schema) on the test server; drops them after the test."""
+    made = []
+
+    def make() -> str:
+        name = f"cfl_test_{uuid.uuid4().hex[:12]}"
+        create_database(admin, name)
+        made.append(name)
+        return with_database(server_dsn, name)
+
+    yield make
+    for name in made:
+        drop_database(admin, name)
+
+
+@pytest.fixture
+def dsn(admin, server_dsn, template) -> str:
+    """A database of this test's own: migrated to head and seeded from the article."""
+    name = f"cfl_test_{uuid.uuid4().hex[:12]}"
+    create_database(admin, name, template)
+    yield with_database(server_dsn, name)
+    drop_database(admin, name)
+
+
+@pytest.fixture
+def conn(dsn):
+    with connect(dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", pool_min=1, pool_max=8, pool_timeout=5.0)
+
+
+@pytest.fixture
+def app(settings, dsn):
+    app = create_app(settings, dsn=dsn)
+    yield app
+    app.extensions["pool"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"

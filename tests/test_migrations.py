@@ -1,0 +1,45 @@
+"""The schema's migrations: an empty database goes to head, back to nothing, and up again."""
+
+from service import migrate
+from service.db import connect
+
+TABLES = {"actor", "location", "act", "source", "ceasefire", "ceasefire_party", "log_head", "event",
+          "event_location", "quote", "incident_actor", "incident_place"}
+
+
+def tables(dsn: str) -> set[str]:
+    with connect(dsn) as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return {row["tablename"] for row in rows} - {"alembic_version"}
+
+
+def test_empty_to_head_to_base_to_head(fresh_database):
+    dsn = fresh_database()
+    assert tables(dsn) == set()
+
+    migrate.upgrade(dsn)
+    assert tables(dsn) == TABLES
+    with connect(dsn) as conn:
+        assert migrate.current_heads(conn) == migrate.script_heads()
+
+    migrate.downgrade(dsn, "base")
+    assert tables(dsn) == set()
+    with connect(dsn) as conn:
+        functions = conn.execute(
+            "SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public' AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')"
+        ).fetchall()
+        domains = conn.execute("SELECT typname FROM pg_type WHERE typname IN ('slug', 'country_code')").fetchall()
+    assert functions == [] and domains == []
+
+    migrate.upgrade(dsn)
+    assert tables(dsn) == TABLES
+
+
+def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
+    dsn = fresh_database()
+    migrate.upgrade(dsn)
+    migrate.downgrade(dsn, "0001")
+    assert tables(dsn) == TABLES - {"incident_actor", "incident_place"}
+    migrate.upgrade(dsn)
+    assert tables(dsn) == TABLES
