@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import PoolTimeout
 
-from . import errors
+from . import auth, errors
 from .config import Settings
 from .db import make_pool
 
@@ -49,10 +49,26 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     api = CeasefireApi(app)
     errors.register(app)
 
-    from .api import health
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                   "description": "An API key made with `ceasefire-log keys create`."})
+    from .api import catalogue, events, health, incidents
 
-    api.register_blueprint(health.blp)
+    for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):
+        api.register_blueprint(blueprint)
+    app.before_request(check_json_body)
+    app.before_request(auth.check_read_access)
     return app
+
+
+def check_json_body() -> None:
+    """A body must be JSON and say so: anything else is 415, before any parsing."""
+    if request.method in {"POST", "PUT", "PATCH"} and request.content_length != 0 and (
+        request.content_length or request.headers.get("Transfer-Encoding")
+    ):
+        if request.mimetype != "application/json":
+            raise errors.ApiError(415, "Unsupported Media Type",
+                                  f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
+                                  "unsupported-media-type")
 
 
 def _embedded_dsn(settings: Settings) -> str:

@@ -19,6 +19,7 @@ from . import migrate, seed as seeding
 from .config import Settings, SettingsError
 from .db import connect
 from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+from .store import keys as store_keys
 
 
 class Failure(click.ClickException):
@@ -179,3 +180,43 @@ def main() -> None:
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+@cli.group()
+def keys() -> None:
+    """API keys: create (printed once), list, revoke."""
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who holds the key (a slug); shown as recorded_by.")
+@click.option("--role", type=click.Choice(["reporter", "admin"]), required=True,
+              help="reporter: post events and denials; admin: also actors, locations, ceasefires, sources, acts.")
+def keys_create(name: str, role: str) -> None:
+    """Make a key and print it. It is stored only as a hash: keep it now."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        try:
+            key = store_keys.create(conn, name, role)
+        except psycopg.errors.UniqueViolation:
+            raise Failure(f"a key named {name} exists already") from None
+        except psycopg.errors.CheckViolation:
+            raise Failure(f"{name!r} is not a valid key name: lowercase letters, digits and hyphens") from None
+    click.echo(key)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Names, roles and states of the keys (never the keys)."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        for row in store_keys.listing(conn):
+            state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+            click.echo(f"{row['name']}\t{row['role']}\t{state}")
+
+
+@keys.command("revoke")
+@click.argument("name")
+def keys_revoke(name: str) -> None:
+    """Revoke a key; every worker refuses it from the next request on."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        if not store_keys.revoke(conn, name):
+            raise Failure(f"no active key named {name}")
+    click.echo(f"revoked {name}")

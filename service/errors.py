@@ -12,6 +12,8 @@ from flask import Flask, Response, json
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .domain import Refusal
+
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
@@ -64,6 +66,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 422 and "messages" in data:
         return problem(422, "Invalid request", _validation_detail(data["messages"]), "invalid",
                        headers, errors=_flatten(data["messages"]))
+    if error.code == 400 and "messages" in data:
+        return problem(400, "Bad Request", "The body is not valid JSON.", "malformed-json", headers)
     detail = data.get("message") or error.description or error.name
     return problem(error.code or 500, error.name, detail, _slug(error.name), headers)
 
@@ -85,8 +89,24 @@ def handle_internal_error(error: Exception) -> Response:
     return problem(500, "Internal Server Error", "The service failed to answer; the failure is logged.")
 
 
+def handle_refusal(refusal: Refusal) -> Response:
+    return handle_api_error(invalid(refusal.errors))
+
+
+def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
+    """What the database refused: a taken slug is a conflict, any other broken rule invalid input.
+    (The API checks the rules first; this answers a client that raced another one.)"""
+    constraint = error.diag.constraint_name or "a database rule"
+    if isinstance(error, psycopg.errors.UniqueViolation):
+        return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
+    return problem(422, "Invalid report", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
+                   "invalid", errors={"_schema": [error.diag.message_primary or constraint]})
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(Refusal, handle_refusal)
+    app.register_error_handler(psycopg.errors.IntegrityError, handle_integrity_error)
     app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_internal_error)

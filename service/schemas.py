@@ -27,3 +27,225 @@ class Problem(Strict):
     detail = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "For invalid input: the messages for each field."})
+
+
+SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}$", error="must be 1-64 lowercase letters, digits or hyphens")
+KINDS = ("accusation", "denial")
+TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
+ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed-group", "mediator",
+               "international-organisation", "news-outlet", "other")
+LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
+
+
+def Slug(**kwargs) -> fields.String:
+    return fields.String(validate=SLUG, metadata={"pattern": "^[a-z0-9-]{1,64}$"}, **kwargs)
+
+
+def Text(low: int, high: int, **kwargs) -> fields.String:
+    return fields.String(validate=ma.validate.Length(min=low, max=high), **kwargs)
+
+
+def Instant(**kwargs) -> fields.AwareDateTime:
+    """RFC 3339 with an offset; a naive timestamp is refused, never guessed at."""
+    return fields.AwareDateTime(format="iso", **kwargs)
+
+
+class Quote(Strict):
+    text = fields.String(required=True)
+    start = fields.Integer(allow_none=True, metadata={"description": "Offset of the quote in the source's held text."})
+    end = fields.Integer(allow_none=True)
+
+
+class EventIn(Strict):
+    """A report: an accusation, or a denial of one. A denial may leave out its target (the
+    accuser) and its act, locations and time (those of the accusation)."""
+
+    kind = fields.String(required=True, validate=ma.validate.OneOf(KINDS))
+    claimant = Slug(required=True)
+    target = Slug(load_default=None)
+    responds_to = fields.UUID(load_default=None, allow_none=True)
+    act = Slug(load_default=None)
+    locations = fields.List(Slug(), load_default=None, validate=ma.validate.Length(min=1, max=50))
+    occurred_from = Instant(load_default=None)
+    occurred_to = Instant(load_default=None)
+    time_precision = fields.String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
+    stated_at = Instant(required=True)
+    ceasefire = Slug(load_default=None, allow_none=True)
+    summary = Text(1, 4000, required=True)
+    quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
+    source = Slug(required=True)
+
+    @ma.validates_schema
+    def accusations_say_everything(self, report, **_):
+        if report.get("kind") != "accusation":
+            return
+        missing = [name for name in ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
+                   if report.get(name) is None]
+        if missing:
+            raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
+
+
+class DenialIn(EventIn):
+    """A denial posted to an incident: kind, responds_to and target come from the path."""
+
+    class Meta:
+        exclude = ("kind", "responds_to", "target")
+
+
+class EventOut(Strict):
+    id = fields.UUID(required=True)
+    seq = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    claimant = fields.String(required=True)
+    target = fields.String(required=True)
+    responds_to = fields.UUID(allow_none=True)
+    act = fields.String(required=True)
+    locations = fields.List(fields.String(), required=True)
+    occurred_from = fields.DateTime(required=True)
+    occurred_to = fields.DateTime(required=True)
+    time_precision = fields.String(required=True)
+    stated_at = fields.DateTime(required=True)
+    ceasefire = fields.String(allow_none=True)
+    summary = fields.String(required=True)
+    source = fields.String(required=True)
+    quotes = fields.List(fields.Nested(Quote), required=True)
+    recorded_by = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+
+
+class Page(Strict):
+    next = fields.String(allow_none=True, required=True, metadata={"description": "URL of the next page, or null."})
+
+
+class EventPage(Page):
+    items = fields.List(fields.Nested(EventOut), required=True)
+
+
+class LogArgs(Strict):
+    after = fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+class IncidentOut(Strict):
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=ma.validate.OneOf(("disputed", "uncontested")))
+    accusation = fields.Nested(EventOut, required=True)
+    denials = fields.List(fields.Nested(EventOut), required=True)
+    counter_accusations = fields.List(fields.Nested(EventOut), required=True)
+
+
+class IncidentPage(Page):
+    items = fields.List(fields.Nested(IncidentOut), required=True)
+
+
+SORTS = ("occurred", "-occurred", "stated", "-stated")
+
+
+class IncidentArgs(Strict):
+    status = fields.String(validate=ma.validate.OneOf(("disputed", "uncontested")))
+    claimant = Slug()
+    target = Slug()
+    party = Slug()
+    location = Slug()
+    ceasefire = Slug()
+    act = Slug()
+    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant."})
+    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant."})
+    q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
+    sort = fields.String(load_default="-stated", validate=ma.validate.OneOf(SORTS))
+    limit = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    cursor = Text(1, 500)
+
+
+class CatalogueArgs(Strict):
+    limit = fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+    cursor = Text(1, 500)
+
+
+class ActorIn(Strict):
+    slug = Slug(required=True)
+    name = Text(1, 200, required=True)
+    kind = fields.String(required=True, validate=ma.validate.OneOf(ACTOR_KINDS))
+    country = fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
+    aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
+    parent = Slug(load_default=None, allow_none=True)
+
+
+class ActorOut(ActorIn):
+    created_at = fields.DateTime()
+
+
+class LocationIn(Strict):
+    slug = Slug(required=True)
+    name = Text(1, 200, required=True)
+    country = fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
+    precision = fields.String(required=True, validate=ma.validate.OneOf(LOCATION_PRECISIONS))
+    aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
+    parent = Slug(load_default=None, allow_none=True)
+
+    @ma.validates_schema
+    def coordinates_paired(self, location, **_):
+        if (location.get("latitude") is None) != (location.get("longitude") is None):
+            raise ma.ValidationError("give both latitude and longitude, or neither", "longitude")
+
+
+class LocationOut(LocationIn):
+    created_at = fields.DateTime()
+
+
+class ActIn(Strict):
+    slug = Slug(required=True)
+    label = Text(1, 200, required=True)
+    description = Text(0, 2000, load_default="")
+
+
+class ActOut(ActIn):
+    pass
+
+
+class SourceIn(Strict):
+    slug = Slug(required=True)
+    title = Text(1, 500, required=True)
+    publisher = Text(1, 200, load_default=None, allow_none=True)
+    url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, validate=ma.validate.Length(max=2000))
+    published_at = Instant(load_default=None, allow_none=True)
+    text = Text(1, 900_000, load_default=None, allow_none=True,
+                metadata={"description": "The full text, when held: quotes are checked against it."})
+
+
+class SourceOut(Strict):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    publisher = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    text_held = fields.Boolean(required=True)
+    sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the held text, hex."})
+    created_at = fields.DateTime()
+
+
+class CeasefireIn(Strict):
+    slug = Slug(required=True)
+    name = Text(1, 200, required=True)
+    brokered_by = Slug(load_default=None, allow_none=True)
+    parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
+    agreed_at = Instant(load_default=None, allow_none=True)
+    effective_at = Instant(load_default=None, allow_none=True)
+    terms = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=100))
+    source = Slug(load_default=None, allow_none=True)
+
+    @ma.validates_schema
+    def effective_after_agreed(self, ceasefire, **_):
+        agreed, effective = ceasefire.get("agreed_at"), ceasefire.get("effective_at")
+        if agreed and effective and effective < agreed:
+            raise ma.ValidationError("must not be before agreed_at", "effective_at")
+
+
+class CeasefireOut(CeasefireIn):
+    created_at = fields.DateTime()
+
+
+def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    return type(name, (Page,), {"items": fields.List(fields.Nested(item_schema), required=True)})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from .. import migrate
+from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health, Problem
 

@@ -121,11 +121,15 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     caller's transaction. Raises domain.Refusal naming every field that is wrong."""
     report = dict(report)
     responding = None
+    if report["kind"] == "denial" and report.get("responds_to") is None:
+        raise domain.Refusal({"responds_to": ["a denial must respond to an accusation: give its id"]})
     if report.get("responds_to") is not None:
         responding = conn.execute(RESPONDING, {"id": report["responds_to"]}).fetchone()
         if responding is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
-        if report["kind"] == "denial" and responding["kind"] == "accusation":
+        if responding["kind"] != "accusation":
+            raise domain.Refusal({"responds_to": ["only an accusation can be answered; this event is a denial"]})
+        if report["kind"] == "denial":
             _inherit(conn, report, responding)
 
     missing = [name for name in ("target", *INHERITED[:-1]) if report.get(name) is None]

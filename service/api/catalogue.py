@@ -1,0 +1,76 @@
+"""What events refer to by slug: actors, locations, acts, sources, ceasefires. One Blueprint
+each, all alike: list (by slug, keyset), read one, and create (admin keys only)."""
+
+from __future__ import annotations
+
+from flask import current_app, g, url_for
+
+from .. import schemas
+from . import Blueprint
+from ..errors import ApiError
+from ..idempotency import write
+from ..pagination import decode, encode, filters_digest, link_headers, next_url
+from ..schemas import CatalogueArgs, Problem, page_of
+from ..store import acts, actors, ceasefires, locations, sources
+
+PROBLEM = "application/problem+json"
+
+
+def resource(name: str, singular: str, store, schema_in, schema_out, description: str) -> Blueprint:
+    blp = Blueprint(name, __name__, url_prefix=f"/v1/{name}", description=description)
+    page_schema = page_of(schema_out, f"{singular.title().replace('-', '')}Page")
+
+    @blp.route("", methods=["GET"])
+    @blp.arguments(CatalogueArgs, location="query")
+    @blp.response(200, page_schema)
+    @blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+    def listing(args):
+        digest = filters_digest({})
+        after = decode(args["cursor"], digest, 1)[0] if args.get("cursor") else None
+        with current_app.extensions["pool"].connection() as conn:
+            rows = store.page(conn, after, args["limit"] + 1)
+        more = len(rows) > args["limit"]
+        rows = rows[: args["limit"]]
+        url = next_url(encode([rows[-1]["slug"]], digest) if more else None)
+        return {"items": rows, "next": url}, link_headers(url)
+
+    @blp.route("/<slug>", methods=["GET"])
+    @blp.response(200, schema_out)
+    @blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+    def one(slug: str):
+        with current_app.extensions["pool"].connection() as conn:
+            row = store.get(conn, slug)
+        if row is None:
+            raise ApiError(404, "Not Found", f"No {singular} {slug}.", "not-found")
+        return row
+
+    @blp.route("", methods=["POST"])
+    @write("admin")
+    @blp.arguments(schema_in)
+    @blp.response(201, schema_out)
+    @blp.alt_response(401, schema=Problem, content_type=PROBLEM)
+    @blp.alt_response(403, schema=Problem, content_type=PROBLEM)
+    @blp.alt_response(409, schema=Problem, content_type=PROBLEM)
+    @blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+    @blp.doc(security=[{"bearer": []}])
+    def create(entry):
+        row = store.create(g.conn, entry)
+        return row, {"Location": url_for(f"{name}.one", slug=row["slug"], _external=True)}
+
+    listing.__doc__ = f"The {name}, by slug."
+    one.__doc__ = f"One {singular}."
+    create.__doc__ = f"Add a {singular} (admin keys)."
+    return blp
+
+
+BLUEPRINTS = [
+    resource("actors", "actor", actors, schemas.ActorIn, schemas.ActorOut,
+             "Who makes claims and who they are about: states, their bodies and officials, groups, mediators"),
+    resource("locations", "location", locations, schemas.LocationIn, schemas.LocationOut,
+             "Named places, and unnamed ones at a coarse precision, in a hierarchy"),
+    resource("acts", "act", acts, schemas.ActIn, schemas.ActOut, "The vocabulary of acts"),
+    resource("sources", "source", sources, schemas.SourceIn, schemas.SourceOut,
+             "Where statements were published; the text held, and its SHA-256"),
+    resource("ceasefires", "ceasefire", ceasefires, schemas.CeasefireIn, schemas.CeasefireOut,
+             "Ceasefires: brokers, parties, times and terms"),
+]

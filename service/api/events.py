@@ -1,0 +1,74 @@
+"""The event log: append a report, read one event, follow the log."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import current_app, g, url_for
+
+from . import Blueprint
+from ..errors import ApiError
+from ..idempotency import write
+from ..pagination import link_headers, next_url
+from ..schemas import EventIn, EventOut, EventPage, LogArgs, Problem
+from ..store import events
+
+blp = Blueprint("events", __name__, url_prefix="/v1/events", description="The append-only log of accusations and denials")
+
+PROBLEM = "application/problem+json"
+
+
+def not_found(event_id) -> ApiError:
+    return ApiError(404, "Not Found", f"No event {event_id} in the log.", "not-found")
+
+
+@blp.route("", methods=["POST"])
+@write("reporter")
+@blp.arguments(EventIn)
+@blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
+@blp.alt_response(401, schema=Problem, content_type=PROBLEM)
+@blp.alt_response(403, schema=Problem, content_type=PROBLEM)
+@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+@blp.doc(security=[{"bearer": []}])
+def append(report):
+    """Append an accusation or a denial.
+
+    A denial must respond to an accusation, be made by the accused side, and may leave out its
+    target (the accuser) and its act, locations and time (those of the accusation). Quotes must be
+    verbatim: when the source's text is held, each is looked up in it and its span stored.
+    """
+    event = events.append(g.conn, report, recorded_by=g.key["name"])
+    return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(LogArgs, location="query", as_kwargs=True)
+@blp.response(200, EventPage)
+def follow(after: int, limit: int):
+    """The log in append order, from just after `after` (a seq).
+
+    A follower that resumes from the last seq it saw misses nothing and sees nothing twice, even
+    while many writers append.
+    """
+    with current_app.extensions["pool"].connection() as conn:
+        page = events.after(conn, after, limit)
+    url = next_url(None)
+    if len(page) == limit:
+        url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True)
+    return {"items": page, "next": url}, link_headers(url)
+
+
+@blp.route("/<event_id>", methods=["GET"])
+@blp.response(200, EventOut)
+@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+def get_event(event_id: str):
+    """One event."""
+    try:
+        parsed = UUID(event_id)
+    except ValueError:
+        raise not_found(event_id) from None
+    with current_app.extensions["pool"].connection() as conn:
+        event = events.get(conn, parsed)
+    if event is None:
+        raise not_found(event_id)
+    return event

@@ -1,0 +1,77 @@
+"""Incidents: each accusation with its denials and counter-accusations, and whether it is disputed."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import current_app, g, url_for
+
+from . import Blueprint
+from ..errors import ApiError
+from ..idempotency import write
+from ..pagination import decode, encode, filters_digest, link_headers, next_url
+from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, Problem
+from ..store import events, incidents
+
+blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
+                description="Accusations with their responses: which are disputed, between whom, where")
+
+PROBLEM = "application/problem+json"
+
+
+def _incident_id(incident_id: str) -> UUID:
+    try:
+        return UUID(incident_id)
+    except ValueError:
+        raise ApiError(404, "Not Found", f"No incident {incident_id}.", "not-found") from None
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(IncidentArgs, location="query")
+@blp.response(200, IncidentPage)
+@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+def list_incidents(filters: dict):
+    """Incidents, filtered, newest statement first by default.
+
+    Actor filters (claimant, target, party) include everything beneath the actor, and `location`
+    everything beneath the place. Filters combine with AND. Pages follow `next` (or the `Link`
+    header); a cursor only works with the filters and sort it was made for.
+    """
+    sort = filters.get("sort", "-stated")
+    digest = filters_digest(filters)
+    after = decode(filters["cursor"], digest, 2) if filters.get("cursor") else None
+    with current_app.extensions["pool"].connection() as conn:
+        page, more = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"])
+    url = next_url(encode(incidents.sort_position(page[-1], sort), digest) if more else None)
+    return {"items": page, "next": url}, link_headers(url)
+
+
+@blp.route("/<incident_id>", methods=["GET"])
+@blp.response(200, IncidentOut)
+@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+def get_incident(incident_id: str):
+    """One incident with its whole thread."""
+    with current_app.extensions["pool"].connection() as conn:
+        incident = incidents.get(conn, _incident_id(incident_id))
+    if incident is None:
+        raise ApiError(404, "Not Found", f"No incident {incident_id}: no accusation has that id.", "not-found")
+    return incident
+
+
+@blp.route("/<incident_id>/denials", methods=["POST"])
+@write("reporter")
+@blp.arguments(DenialIn)
+@blp.response(201, EventOut)
+@blp.alt_response(401, schema=Problem, content_type=PROBLEM)
+@blp.alt_response(403, schema=Problem, content_type=PROBLEM)
+@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+@blp.doc(security=[{"bearer": []}])
+def deny(report: dict, incident_id: str):
+    """Deny the incident's accusation, as the accused side."""
+    accusation_id = _incident_id(incident_id)
+    if incidents.get(g.conn, accusation_id) is None:
+        raise ApiError(404, "Not Found", f"No incident {incident_id}: no accusation has that id.", "not-found")
+    event = events.append(g.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
+                          recorded_by=g.key["name"])
+    return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

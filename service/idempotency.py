@@ -1,0 +1,81 @@
+"""Writes: one transaction per request, the caller's role checked, and `Idempotency-Key` honoured.
+
+A POST carrying an Idempotency-Key is applied once. Its first request claims the key (a row in
+`idempotency`) in the same transaction as the write and stores the response there before
+committing; a retry with the same key and body gets that response again, marked with
+`Idempotent-Replayed: true`; the same key with another body is refused (422). A concurrent
+duplicate waits on the claimed row, then replays: exactly one write, across all workers.
+Keys are kept for 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from flask import Response, current_app, g, request
+
+from .auth import require_role
+from .errors import invalid
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+KEPT_FOR = "24 hours"
+
+
+def write(role: str):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            with current_app.extensions["pool"].connection() as conn:
+                holder = require_role(conn, role)
+                key = request.headers.get(HEADER)
+                if key is not None:
+                    replay = _claim(conn, holder["id"], key)
+                    if replay is not None:
+                        return replay
+                g.conn = conn
+                response = current_app.make_response(view(*args, **kwargs))
+                if key is not None:
+                    conn.execute(
+                        "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
+                        [response.status_code, response.get_data(), response.headers.get("Location"), holder["id"], key],
+                    )
+                return response
+        return wrapper
+    return decorator
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _claim(conn, api_key_id: int, key: str) -> Response | None:
+    """Claim the key for this request (None), or return the response stored under it."""
+    if not 1 <= len(key) <= 255:
+        raise invalid({HEADER: ["must be 1 to 255 characters"]})
+    fingerprint = _fingerprint()
+    conn.execute(
+        f"DELETE FROM idempotency WHERE api_key_id = %s AND key = %s AND created_at < now() - interval '{KEPT_FOR}'",
+        [api_key_id, key],
+    )
+    claimed = conn.execute(
+        "INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING key",
+        [api_key_id, key, fingerprint],
+    ).fetchone()
+    if claimed:
+        return None
+    stored = conn.execute(
+        "SELECT request_hash, status, body, location FROM idempotency WHERE api_key_id = %s AND key = %s",
+        [api_key_id, key],
+    ).fetchone()
+    if stored["request_hash"] != fingerprint:
+        raise invalid({HEADER: ["this key was used for another request; use a new key for a new request"]},
+                      "The Idempotency-Key was already used with a different body or path.")
+    replay = Response(bytes(stored["body"]), status=stored["status"], mimetype="application/json")
+    if stored["location"]:
+        replay.headers["Location"] = stored["location"]
+    replay.headers[REPLAYED] = "true"
+    return replay

@@ -1,0 +1,169 @@
+"""Incidents: accusations with their denials and counter-accusations, filtered and paged.
+
+A page is three round trips whatever its size or depth: the filters' slugs, the page of
+accusations, and every response to them. The page walks one index in sort order: by actor
+(incident_actor), by place (incident_place), or the event log's own, the others filtering
+along the way (migrations/versions/0002_incident_indexes.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from .. import domain
+from .events import SELECT_EVENTS, Event, responses_to
+
+
+@dataclass
+class Incident:
+    id: UUID
+    status: str
+    accusation: Event
+    denials: list[Event]
+    counter_accusations: list[Event]
+
+
+SORTS = {
+    "stated": ("stated_at", "ASC"),
+    "-stated": ("stated_at", "DESC"),
+    "occurred": ("occurred_from", "ASC"),
+    "-occurred": ("occurred_from", "DESC"),
+}
+
+RESOLVE = """
+SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
+       (SELECT id FROM location WHERE slug = %(location)s) AS location_id,
+       (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
+       (SELECT id FROM act WHERE slug = %(act)s) AS act_id
+"""
+
+SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
+DENIED = "EXISTS (SELECT 1 FROM event d WHERE d.responds_to = e.id AND d.kind = 'denial')"
+
+
+def resolve(conn: psycopg.Connection, filters: dict) -> dict:
+    """The ids of the slugs the filters name; every unknown slug is refused at once."""
+    actor_slugs = [filters[name] for name in SIDES if filters.get(name)]
+    refs = conn.execute(RESOLVE, {"actors": actor_slugs, "location": filters.get("location"),
+                                  "ceasefire": filters.get("ceasefire"), "act": filters.get("act")}).fetchone()
+    errors = {name: [f"unknown actor: {filters[name]}"] for name in SIDES
+              if filters.get(name) and filters[name] not in refs["actors"]}
+    for name, kind in (("location", "location"), ("ceasefire", "ceasefire"), ("act", "act")):
+        if filters.get(name) and refs[f"{name}_id"] is None:
+            errors[name] = [f"unknown {kind}: {filters[name]}"]
+    if errors:
+        raise domain.Refusal(errors)
+    return refs
+
+
+def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int) -> tuple[list[Incident], bool]:
+    """One page of incidents in the requested order, after the keyset position `after`
+    ((sort key, seq) of the last incident seen). Returns the incidents and whether more follow."""
+    refs = resolve(conn, filters)
+    column, direction = SORTS[filters.get("sort") or "-stated"]
+    conditions, params = [sql.SQL("e.kind = 'accusation'")], {"limit": limit + 1}
+    actor_driven = False
+
+    actor_filters = [name for name in SIDES if filters.get(name)]
+    if actor_filters:
+        driver = sql.SQL("incident_actor")
+        actor_driven = True
+        first = actor_filters.pop(0)
+        conditions.append(sql.SQL("k.actor_id = %(driver_id)s AND k.side = ANY(%(driver_sides)s)"))
+        params |= {"driver_id": refs["actors"][filters[first]], "driver_sides": list(SIDES[first])}
+    elif filters.get("location"):
+        driver = sql.SQL("incident_place")
+        conditions.append(sql.SQL("k.location_id = %(location_id)s"))
+        params["location_id"] = refs["location_id"]
+    else:
+        driver = None
+    # The sort keys come from the table walked: the driver's copy of them, or the event's own.
+    key = sql.Identifier("k" if driver is not None else "e")
+
+    for name in actor_filters:
+        conditions.append(sql.SQL(
+            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = e.id AND x.actor_id = {id} AND x.side = ANY({sides}))"
+        ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides")))
+        params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
+    if filters.get("location") and driver is not None and actor_driven:
+        conditions.append(sql.SQL(
+            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = e.id AND x.location_id = %(location_id)s)"))
+        params["location_id"] = refs["location_id"]
+    if filters.get("status") == "disputed":
+        conditions.append(sql.SQL(DENIED))
+    elif filters.get("status") == "uncontested":
+        conditions.append(sql.SQL("NOT " + DENIED))
+    if filters.get("ceasefire"):
+        conditions.append(sql.SQL("e.ceasefire_id = %(ceasefire_id)s"))
+        params["ceasefire_id"] = refs["ceasefire_id"]
+    if filters.get("act"):
+        conditions.append(sql.SQL("e.act_id = %(act_id)s"))
+        params["act_id"] = refs["act_id"]
+    if filters.get("occurred_after"):
+        conditions.append(sql.SQL("{key}.occurred_from >= %(occurred_after)s").format(key=key))
+        params["occurred_after"] = filters["occurred_after"]
+    if filters.get("occurred_before"):
+        conditions.append(sql.SQL("{key}.occurred_from < %(occurred_before)s").format(key=key))
+        params["occurred_before"] = filters["occurred_before"]
+    if filters.get("q"):
+        conditions.append(sql.SQL("e.search @@ websearch_to_tsquery('english', %(q)s)"))
+        params["q"] = filters["q"]
+    if after is not None:
+        comparison = sql.SQL(">" if direction == "ASC" else "<")
+        conditions.append(sql.SQL("({key}.{column}, {key}.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
+            key=key, column=sql.Identifier(column), cmp=comparison))
+        params |= {"after_key": after[0], "after_seq": after[1]}
+
+    source = (sql.SQL("{driver} k JOIN event e ON e.id = k.event_id").format(driver=driver)
+              if driver is not None else sql.SQL("event e"))
+    order = sql.SQL("{key}.{column} {dir}, {key}.seq {dir}").format(
+        key=key, column=sql.Identifier(column), dir=sql.SQL(direction))
+    matching = sql.SQL("SELECT e.id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
+                       "WHERE {conditions} ORDER BY {order} LIMIT %(limit)s").format(
+        key=key, column=sql.Identifier(column), source=source,
+        conditions=sql.SQL(" AND ").join(conditions), order=order)
+    query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
+                                             "ORDER BY page.sort_key {dir}, page.sort_seq {dir}").format(
+        matching=matching, dir=sql.SQL(direction))
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        accusations = cur.execute(query, params).fetchall()
+    more = len(accusations) > limit
+    return threads(conn, accusations[:limit]), more
+
+
+def get(conn: psycopg.Connection, incident_id: UUID) -> Incident | None:
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        accusation = cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s AND e.kind = 'accusation'",
+                                 {"id": incident_id}).fetchone()
+    return None if accusation is None else threads(conn, [accusation])[0]
+
+
+def threads(conn: psycopg.Connection, accusations: list[Event]) -> list[Incident]:
+    """Each accusation with its responses, fetched for the whole page in one query."""
+    responses = responses_to(conn, [a.id for a in accusations]) if accusations else []
+    by_accusation: dict[UUID, list[Event]] = {}
+    for response in responses:
+        by_accusation.setdefault(response.responds_to, []).append(response)
+    incidents = []
+    for accusation in accusations:
+        thread = by_accusation.get(accusation.id, [])
+        denials = [event for event in thread if event.kind == "denial"]
+        incidents.append(Incident(
+            id=accusation.id,
+            status=domain.incident_status(len(denials)),
+            accusation=accusation,
+            denials=denials,
+            counter_accusations=[event for event in thread if event.kind == "accusation"],
+        ))
+    return incidents
+
+
+def sort_position(incident: Incident, sort: str) -> list:
+    column = SORTS[sort][0]
+    value = incident.accusation.stated_at if column == "stated_at" else incident.accusation.occurred_from
+    return [value.isoformat(), incident.accusation.seq]

@@ -1,0 +1,221 @@
+"""Posting reports and denials, reading them back, and every refusal, as a client sees them."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from service.seed import EVENT_NAMESPACE
+from tests.api import ACCUSATION, counts, make_key, post_accusation
+
+import uuid
+
+SHELLING = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/agdam-tartar-shelling"))
+DENIAL = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/armenia-mod-denies-shelling"))
+
+
+@pytest.fixture
+def reporter(dsn):
+    return make_key(dsn, "monitor", "reporter")
+
+
+@pytest.fixture
+def admin_key(dsn):
+    return make_key(dsn, "editor", "admin")
+
+
+def problem_of(response, status: int) -> dict:
+    assert response.status_code == status, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body
+
+
+def test_post_an_accusation_and_read_it_back(client, reporter):
+    response = post_accusation(client, reporter, quotes=["largely holding"])
+    assert response.status_code == 201
+    event = response.get_json()
+    assert response.headers["Location"].endswith(f"/v1/events/{event['id']}")
+    assert event["quotes"] == [{"text": "largely holding", "start": 1098, "end": 1113}]
+    assert event["recorded_by"] == "monitor" and event["stated_at"] == "2020-10-12T07:00:00+00:00"
+    assert client.get(f"/v1/events/{event['id']}").get_json() == event
+
+
+def test_a_denial_inherits_target_act_places_and_time(client, reporter):
+    accusation = post_accusation(client, reporter).get_json()
+    response = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
+        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
+        "source": "moscow-ceasefire-article"})
+    assert response.status_code == 201, response.get_json()
+    denial = response.get_json()
+    assert (denial["kind"], denial["target"], denial["responds_to"]) == ("denial", "azerbaijan-military", accusation["id"])
+    assert denial["locations"] == ["agdam"] and denial["act"] == "shelling"
+    incident = client.get(f"/v1/incidents/{accusation['id']}").get_json()
+    assert incident["status"] == "disputed" and [d["id"] for d in incident["denials"]] == [denial["id"]]
+
+
+def test_a_counter_accusation_joins_the_thread(client, reporter):
+    response = post_accusation(client, reporter, claimant="armenia", target="azerbaijan-military",
+                               responds_to=SHELLING, locations=["armenia-unnamed-town"])
+    assert response.status_code == 201
+    thread = client.get(f"/v1/incidents/{SHELLING}").get_json()
+    assert response.get_json()["id"] in [e["id"] for e in thread["counter_accusations"]]
+
+
+@pytest.mark.parametrize("overrides, field, words", [
+    ({"claimant": "nobody", "locations": ["atlantis", "agdam", "lemuria"]}, "claimant", "unknown actor: nobody"),
+    ({"locations": ["atlantis", "agdam", "lemuria"]}, "locations", "unknown location: lemuria"),
+    ({"act": "teleportation"}, "act", "unknown act"),
+    ({"source": "rumour"}, "source", "unknown source"),
+    ({"stated_at": "2020-10-12T11:00:00"}, "stated_at", "aware"),
+    ({"occurred_to": "2020-10-12T08:00:00+04:00"}, "occurred_to", "before occurred_from"),
+    ({"stated_at": "2020-10-12T08:00:00+04:00"}, "stated_at", "predate"),
+    ({"target": "azerbaijan-military"}, "target", "accuses itself"),
+    ({"target": "azerbaijan"}, "target", "one hierarchy"),
+    ({"quotes": ["we never said this"]}, "quotes", "not in the source"),
+    ({"locations": []}, "locations", "Length"),
+    ({"colour": "red"}, "colour", "Unknown field"),
+    ({"summary": "x" * 4001}, "summary", "Length"),
+    ({"kind": "denial", "claimant": "armenia", "target": None}, "responds_to", "must respond"),
+])
+def test_invalid_reports_are_refused_by_field_and_change_nothing(client, reporter, dsn, overrides, field, words):
+    before = counts(dsn)
+    body = problem_of(post_accusation(client, reporter, **overrides), 422)
+    assert field in body["errors"], body
+    assert any(words.lower() in message.lower() for message in body["errors"][field]), body
+    assert counts(dsn) == before
+
+
+def test_every_unknown_slug_is_named_at_once(client, reporter):
+    body = problem_of(post_accusation(client, reporter, claimant="nobody", act="teleportation",
+                                      locations=["atlantis", "lemuria"]), 422)
+    assert body["errors"]["locations"] == ["unknown location: atlantis", "unknown location: lemuria"]
+    assert set(body["errors"]) == {"claimant", "act", "locations"}
+
+
+@pytest.mark.parametrize("claimant, words", [("russia", "only the accused side"), ("azerbaijan-military", "itself")])
+def test_only_the_accused_side_may_deny(client, reporter, dsn, claimant, words):
+    before = counts(dsn)
+    body = problem_of(client.post(f"/v1/incidents/{SHELLING}/denials", headers=reporter, json={
+        "claimant": claimant, "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
+        "source": "moscow-ceasefire-article"}), 422)
+    assert any(words in m for messages in body["errors"].values() for m in messages), body
+    assert counts(dsn) == before
+
+
+def test_a_denial_of_a_denial_is_refused(client, reporter):
+    body = problem_of(post_accusation(client, reporter, kind="denial", responds_to=DENIAL, target=None), 422)
+    assert "only an accusation can be answered" in body["errors"]["responds_to"][0]
+
+
+def test_http_refusals(client, reporter, dsn):
+    before = counts(dsn)
+    assert problem_of(client.post("/v1/events", data="{oops", headers={**reporter, "Content-Type": "application/json"}), 400)
+    assert problem_of(client.post("/v1/events", data="kind=accusation", headers=reporter,
+                                  content_type="application/x-www-form-urlencoded"), 415)
+    assert problem_of(client.post("/v1/events", data="x" * (1024 * 1024 + 1), headers=reporter,
+                                  content_type="application/json"), 413)
+    for method in ("put", "patch", "delete"):
+        response = getattr(client, method)(f"/v1/events/{SHELLING}", headers=reporter)
+        problem_of(response, 405)
+        assert "PUT" not in response.headers["Allow"] and "GET" in response.headers["Allow"]
+    problem_of(client.get("/v1/nowhere"), 404)
+    problem_of(client.get("/v1/events/not-a-uuid"), 404)
+    problem_of(client.get(f"/v1/events/{uuid.uuid4()}"), 404)
+    problem_of(client.get(f"/v1/incidents/{DENIAL}"), 404)
+    assert counts(dsn) == before
+
+
+def test_keys_and_roles(client, dsn, reporter, admin_key):
+    problem_of(post_accusation(client, {}), 401)
+    problem_of(post_accusation(client, {"Authorization": "Bearer cfl_wrong"}), 401)
+    problem_of(post_accusation(client, {"Authorization": "Basic abc"}), 401)
+    actor = {"slug": "karabakh-army", "name": "Karabakh Defence Army", "kind": "armed-group"}
+    problem_of(client.post("/v1/actors", json=actor, headers=reporter), 403)
+    assert client.post("/v1/actors", json=actor, headers=admin_key).status_code == 201
+    problem_of(client.post("/v1/actors", json=actor, headers=admin_key), 409)
+    from service.db import connect
+    from service.store import keys
+    with connect(dsn) as conn:
+        assert keys.revoke(conn, "monitor")
+    problem_of(post_accusation(client, reporter), 401)
+
+
+def test_catalogue_create_and_read(client, admin_key):
+    response = client.post("/v1/locations", headers=admin_key, json={
+        "slug": "stepanakert", "name": "Stepanakert", "country": "AZE", "latitude": 39.8153, "longitude": 46.7519,
+        "precision": "exact", "parent": "azerbaijan", "aliases": ["Khankendi"]})
+    assert response.status_code == 201 and response.get_json()["parent"] == "azerbaijan"
+    problem_of(client.post("/v1/locations", headers=admin_key, json={
+        "slug": "x", "name": "X", "precision": "exact", "parent": "atlantis"}), 422)
+    source = client.post("/v1/sources", headers=admin_key, json={"slug": "note", "title": "A note", "text": "abc"})
+    assert source.get_json()["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert client.get("/v1/acts/shelling").get_json()["label"] == "Shelling"
+    ceasefire = client.get("/v1/ceasefires/moscow-humanitarian-2020").get_json()
+    assert ceasefire["parties"] == ["armenia", "azerbaijan"]
+    problem_of(client.get("/v1/actors/nobody"), 404)
+
+
+def test_catalogue_pages_cover_everything_once(client):
+    seen, url = [], "/v1/actors?limit=3"
+    while url:
+        body = client.get(url).get_json()
+        seen += [actor["slug"] for actor in body["items"]]
+        url = body["next"]
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 14
+
+
+def test_idempotent_retry_replays_and_writes_once(client, reporter, dsn):
+    headers = {**reporter, "Idempotency-Key": "report-1"}
+    first = post_accusation(client, headers)
+    before = counts(dsn)
+    again = post_accusation(client, headers)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true" and again.headers["Location"] == first.headers["Location"]
+    assert counts(dsn) == before
+    problem_of(post_accusation(client, headers, summary="Something else."), 422)
+    assert counts(dsn) == before
+
+
+def test_concurrent_posts_with_one_key_store_one_event(app, reporter, dsn):
+    before = counts(dsn)["event"]
+    statuses = []
+
+    def send():
+        with app.test_client() as client:
+            statuses.append(post_accusation(client, {**reporter, "Idempotency-Key": "same"}).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 6
+    assert counts(dsn)["event"] == before + 1
+
+
+def test_follow_the_log(client, reporter):
+    seqs = [post_accusation(client, reporter).get_json()["seq"] for _ in range(5)]
+    page = client.get("/v1/events?after=0&limit=4")
+    body = page.get_json()
+    assert [e["seq"] for e in body["items"]] == [1, 2, 3, 4]
+    assert page.headers["Link"] == f'<{body["next"]}>; rel="next"'
+    rest = client.get(body["next"]).get_json()
+    assert [e["seq"] for e in rest["items"]] == seqs[:4]
+    problem_of(client.get("/v1/events?limit=0"), 422)
+    problem_of(client.get("/v1/events?after=-1"), 422)
+
+
+def test_reads_can_be_closed(dsn, tmp_path):
+    from service import create_app
+    from service.config import Settings
+    app = create_app(Settings(data_dir=tmp_path, reads_need_key=True), dsn=dsn)
+    try:
+        client = app.test_client()
+        problem_of(client.get("/v1/incidents"), 401)
+        assert client.get("/v1/incidents", headers=make_key(dsn)).status_code == 200
+        assert client.get("/healthz").status_code == 200
+    finally:
+        app.extensions["pool"].close()
