@@ -15,3 +15,15 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+
+PROBLEM = "application/problem+json"
+
+
+def refusals(blp: flask_smorest.Blueprint, *statuses: int, secured: bool = False):
+    """Document the problem+json answers a view may give (and its bearer key), keeping OpenAPI true."""
+    def decorator(view):
+        for status in statuses:
+            view = blp.alt_response(status, schema="Problem", content_type=PROBLEM)(view)
+        return blp.doc(security=[{"bearer": []}])(view) if secured else view
+    return decorator

@@ -6,14 +6,12 @@ from __future__ import annotations
 from flask import current_app, g, url_for
 
 from .. import schemas
-from . import Blueprint
+from . import Blueprint, refusals
 from ..errors import ApiError
 from ..idempotency import write
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
-from ..schemas import CatalogueArgs, Problem, page_of
+from ..schemas import CatalogueArgs, page_of
 from ..store import acts, actors, ceasefires, locations, sources
-
-PROBLEM = "application/problem+json"
 
 
 def resource(name: str, singular: str, store, schema_in, schema_out, description: str) -> Blueprint:
@@ -23,7 +21,7 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
     @blp.route("", methods=["GET"])
     @blp.arguments(CatalogueArgs, location="query")
     @blp.response(200, page_schema)
-    @blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+    @refusals(blp, 422)
     def listing(args):
         digest = filters_digest({})
         after = decode(args["cursor"], digest, 1)[0] if args.get("cursor") else None
@@ -36,7 +34,7 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
 
     @blp.route("/<slug>", methods=["GET"])
     @blp.response(200, schema_out)
-    @blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+    @refusals(blp, 404)
     def one(slug: str):
         with current_app.extensions["pool"].connection() as conn:
             row = store.get(conn, slug)
@@ -48,11 +46,7 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
     @write("admin")
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
-    @blp.alt_response(401, schema=Problem, content_type=PROBLEM)
-    @blp.alt_response(403, schema=Problem, content_type=PROBLEM)
-    @blp.alt_response(409, schema=Problem, content_type=PROBLEM)
-    @blp.alt_response(422, schema=Problem, content_type=PROBLEM)
-    @blp.doc(security=[{"bearer": []}])
+    @refusals(blp, 401, 403, 409, 413, 415, 422, secured=True)
     def create(entry):
         row = store.create(g.conn, entry)
         return row, {"Location": url_for(f"{name}.one", slug=row["slug"], _external=True)}

@@ -6,16 +6,14 @@ from uuid import UUID
 
 from flask import current_app, g, url_for
 
-from . import Blueprint
+from . import Blueprint, refusals
 from ..errors import ApiError
 from ..idempotency import write
-from ..pagination import link_headers, next_url
-from ..schemas import EventIn, EventOut, EventPage, LogArgs, Problem
+from ..pagination import link_headers
+from ..schemas import EventIn, EventOut, EventPage, LogArgs
 from ..store import events
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events", description="The append-only log of accusations and denials")
-
-PROBLEM = "application/problem+json"
 
 
 def not_found(event_id) -> ApiError:
@@ -26,10 +24,7 @@ def not_found(event_id) -> ApiError:
 @write("reporter")
 @blp.arguments(EventIn)
 @blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
-@blp.alt_response(401, schema=Problem, content_type=PROBLEM)
-@blp.alt_response(403, schema=Problem, content_type=PROBLEM)
-@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
-@blp.doc(security=[{"bearer": []}])
+@refusals(blp, 401, 403, 413, 415, 422, secured=True)
 def append(report):
     """Append an accusation or a denial.
 
@@ -52,15 +47,13 @@ def follow(after: int, limit: int):
     """
     with current_app.extensions["pool"].connection() as conn:
         page = events.after(conn, after, limit)
-    url = next_url(None)
-    if len(page) == limit:
-        url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True)
+    url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True) if len(page) == limit else None
     return {"items": page, "next": url}, link_headers(url)
 
 
 @blp.route("/<event_id>", methods=["GET"])
 @blp.response(200, EventOut)
-@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+@refusals(blp, 404)
 def get_event(event_id: str):
     """One event."""
     try:

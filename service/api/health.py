@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import migrate
-from . import Blueprint
+from . import Blueprint, refusals
 from ..errors import ApiError
-from ..schemas import Health, Problem
+from ..schemas import Health
 
 blp = Blueprint("health", __name__, description="Liveness and readiness")
 
@@ -21,7 +21,7 @@ def healthz():
 
 @blp.route("/readyz")
 @blp.response(200, Health)
-@blp.alt_response(503, schema=Problem, content_type="application/problem+json")
+@refusals(blp, 503)
 def readyz():
     """The database answers and its schema is at the migrations' head."""
     with current_app.extensions["pool"].connection() as conn:

@@ -6,17 +6,15 @@ from uuid import UUID
 
 from flask import current_app, g, url_for
 
-from . import Blueprint
+from . import Blueprint, refusals
 from ..errors import ApiError
 from ..idempotency import write
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
-from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, Problem
+from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage
 from ..store import events, incidents
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
                 description="Accusations with their responses: which are disputed, between whom, where")
-
-PROBLEM = "application/problem+json"
 
 
 def _incident_id(incident_id: str) -> UUID:
@@ -29,7 +27,7 @@ def _incident_id(incident_id: str) -> UUID:
 @blp.route("", methods=["GET"])
 @blp.arguments(IncidentArgs, location="query")
 @blp.response(200, IncidentPage)
-@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
+@refusals(blp, 422)
 def list_incidents(filters: dict):
     """Incidents, filtered, newest statement first by default.
 
@@ -48,7 +46,7 @@ def list_incidents(filters: dict):
 
 @blp.route("/<incident_id>", methods=["GET"])
 @blp.response(200, IncidentOut)
-@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
+@refusals(blp, 404)
 def get_incident(incident_id: str):
     """One incident with its whole thread."""
     with current_app.extensions["pool"].connection() as conn:
@@ -62,11 +60,7 @@ def get_incident(incident_id: str):
 @write("reporter")
 @blp.arguments(DenialIn)
 @blp.response(201, EventOut)
-@blp.alt_response(401, schema=Problem, content_type=PROBLEM)
-@blp.alt_response(403, schema=Problem, content_type=PROBLEM)
-@blp.alt_response(404, schema=Problem, content_type=PROBLEM)
-@blp.alt_response(422, schema=Problem, content_type=PROBLEM)
-@blp.doc(security=[{"bearer": []}])
+@refusals(blp, 401, 403, 404, 413, 415, 422, secured=True)
 def deny(report: dict, incident_id: str):
     """Deny the incident's accusation, as the accused side."""
     accusation_id = _incident_id(incident_id)
