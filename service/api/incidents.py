@@ -17,11 +17,15 @@ blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
                 description="Accusations with their responses: which are disputed, between whom, where")
 
 
+def no_incident(incident_id) -> ApiError:
+    return ApiError(404, "Not Found", f"No incident {incident_id}: no accusation has that id.", "not-found")
+
+
 def _incident_id(incident_id: str) -> UUID:
     try:
         return UUID(incident_id)
     except ValueError:
-        raise ApiError(404, "Not Found", f"No incident {incident_id}.", "not-found") from None
+        raise no_incident(incident_id) from None
 
 
 @blp.route("", methods=["GET"])
@@ -52,7 +56,7 @@ def get_incident(incident_id: str):
     with current_app.extensions["pool"].connection() as conn:
         incident = incidents.get(conn, _incident_id(incident_id))
     if incident is None:
-        raise ApiError(404, "Not Found", f"No incident {incident_id}: no accusation has that id.", "not-found")
+        raise no_incident(incident_id)
     return incident
 
 
@@ -65,7 +69,7 @@ def deny(report: dict, incident_id: str):
     """Deny the incident's accusation, as the accused side."""
     accusation_id = _incident_id(incident_id)
     if incidents.get(g.conn, accusation_id) is None:
-        raise ApiError(404, "Not Found", f"No incident {incident_id}: no accusation has that id.", "not-found")
+        raise no_incident(incident_id)
     event = events.append(g.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
                           recorded_by=g.key["name"])
     return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

@@ -58,6 +58,8 @@ SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.
 
 # Fields a denial takes from the accusation it answers when the report leaves them out.
 INHERITED = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
+# What every event must have once a denial has inherited (a ceasefire is optional).
+REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
 
 
 def get(conn: psycopg.Connection, event_id: UUID) -> Event | None:
@@ -132,7 +134,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
         if report["kind"] == "denial":
             _inherit(conn, report, responding)
 
-    missing = [name for name in ("target", *INHERITED[:-1]) if report.get(name) is None]
+    missing = [name for name in REQUIRED if report.get(name) is None]
     if missing:
         raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
 

@@ -90,7 +90,7 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
             "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = e.id AND x.actor_id = {id} AND x.side = ANY({sides}))"
         ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides")))
         params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
-    if filters.get("location") and driver is not None and actor_driven:
+    if filters.get("location") and actor_driven:
         conditions.append(sql.SQL(
             "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = e.id AND x.location_id = %(location_id)s)"))
         params["location_id"] = refs["location_id"]
