@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+import re
+import uuid
+
+from flask import Flask, Response, g, request
 from flask_smorest import Api
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import PoolTimeout
@@ -55,9 +58,27 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
 
     for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):
         api.register_blueprint(blueprint)
+    app.before_request(assign_request_id)
+    app.after_request(send_request_id)
     app.before_request(check_json_body)
     app.before_request(auth.check_read_access)
     return app
+
+
+# A caller's own X-Request-Id is kept when it is a plain token, so one id follows a report from a
+# proxy or a client's log to ours; anything else is replaced, never echoed.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def assign_request_id() -> None:
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def send_request_id(response: Response) -> Response:
+    # A request refused before the first hook ran (413) still gets an id.
+    response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
+    return response
 
 
 def check_json_body() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -66,7 +69,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (CFL_HOST, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (CFL_PORT, default 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default 2).")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default 2 × CPUs + 1, at most 9).")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate, seed (once), and serve the API under gunicorn until Ctrl-C or SIGTERM."""
     overrides = {"CFL_HOST": host, "CFL_PORT": port, "CFL_WORKERS": workers}
@@ -86,6 +89,29 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         status = _gunicorn({**env, "DATABASE_URL": dsn})
     if status not in (0, -signal.SIGTERM, -signal.SIGINT):
         raise Failure(f"gunicorn exited with status {status}")
+
+
+@cli.command()
+@click.option("--timeout", type=click.FloatRange(0.1, 60), default=3, show_default=True, help="Seconds to wait.")
+def healthcheck(timeout: float) -> None:
+    """Exit 0 when the service on CFL_PORT answers /readyz (the container's health check)."""
+    settings = _settings()
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{settings.port}/readyz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            click.echo(f"{url}: {response.status}")
+    except urllib.error.HTTPError as error:
+        raise Failure(f"{url} answered {error.code}: {_problem_detail(error)}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise Failure(f"{url} did not answer: {getattr(error, 'reason', error)}") from None
+
+
+def _problem_detail(error: urllib.error.HTTPError) -> str:
+    try:
+        return json.loads(error.read())["detail"]
+    except (ValueError, KeyError, TypeError):
+        return error.reason
 
 
 def _check_port(host: str, port: int) -> None:

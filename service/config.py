@@ -7,6 +7,7 @@ with a message naming the variable and the value.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ class SettingsError(ValueError):
     """A variable of the environment holds a value the service cannot use."""
 
 
-def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -28,7 +29,7 @@ def _int(env: dict, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _bool(env: dict, name: str, default: bool) -> bool:
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -38,6 +39,20 @@ def _bool(env: dict, name: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{name}={raw!r} must be true or false")
+
+
+# Every variable the service reads. README.md's configuration table documents each, and the compose
+# file may set no other (tests/test_compose.py holds both to this list).
+VARIABLES = (
+    "DATABASE_URL", "CFL_DATA_DIR", "CFL_HOST", "CFL_PORT", "CFL_WORKERS", "CFL_TIMEOUT",
+    "CFL_POOL_MIN", "CFL_POOL_MAX", "CFL_POOL_TIMEOUT", "CFL_READS_NEED_KEY", "CFL_LOG_LEVEL",
+    "CFL_LOG_FORMAT",
+)
+
+
+def _default_workers() -> int:
+    """gunicorn's rule of thumb for sync workers, on the CPUs this process may use."""
+    return min(2 * len(os.sched_getaffinity(0)) + 1, 9)
 
 
 @dataclass(frozen=True)
@@ -52,15 +67,15 @@ class Settings:
     reads_need_key: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2
+    workers: int = field(default_factory=_default_workers)
     timeout: int = 30
     log_level: str = "info"
     # "json" writes one JSON object a line (for containers and log shippers); "text" is for people.
     log_format: str = "text"
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
         log_format = env.get("CFL_LOG_FORMAT", "text") or "text"
         if log_format not in {"text", "json"}:
             raise SettingsError(f"CFL_LOG_FORMAT={log_format!r} must be text or json")
@@ -77,7 +92,7 @@ class Settings:
             reads_need_key=_bool(env, "CFL_READS_NEED_KEY", False),
             host=env.get("CFL_HOST") or "127.0.0.1",
             port=_int(env, "CFL_PORT", 8000, 1, 65535),
-            workers=_int(env, "CFL_WORKERS", 2, 1, 64),
+            workers=_int(env, "CFL_WORKERS", _default_workers(), 1, 64),
             timeout=_int(env, "CFL_TIMEOUT", 30, 1, 3600),
             log_level=log_level,
             log_format=log_format,

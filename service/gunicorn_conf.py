@@ -2,7 +2,8 @@
 
 Values come from the same environment as the service (service/config.py), so the container and
 the one-command run behave alike: workers from CFL_WORKERS, graceful shutdown on SIGTERM within
-CFL_TIMEOUT, access log to stdout.
+CFL_TIMEOUT, access log to stdout (JSON lines with CFL_LOG_FORMAT=json). There is no debug mode:
+Flask's debugger never runs here.
 """
 
 from service.config import Settings
@@ -19,13 +20,10 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = _settings.log_level
-# The Authorization header is never logged: the formats below name neither it nor any header
-# that could carry a key.
+# The Authorization header is never logged: neither format names it nor any header that could
+# carry a key. Each line carries the X-Request-Id the service answered with.
 if _settings.log_format == "json":
-    access_log_format = (
-        '{"time": "%(t)s", "request_id": "%({x-request-id}o)s", "remote": "%(h)s", "method": "%(m)s", '
-        '"path": "%(U)s", "query": "%(q)s", "status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s}'
-    )
+    logger_class = "service.access_log.JsonAccessLogger"
 else:
     access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)sB %(D)sus request_id=%({x-request-id}o)s'
 proc_name = "ceasefire-log"

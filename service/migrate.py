@@ -20,6 +20,15 @@ from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
+# Held while the schema changes or the seed loads, so that several processes starting at once
+# (compose's migrate and api, or more api replicas) take turns instead of racing.
+SETUP_LOCK = 0x63_66_6C_00
+
+
+def hold_setup_lock(conn: psycopg.Connection) -> None:
+    """Wait for the setup lock; it is released when the caller's transaction ends."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
+
 
 def _config() -> Config:
     config = Config()
@@ -34,6 +43,7 @@ def _connection(dsn: str) -> Iterator[sqlalchemy.Connection]:
     )
     try:
         with engine.begin() as connection:
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
             yield connection
     finally:
         engine.dispose()

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import yaml
 
-from . import domain
+from . import domain, migrate
 from .store import acts, actors, ceasefires, events, locations, sources
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -54,6 +54,7 @@ def load(conn: psycopg.Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
     source = _mapping(document.get("source"), where, "source", document.get("__line__", 1))
     text = _source_text(path, source, where)
     with conn.transaction():
+        migrate.hold_setup_lock(conn)
         _catalogue(conn, where, sources.create, [{**_clean(source), "text": text}], "source")
         _catalogue(conn, where, acts.create, document.get("acts") or [], "acts")
         _catalogue(conn, where, actors.create, document.get("actors") or [], "actors")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import threading
+import uuid
+from pathlib import Path
 
 import pytest
 
 from service.seed import EVENT_NAMESPACE
 from tests.api import ACCUSATION, counts, make_key, post_accusation
-
-import uuid
 
 SHELLING = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/agdam-tartar-shelling"))
 DENIAL = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/armenia-mod-denies-shelling"))
@@ -41,6 +43,24 @@ def test_post_an_accusation_and_read_it_back(client, reporter):
     assert event["quotes"] == [{"text": "largely holding", "start": 1098, "end": 1113}]
     assert event["recorded_by"] == "monitor" and event["stated_at"] == "2020-10-12T07:00:00+00:00"
     assert client.get(f"/v1/events/{event['id']}").get_json() == event
+
+
+
+def test_the_readme_example_report_is_accepted(client, reporter):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    body = json.loads(re.search(r"-d '(\{.*?\})'", readme, flags=re.DOTALL).group(1))
+    response = client.post("/v1/events", json=body, headers={**reporter, "Idempotency-Key": "report-0001"})
+    assert response.status_code == 201, response.get_json()
+
+
+def test_every_answer_carries_a_request_id(client, reporter):
+    mine = client.get("/v1/incidents", headers={"X-Request-Id": "desk-42.7"})
+    assert mine.headers["X-Request-Id"] == "desk-42.7"
+    made_up = client.get("/v1/incidents", headers={"X-Request-Id": "<script>"})
+    assert re.fullmatch(r"[0-9a-f]{32}", made_up.headers["X-Request-Id"])
+    refused = client.post("/v1/events", json={}, headers=reporter)
+    assert refused.status_code == 422 and re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"])
+    assert refused.headers["X-Request-Id"] != made_up.headers["X-Request-Id"]
 
 
 def test_a_denial_inherits_target_act_places_and_time(client, reporter):

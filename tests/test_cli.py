@@ -2,54 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
+from tests.processes import base_env, free_port, get, wait_for
+
 CLI = [sys.executable, "-c", "from service.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], env={**base_env(), **(env or {})}, capture_output=True, text=True,
                           timeout=timeout)
-
-
-def base_env() -> dict:
-    return {name: value for name, value in os.environ.items() if not name.startswith(("CFL_", "DATABASE_URL"))}
-
-
-def get(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early: {process.stderr.read()}")
-        try:
-            get(url)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer in {seconds}s")
 
 
 @pytest.fixture
