@@ -81,6 +81,17 @@ def test_quotes_places_and_incident_indexes_are_append_only(conn, table):
     refused(conn, f"{table}_append_only", f"TRUNCATE {table}")
 
 
+def test_incident_indexes_take_rows_only_from_the_log(conn):
+    """A row written by hand could make an incident turn up under a party it never named."""
+    before = count(conn, "incident_actor")
+    refused(conn, "incident_actor_derived_only",
+            "INSERT INTO incident_actor SELECT event_id, actor_id, side, stated_at, occurred_from, seq + 1000 FROM incident_actor")
+    refused(conn, "incident_place_derived_only",
+            "INSERT INTO incident_place SELECT event_id, location_id, stated_at, occurred_from, seq + 1000 FROM incident_place")
+    insert_event(conn)
+    assert count(conn, "incident_actor") > before
+
+
 def test_a_slug_must_be_lowercase_letters_digits_and_hyphens(conn):
     refused(conn, "slug_format", "INSERT INTO actor (slug, name, kind) VALUES ('Bad Slug', 'x', 'state')")
     refused(conn, "slug_format", "INSERT INTO location (slug, name, precision) VALUES (%s, 'x', 'exact')", ["a" * 65])
