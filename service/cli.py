@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -206,6 +208,26 @@ def main() -> None:
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+@cli.command()
+@click.option("--events", type=click.IntRange(1000, 50_000_000), default=100_000, show_default=True,
+              help="Events in the large log.")
+@click.option("--quick", is_flag=True, help="A small run (3,000 events) to check that the benchmark works.")
+@click.option("--runs", type=click.IntRange(3, 10_000), help="Timed runs of each query (default 30).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write every figure as JSON (default bench-results-<date>.json).")
+def bench(events: int, quick: bool, runs: int | None, output: Path | None) -> None:
+    """Measure the log at N events against 10,000, in scratch databases (never the service's own)."""
+    from . import bench as benchmark
+
+    plan = benchmark.Plan.quick() if quick else benchmark.Plan(events=events, small=min(10_000, events))
+    if runs:
+        plan = dataclasses.replace(plan, runs=runs)
+    output = output or Path(f"bench-results-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json")
+    report = benchmark.run(plan, _settings().database_url, say=lambda line: click.echo(line, err=False))
+    benchmark.write(report, output)
+    click.echo(f"figures written to {output}")
 
 
 @cli.group()

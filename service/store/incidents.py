@@ -64,7 +64,15 @@ def resolve(conn: psycopg.Connection, filters: dict) -> dict:
 def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int) -> tuple[list[Incident], bool]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen). Returns the incidents and whether more follow."""
-    refs = resolve(conn, filters)
+    query, params = page_query(filters, resolve(conn, filters), after, limit)
+    with conn.cursor(row_factory=class_row(Event)) as cur:
+        accusations = cur.execute(query, params).fetchall()
+    more = len(accusations) > limit
+    return threads(conn, accusations[:limit]), more
+
+
+def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tuple[sql.Composed, dict]:
+    """The page's accusations as one query (one more row than `limit`, to tell whether more follow)."""
     column, direction = SORTS[filters.get("sort") or "-stated"]
     conditions, params = [sql.SQL("e.kind = 'accusation'")], {"limit": limit + 1}
     actor_driven = False
@@ -130,10 +138,7 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
     query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
                                              "ORDER BY page.sort_key {dir}, page.sort_seq {dir}").format(
         matching=matching, dir=sql.SQL(direction))
-    with conn.cursor(row_factory=class_row(Event)) as cur:
-        accusations = cur.execute(query, params).fetchall()
-    more = len(accusations) > limit
-    return threads(conn, accusations[:limit]), more
+    return query, params
 
 
 def get(conn: psycopg.Connection, incident_id: UUID) -> Incident | None:

@@ -1,0 +1,550 @@
+"""`ceasefire-log bench`: the log at N events against the log at 10,000, measured in one run.
+
+It builds two synthetic logs (service/synthetic.py) in scratch databases: on an embedded
+PostgreSQL in a temporary folder, or, with DATABASE_URL, in new databases on that server, which it
+drops afterwards. It never opens the service's own database. Against each log it starts the real
+service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
+queries through psycopg alone, deep pages, the query plans, and concurrent appends with a
+follower. Every figure is printed and written to a JSON file; the ratios are what to compare
+across machines, since they are measured side by side.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from . import migrate, seed, synthetic
+from .db import connect
+from .store import incidents, keys
+
+TARGETS = {
+    "median_ms_at_1m": 10.0,
+    "growth": 1.5,
+    "deep_over_first": 1.2,
+    "service_over_sql": 4.0,
+    "appends_per_s": 800.0,
+    "bulk_per_s": 20000.0,
+}
+# Tables that grow with the log: a sequential scan of any of them is a query that will not scale.
+GROWING = {"event", "incident_actor", "incident_place", "event_location", "quote"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    events: int = 100_000
+    small: int = 10_000
+    runs: int = 30
+    deep_pages: int = 100
+    appenders: int = 4
+    appends_each: int = 300
+    workers: int = 0  # 0: the service's own default
+    seed: int = 20201010
+
+    @classmethod
+    def quick(cls) -> "Plan":
+        return cls(events=3000, small=1000, runs=3, deep_pages=3, appenders=2, appends_each=20)
+
+
+# -- scratch databases -------------------------------------------------------------------------
+
+@contextmanager
+def scratch_databases(database_url: str | None) -> Iterator[Callable[[str], str]]:
+    """Yields make(name) -> DSN of a new, empty database; all of them are gone afterwards."""
+    made: list[str] = []
+    folder = None
+    if database_url:
+        admin_dsn = database_url
+    else:
+        from .embedded import EmbeddedPostgres
+
+        folder = Path(tempfile.mkdtemp(prefix="cfl-bench-"))
+        embedded = EmbeddedPostgres(folder, database="bench")
+        admin_dsn = embedded.start()
+    try:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            def make(name: str) -> str:
+                name = f"cfl_bench_{name}_{uuid.uuid4().hex[:8]}"
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                made.append(name)
+                return make_conninfo(admin_dsn, dbname=name)
+
+            try:
+                yield make
+            finally:
+                for name in made:
+                    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    finally:
+        if folder is not None:
+            embedded.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def build_log(dsn: str, cat: synthetic.Catalogue, size: int, plan: Plan, say: Callable[[str], None]) -> dict:
+    """Migrate, seed, and bulk-load `size` synthetic events; returns the load's figures."""
+    migrate.upgrade(dsn)
+    with connect(dsn) as conn:
+        seed.load(conn, seed.DEFAULT_SEED)
+        ids = synthetic.install(conn, cat)
+        conn.commit()
+        started = time.perf_counter()
+        loaded = synthetic.load(conn, ids, synthetic.events(cat, size, plan.seed))
+        seconds = time.perf_counter() - started
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+        size_bytes = conn.execute("SELECT pg_database_size(current_database()) AS b").fetchone()["b"]
+    say(f"  loaded {loaded:,} events in {seconds:.1f} s: {loaded / seconds:,.0f} events/s "
+        f"({size_bytes / 2**20:,.0f} MiB)")
+    return {"events": loaded, "seconds": round(seconds, 3), "events_per_s": round(loaded / seconds, 1),
+            "database_mib": round(size_bytes / 2**20, 1)}
+
+
+# -- the service, as its own processes --------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def service(dsn: str, workers: int) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": dsn, "CFL_HOST": "127.0.0.1", "CFL_PORT": str(port),
+           "CFL_LOG_LEVEL": "warning", "CFL_READS_NEED_KEY": "false"}
+    if workers:
+        env["CFL_WORKERS"] = str(workers)
+    config = Path(__file__).with_name("gunicorn_conf.py")
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the service did not start: {process.stderr.read().strip()[-500:]}")
+            try:
+                if request("127.0.0.1", port, "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not become ready within 60 s")
+            time.sleep(0.1)
+        yield "127.0.0.1", port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def request(host: str, port: int, method: str, path: str, body: bytes | None = None,
+            headers: dict | None = None) -> tuple[int, bytes, dict]:
+    """One HTTP exchange on a new connection (gunicorn's sync workers close each one anyway)."""
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read(), dict(response.getheaders())
+    finally:
+        conn.close()
+
+
+# -- the incident queries ---------------------------------------------------------------------
+
+def queries(cat: synthetic.Catalogue) -> dict[str, dict]:
+    """The representative queries, as API arguments. The busiest conflict's first side is the one
+    most often shelled, so its country and state have the most incidents."""
+    conflict = cat.conflicts[0]
+    span = synthetic.SPAN_END - synthetic.SPAN_START
+    window_start = synthetic.SPAN_START + span * 0.6
+    return {
+        "disputed": {"status": "disputed"},
+        "party_disputed": {"party": conflict.sides[1].state, "status": "disputed"},
+        "country_window": {"location": conflict.sides[0].country,
+                           "occurred_after": window_start.isoformat(),
+                           "occurred_before": (window_start + timedelta(days=90)).isoformat()},
+        "search": {"q": "mortar"},
+        "ceasefire_act": {"ceasefire": conflict.ceasefires[1][0], "act": "drone-strike"},
+    }
+
+
+def as_filters(args: dict) -> dict:
+    """API arguments as the store receives them once the API has parsed them."""
+    filters = {"limit": 50, **args}
+    for name in ("occurred_after", "occurred_before"):
+        if name in filters:
+            filters[name] = datetime.fromisoformat(filters[name])
+    return filters
+
+
+def stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"min": round(ordered[0], 3), "median": round(statistics.median(ordered), 3), "p95": round(p95, 3),
+            "max": round(ordered[-1], 3), "n": len(ordered)}
+
+
+def time_http(host: str, port: int, path: str, runs: int) -> tuple[dict, dict]:
+    """Latency in ms of GET path, and the client's CPU share while measuring it."""
+    for _ in range(2):
+        request(host, port, "GET", path)
+    samples = []
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(runs):
+        started = time.perf_counter()
+        status, body, _ = request(host, port, "GET", path)
+        samples.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    share = (time.process_time() - cpu) / (time.perf_counter() - wall)
+    return stats(samples), {"client_cpu_share": round(share, 3)}
+
+
+def time_sql(dsn: str, filters: dict, after: tuple | None, runs: int) -> dict:
+    """Latency in ms of the same page through psycopg alone: the store's three queries."""
+    samples = []
+    with connect(dsn, autocommit=True) as conn:
+        for _ in range(2):
+            incidents.page(conn, filters, after, filters["limit"])
+        for _ in range(runs):
+            started = time.perf_counter()
+            incidents.page(conn, filters, after, filters["limit"])
+            samples.append((time.perf_counter() - started) * 1000)
+    return stats(samples)
+
+
+def path_of(args: dict) -> str:
+    return "/v1/incidents?" + urllib.parse.urlencode({"limit": 50, **args})
+
+
+def follow_cursors(host: str, port: int, args: dict, pages: int) -> tuple[str, int, int]:
+    """Follow `next` up to `pages` times; returns the last page's path, its depth and how many
+    incidents came before it."""
+    path, depth, seen = path_of(args), 0, 0
+    while depth < pages:
+        status, body, _ = request(host, port, "GET", path)
+        page = json.loads(body)
+        if status != 200 or not page["next"]:
+            break
+        seen += len(page["items"])
+        split = urllib.parse.urlsplit(page["next"])
+        path, depth = f"{split.path}?{split.query}", depth + 1
+    return path, depth, seen
+
+
+def sql_position(dsn: str, filters: dict, pages: int) -> tuple | None:
+    """The keyset position after `pages` pages, walked through the store."""
+    after = None
+    with connect(dsn, autocommit=True) as conn:
+        for _ in range(pages):
+            page, more = incidents.page(conn, filters, after, filters["limit"])
+            if not more:
+                break
+            after = tuple(incidents.sort_position(page[-1], filters.get("sort") or "-stated"))
+    return after
+
+
+def explain(dsn: str, filters: dict, after: tuple | None) -> dict:
+    """EXPLAIN (ANALYZE, BUFFERS) of the page query and of the responses query after it."""
+    with connect(dsn, autocommit=True) as conn:
+        query, params = incidents.page_query(filters, incidents.resolve(conn, filters), after, filters["limit"])
+        page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
+        ids = [row["id"] for row in conn.execute(query, params).fetchall()]
+        responses_plan = conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM event WHERE responds_to = ANY(%s) ORDER BY seq",
+            (ids,)).fetchone()
+    result = {}
+    for name, row in (("page", page_plan), ("responses", responses_plan)):
+        plan = row["QUERY PLAN"][0]
+        nodes = list(_nodes(plan["Plan"]))
+        result[name] = {
+            "execution_ms": plan["Execution Time"],
+            "seq_scans": sorted({n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}),
+            "indexes": sorted({n["Index Name"] for n in nodes if "Index Name" in n}),
+            "shared_hit": plan["Plan"].get("Shared Hit Blocks", 0),
+            "shared_read": plan["Plan"].get("Shared Read Blocks", 0),
+        }
+    result["seq_scan_of_growing_table"] = sorted(
+        {table for part in ("page", "responses") for table in result[part]["seq_scans"]} & GROWING)
+    return result
+
+
+def _nodes(node: dict) -> Iterator[dict]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan, deep: bool,
+                    say: Callable[[str], None]) -> dict:
+    results = {}
+    for name, args in queries(cat).items():
+        filters = as_filters(args)
+        http_stats, client = time_http(host, port, path_of(args), plan.runs)
+        sql_stats = time_sql(dsn, filters, None, plan.runs)
+        status, body, _ = request(host, port, "GET", path_of(args))
+        result = {"query": urllib.parse.urlencode(args), "matches_first_page": len(json.loads(body)["items"]),
+                  "service_ms": http_stats, "sql_ms": sql_stats, **client,
+                  "explain_first": explain(dsn, filters, None)}
+        line = f"  {name:15} first page  service {_fmt(http_stats)}   sql {_fmt(sql_stats)}"
+        if deep:
+            path, depth, before = follow_cursors(host, port, args, plan.deep_pages)
+            after = sql_position(dsn, filters, depth)
+            deep_http, _ = time_http(host, port, path, plan.runs)
+            deep_sql = time_sql(dsn, filters, after, plan.runs)
+            result |= {"deep_depth": depth, "deep_incidents_before": before, "deep_service_ms": deep_http,
+                       "deep_sql_ms": deep_sql, "explain_deep": explain(dsn, filters, after)}
+            line += f"\n  {'':15} page {depth + 1:<5}  service {_fmt(deep_http)}   sql {_fmt(deep_sql)}"
+        say(line)
+        results[name] = result
+    return results
+
+
+def _fmt(figures: dict) -> str:
+    return (f"min {figures['min']:6.2f}  med {figures['median']:6.2f}  p95 {figures['p95']:6.2f}  "
+            f"max {figures['max']:6.2f} ms")
+
+
+# -- appends and a follower -------------------------------------------------------------------
+
+def _report(cat: synthetic.Catalogue, rng: random.Random) -> dict:
+    conflict = rng.choice(cat.conflicts)
+    victim, accused = conflict.sides if rng.random() < 0.5 else conflict.sides[::-1]
+    stated = synthetic.SPAN_END - timedelta(days=rng.randint(1, 300), minutes=rng.randint(0, 1440))
+    occurred = stated - timedelta(hours=rng.randint(1, 30))
+    return {
+        "kind": "accusation", "claimant": rng.choice(victim.actors), "target": accused.state,
+        "act": rng.choice(synthetic.ACTS)[0], "locations": [rng.choice(victim.towns)],
+        "occurred_from": occurred.isoformat(), "occurred_to": (occurred + timedelta(minutes=30)).isoformat(),
+        "time_precision": "hour", "stated_at": stated.isoformat(), "ceasefire": conflict.ceasefires[-1][0],
+        "summary": f"{cat.names[victim.state]} reported {rng.choice(synthetic.WORDS)} fire from "
+                   f"{cat.names[accused.state]} positions.",
+        "quotes": [], "source": cat.sources[rng.randrange(len(cat.sources))]["slug"],
+    }
+
+
+def _append(args: tuple) -> dict:
+    """One client: post `count` reports, each with its own Idempotency-Key; every tenth is sent
+    a second time, as a client retrying after a lost answer would."""
+    host, port, key, seed_, count, client = args
+    cat = synthetic.catalogue(seed_)
+    rng = random.Random(client)
+    ids, replays, latencies = [], 0, []
+    cpu, wall, began = time.process_time(), time.perf_counter(), time.time()
+    for n in range(count):
+        body = json.dumps(_report(cat, rng)).encode()
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
+                   "Idempotency-Key": f"bench-{client}-{n}"}
+        for attempt in range(2 if n % 10 == 0 else 1):
+            started = time.perf_counter()
+            status, answer, answer_headers = request(host, port, "POST", "/v1/events", body, headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status != 201:
+                raise RuntimeError(f"POST /v1/events answered {status}: {answer[:300]!r}")
+            if attempt == 0:
+                ids.append(json.loads(answer)["id"])
+            elif answer_headers.get("Idempotent-Replayed") == "true" and json.loads(answer)["id"] == ids[-1]:
+                replays += 1
+    elapsed = time.perf_counter() - wall
+    return {"ids": ids, "replays": replays, "latencies": latencies, "began": began, "ended": time.time(),
+            "cpu_share": (time.process_time() - cpu) / elapsed}
+
+
+def _follow(args: tuple) -> dict:
+    """Read the log from `after` while the appenders write, until `expected` events have been
+    seen or nothing new came for 10 s after the appenders finished."""
+    host, port, after, done = args
+    seen, idle_since = [], None
+    started = time.perf_counter()
+    last_new = started
+    while True:
+        status, body, _ = request(host, port, "GET", f"/v1/events?after={after}&limit=500")
+        if status != 200:
+            raise RuntimeError(f"GET /v1/events answered {status}")
+        items = json.loads(body)["items"]
+        if items:
+            seen.extend((item["seq"], item["id"]) for item in items)
+            after = items[-1]["seq"]
+            last_new = time.perf_counter()
+            idle_since = None
+        elif done.is_set():
+            idle_since = idle_since or time.perf_counter()
+            if time.perf_counter() - idle_since > 1.0:
+                break
+        else:
+            time.sleep(0.005)
+    return {"seen": seen, "seconds": last_new - started}
+
+
+def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
+    with connect(dsn) as conn:
+        key = keys.create(conn, "bench-appender", "reporter")
+        start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
+        conn.commit()
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        done = manager.Event()
+        with context.Pool(plan.appenders + 1) as pool:
+            follower = pool.apply_async(_follow, ((host, port, start_seq, done),))
+            clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client)
+                                         for client in range(plan.appenders)])
+            done.set()
+            followed = follower.get(timeout=120)
+    posted = [event_id for client in clients for event_id in client["ids"]]
+    seen_ids = [event_id for _, event_id in followed["seen"]]
+    seqs = [seq for seq, _ in followed["seen"]]
+    with connect(dsn) as conn:
+        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s", (start_seq,)).fetchone()["n"]
+    latencies = [ms for client in clients for ms in client["latencies"]]
+    # From the first request sent to the last answer received, whichever clients they came from.
+    wall = max(client["ended"] for client in clients) - min(client["began"] for client in clients)
+    result = {
+        "clients": plan.appenders,
+        "events": len(posted),
+        "requests": len(latencies),
+        "retries_replayed": sum(client["replays"] for client in clients),
+        "retries_sent": sum(1 for client in clients for n in range(len(client["ids"])) if n % 10 == 0),
+        "events_per_s": round(len(posted) / wall, 1),
+        "post_ms": stats(latencies),
+        "client_cpu_share": [round(client["cpu_share"], 3) for client in clients],
+        "events_stored": stored,
+        "follower_seen": len(seen_ids),
+        "follower_events_per_s": round(len(seen_ids) / followed["seconds"], 1) if followed["seconds"] else None,
+        "follower_exactly_once": sorted(seen_ids) == sorted(posted) and len(set(seen_ids)) == len(seen_ids),
+        "follower_in_seq_order": seqs == sorted(seqs),
+    }
+    say(f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
+        f"POST {_fmt(result['post_ms'])}; {result['retries_replayed']}/{result['retries_sent']} retries replayed; "
+        f"stored {stored}; follower saw {len(seen_ids)} "
+        f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'})")
+    return result
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print) -> dict:
+    cat = synthetic.catalogue(plan.seed)
+    report: dict = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(),
+                    "platform": platform.platform(), "memory_gib": round(_memory_bytes() / 2**30, 1)},
+        "plan": asdict(plan),
+        "targets": TARGETS,
+    }
+    with scratch_databases(database_url) as make:
+        for label, size in (("small", plan.small), ("large", plan.events)):
+            say(f"log of {size:,} events")
+            dsn = make(label)
+            load = build_log(dsn, cat, size, plan, say)
+            with connect(dsn) as conn:
+                report["server_version"] = conn.execute("SHOW server_version").fetchone()["server_version"]
+            with service(dsn, plan.workers) as (host, port):
+                measured = measure_queries(dsn, host, port, cat, plan, deep=label == "large", say=say)
+                appends = measure_appends(dsn, host, port, plan, say) if label == "large" else None
+            report[label] = {"load": load, "queries": measured, **({"appends": appends} if appends else {})}
+    report["ratios"] = ratios(report)
+    report["verdicts"] = verdicts(report, plan)
+    say(summary(report))
+    return report
+
+
+def ratios(report: dict) -> dict:
+    small, large = report["small"]["queries"], report["large"]["queries"]
+    out = {}
+    for name, figures in large.items():
+        out[name] = {
+            "growth": round(figures["service_ms"]["median"] / small[name]["service_ms"]["median"], 2),
+            "growth_sql": round(figures["sql_ms"]["median"] / small[name]["sql_ms"]["median"], 2),
+            "deep_over_first": round(figures["deep_service_ms"]["median"] / figures["service_ms"]["median"], 2),
+            "service_over_sql": round(figures["service_ms"]["median"] / figures["sql_ms"]["median"], 2),
+            "seq_scan_of_growing_table": sorted(set(figures["explain_first"]["seq_scan_of_growing_table"])
+                                                | set(figures["explain_deep"]["seq_scan_of_growing_table"])),
+        }
+    return out
+
+
+def verdicts(report: dict, plan: Plan) -> dict:
+    """Each target, met or not. The latency target is set for 1,000,000 events."""
+    large, ratio = report["large"], report["ratios"]
+    appends = large["appends"]
+    return {
+        "median_ms": {"worst": max(q["service_ms"]["median"] for q in large["queries"].values()),
+                      "target": TARGETS["median_ms_at_1m"], "at_events": plan.events},
+        "growth": {"worst": max(r["growth"] for r in ratio.values()), "target": TARGETS["growth"]},
+        "deep_over_first": {"worst": max(r["deep_over_first"] for r in ratio.values()),
+                            "target": TARGETS["deep_over_first"]},
+        "service_over_sql": {"worst": max(r["service_over_sql"] for r in ratio.values()),
+                             "target": TARGETS["service_over_sql"]},
+        "appends_per_s": {"value": appends["events_per_s"], "target": TARGETS["appends_per_s"],
+                          "follower_exactly_once": appends["follower_exactly_once"]},
+        "bulk_per_s": {"value": large["load"]["events_per_s"], "target": TARGETS["bulk_per_s"]},
+        "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
+    }
+
+
+def summary(report: dict) -> str:
+    plan, v = report["plan"], report["verdicts"]
+    lines = [f"\nratios ({plan['events']:,} events against {plan['small']:,}; medians of the service unless said):",
+             f"  {'query':15} {'growth':>7} {'sql growth':>10} {'deep/first':>10} {'service/sql':>11}  seq scans"]
+    for name, r in report["ratios"].items():
+        lines.append(f"  {name:15} {r['growth']:7.2f} {r['growth_sql']:10.2f} {r['deep_over_first']:10.2f} "
+                     f"{r['service_over_sql']:11.2f}  {', '.join(r['seq_scan_of_growing_table']) or 'none'}")
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    lines += [
+        "targets:",
+        f"  median page      {v['median_ms']['worst']:8.2f} ms   (<= {v['median_ms']['target']} ms at 1,000,000; "
+        f"this run {plan['events']:,})  {mark(v['median_ms']['worst'] <= v['median_ms']['target'])}",
+        f"  growth           {v['growth']['worst']:8.2f}      (<= {v['growth']['target']})  "
+        f"{mark(v['growth']['worst'] <= v['growth']['target'])}",
+        f"  deep / first     {v['deep_over_first']['worst']:8.2f}      (<= {v['deep_over_first']['target']})  "
+        f"{mark(v['deep_over_first']['worst'] <= v['deep_over_first']['target'])}",
+        f"  service / sql    {v['service_over_sql']['worst']:8.2f}      (<= {v['service_over_sql']['target']})  "
+        f"{mark(v['service_over_sql']['worst'] <= v['service_over_sql']['target'])}",
+        f"  appends          {v['appends_per_s']['value']:8.0f} /s    (>= {v['appends_per_s']['target']:.0f}, "
+        f"follower exactly once: {v['appends_per_s']['follower_exactly_once']})  "
+        f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",
+        f"  bulk load        {v['bulk_per_s']['value']:8.0f} /s    (>= {v['bulk_per_s']['target']:.0f})  "
+        f"{mark(v['bulk_per_s']['value'] >= v['bulk_per_s']['target'])}",
+        f"  no sequential scan of a growing table: {mark(v['no_seq_scan_of_growing_tables'])}",
+    ]
+    return "\n".join(lines)
+
+
+def _memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+def write(report: dict, output: Path) -> None:
+    output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+

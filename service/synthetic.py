@@ -1,0 +1,333 @@
+"""A synthetic ceasefire-violation log for the benchmark: invented conflicts, shaped like real ones.
+
+Each conflict has two sides; each side a state with ministries, officials, a military and its
+units (four levels), and a country of regions and towns (three). Claimants, targets and places
+are picked with Zipf-like skew, as a few voices and a few front-line towns dominate real logs;
+about a third of accusations are denied by the accused side, and some are answered with a
+counter-accusation. Summaries and quotes are made of real English words, so full-text search has
+work to do. The states and places are invented (their ISO codes are from the user-assigned QM–QZ
+range), so no made-up claim can be read as one about a real country.
+
+The same seed and size give the same log, event for event.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from bisect import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+
+SPAN_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
+SPAN_END = datetime(2026, 1, 1, tzinfo=timezone.utc)
+CONFLICTS = 12
+CEASEFIRES_PER_CONFLICT = 4
+SOURCES = 400
+RECORDED_BY = "bench-loader"
+
+ACTS = [("shelling", 30), ("shooting", 20), ("sniper-fire", 8), ("drone-strike", 14), ("airstrike", 6),
+        ("ground-assault", 7), ("ceasefire-violation", 15)]
+ACT_WORDS = {
+    "shelling": ["shelled", "artillery", "mortar", "rockets", "howitzers", "shells"],
+    "shooting": ["opened fire", "machine-gun", "rifles", "gunfire", "automatic weapons"],
+    "sniper-fire": ["sniper", "marksman", "rifle", "shot"],
+    "drone-strike": ["drone", "loitering munition", "unmanned aircraft", "quadcopter"],
+    "airstrike": ["aircraft", "jets", "bombs", "air raid", "helicopters"],
+    "ground-assault": ["infantry", "armoured vehicles", "advance", "assault", "tanks"],
+    "ceasefire-violation": ["violated", "breach", "provocation", "truce", "positions"],
+}
+HARM = ["damaging homes", "wounding two civilians", "killing a soldier", "hitting a school", "setting fields on fire",
+        "cutting power to the district", "damaging a hospital", "destroying a bridge", "with no casualties reported",
+        "forcing families into shelters", "hitting a water station", "damaging a mosque", "damaging a church"]
+WHEN = ["overnight", "at dawn", "in the afternoon", "late in the evening", "throughout the day", "shortly after midnight"]
+WORDS = ("ceasefire humanitarian truce observers monitors frontline village villages civilians residents shelter "
+         "evacuation corridor negotiations mediators agreement violation violations retaliation escalation "
+         "withdrawal heavy weapons demarcation line checkpoint convoy aid bodies prisoners exchange casualties "
+         "wounded killed injured damage infrastructure farmland livestock orchards road railway market district "
+         "regional capital outskirts hills ridge valley river border trenches bunker battalion brigade command "
+         "statement spokesman ministry officials denied rejected accused allegations disinformation provocation "
+         "fabricated baseless footage evidence witnesses journalists report confirmed independent verification "
+         "international community condemned urged restraint calm restored sporadic intense barrage sustained").split()
+DENIAL_WORDS = ["rejected the claim as disinformation", "called the accusation a fabrication", "denied firing on",
+                "said its units observed the ceasefire near", "dismissed the report as baseless regarding",
+                "said no shots were fired from its positions near", "accused the other side of staging the attack on"]
+SYLLABLES = "ka ra to mi ve lo dan sar bel gor nov tir zel mar ost pol vin dru kel bar sun tam lev rud hal".split()
+
+
+def zipf_weights(n: int, s: float = 1.1) -> list[float]:
+    return list(itertools.accumulate(1 / (rank ** s) for rank in range(1, n + 1)))
+
+
+@dataclass
+class Side:
+    state: str
+    actors: list[str]            # claimant candidates, most vocal first
+    deniers: dict[str, list[str]]  # accused actor -> who may deny for it (itself and beneath it)
+    country: str
+    regions: list[str]
+    towns: list[str]             # most shelled first
+
+
+@dataclass
+class Conflict:
+    slug: str
+    sides: tuple[Side, Side]
+    ceasefires: list[tuple[str, datetime]]  # (slug, effective_at), in time order
+
+
+@dataclass
+class Catalogue:
+    conflicts: list[Conflict] = field(default_factory=list)
+    actors: list[dict] = field(default_factory=list)
+    locations: list[dict] = field(default_factory=list)
+    ceasefires: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _name(rng: random.Random, syllables: int) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(syllables)).capitalize()
+
+
+def catalogue(seed: int) -> Catalogue:
+    rng = random.Random(seed)
+    cat = Catalogue()
+    codes = (f"Q{a}{b}" for a in "MNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    used: set[str] = set()
+
+    def unique(syllables: int) -> str:
+        for _ in range(1000):
+            name = _name(rng, syllables)
+            if name.lower() not in used:
+                used.add(name.lower())
+                return name
+        raise RuntimeError(f"no unused name of {syllables} syllables left")
+
+    def actor(slug, name, kind, country, parent=None):
+        cat.actors.append({"slug": slug, "name": name, "kind": kind, "country": country, "parent": parent})
+        cat.names[slug] = name
+
+    def place(slug, name, country, precision, parent=None):
+        cat.locations.append({"slug": slug, "name": name, "country": country, "precision": precision, "parent": parent})
+        cat.names[slug] = name
+
+    actor("contact-group-org", "Organisation for Regional Security", "international-organisation", None)
+    actor("contact-group", "The Contact Group", "mediator", None, "contact-group-org")
+    for c in range(CONFLICTS):
+        sides = []
+        for _ in range(2):
+            country = unique(3)
+            code, key = next(codes), country.lower()
+            actor(key, country, "state", code)
+            actor(f"{key}-mod", f"Ministry of Defence of {country}", "ministry", code, key)
+            actor(f"{key}-mfa", f"Ministry of Foreign Affairs of {country}", "ministry", code, key)
+            actor(f"{key}-military", f"Armed Forces of {country}", "military", code, key)
+            minister, spokesman, foreign = unique(2) + " " + unique(3), unique(2) + " " + unique(2), unique(3) + " " + unique(2)
+            actor(f"{key}-defence-minister", minister, "official", code, f"{key}-mod")
+            actor(f"{key}-mod-spokesperson", spokesman, "official", code, f"{key}-mod")
+            actor(f"{key}-foreign-minister", foreign, "official", code, f"{key}-mfa")
+            units = [f"{key}-brigade-{n}" for n in range(1, 4)]
+            for n, unit in enumerate(units, 1):
+                actor(unit, f"{n}th Brigade of {country}", "military", code, f"{key}-military")
+            place(key, country, code, "country")
+            regions, towns = [], []
+            for _ in range(6):
+                region = unique(3)
+                regions.append(f"{key}-{region.lower()}")
+                place(regions[-1], f"{region} Region", code, "region", key)
+                for _ in range(8):
+                    town = unique(3)
+                    towns.append(f"{regions[-1]}-{town.lower()}")
+                    place(towns[-1], town, code, "exact", regions[-1])
+            rng.shuffle(towns)
+            deniers = {key: [key, f"{key}-mod", f"{key}-mod-spokesperson", f"{key}-defence-minister", f"{key}-mfa"],
+                       f"{key}-military": [f"{key}-military", *units]}
+            vocal = [key, f"{key}-mod", f"{key}-mod-spokesperson", f"{key}-military", f"{key}-foreign-minister",
+                     f"{key}-defence-minister", f"{key}-mfa", *units]
+            sides.append(Side(key, vocal, deniers, key, regions, towns))
+        slug = f"{sides[0].state}-{sides[1].state}"
+        span = (SPAN_END - SPAN_START).total_seconds()
+        starts = sorted(SPAN_START + timedelta(seconds=rng.uniform(0.05, 0.9) * span) for _ in range(CEASEFIRES_PER_CONFLICT))
+        ceasefires = []
+        for n, effective in enumerate(starts, 1):
+            ceasefire = f"{slug}-truce-{n}"
+            ceasefires.append((ceasefire, effective))
+            cat.ceasefires.append({"slug": ceasefire, "name": f"Truce {n} between {cat.names[sides[0].state]} and "
+                                   f"{cat.names[sides[1].state]}", "effective_at": effective,
+                                   "agreed_at": effective - timedelta(hours=rng.randint(2, 72)),
+                                   "parties": [sides[0].state, sides[1].state]})
+        cat.conflicts.append(Conflict(slug, (sides[0], sides[1]), ceasefires))
+    outlets = [unique(2) + " " + rng.choice(["Times", "Post", "Herald", "Monitor", "Wire", "Daily"]) for _ in range(20)]
+    for n in range(SOURCES):
+        cat.sources.append({"slug": f"bench-report-{n:04d}", "title": f"Report {n} on the ceasefires",
+                            "publisher": outlets[n % len(outlets)]})
+    return cat
+
+
+def install(conn: psycopg.Connection, cat: Catalogue) -> dict[str, dict[str, int]]:
+    """Write the catalogue (parents before children) and return the ids of every slug by table."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO actor (slug, name, kind, country, parent_id) VALUES (%(slug)s, %(name)s, %(kind)s, "
+            "%(country)s, (SELECT id FROM actor WHERE slug = %(parent)s))", cat.actors)
+        cur.executemany(
+            "INSERT INTO location (slug, name, country, precision, parent_id) VALUES (%(slug)s, %(name)s, "
+            "%(country)s, %(precision)s, (SELECT id FROM location WHERE slug = %(parent)s))", cat.locations)
+        cur.executemany(
+            "INSERT INTO source (slug, title, publisher) VALUES (%(slug)s, %(title)s, %(publisher)s)", cat.sources)
+        for act, _ in ACTS:
+            cur.execute("INSERT INTO act (slug, label) VALUES (%s, %s) ON CONFLICT (slug) DO NOTHING",
+                        (act, act.replace("-", " ").capitalize()))
+        for cf in cat.ceasefires:
+            cur.execute(
+                "INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, effective_at) VALUES (%(slug)s, %(name)s, "
+                "(SELECT id FROM actor WHERE slug = 'contact-group'), %(agreed_at)s, %(effective_at)s)", cf)
+            cur.execute("INSERT INTO ceasefire_party (ceasefire_id, actor_id) SELECT c.id, a.id FROM ceasefire c, actor a "
+                        "WHERE c.slug = %s AND a.slug = ANY(%s)", (cf["slug"], cf["parties"]))
+    return {table: {row["slug"]: row["id"] for row in conn.execute(f"SELECT slug, id FROM {table}")}
+            for table in ("actor", "location", "act", "source", "ceasefire")}
+
+
+@dataclass
+class Event:
+    id: uuid.UUID
+    kind: str
+    claimant: str
+    target: str
+    responds_to: uuid.UUID | None
+    act: str
+    locations: list[str]
+    occurred_from: datetime
+    occurred_to: datetime
+    time_precision: str
+    stated_at: datetime
+    ceasefire: str | None
+    summary: str
+    quotes: list[str]
+    source: str
+
+
+def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
+    """`count` events in the order they were stated, spread evenly over the span."""
+    rng = random.Random(seed + 1)
+    conflict_weights = zipf_weights(len(cat.conflicts))
+    actor_weights = zipf_weights(len(cat.conflicts[0].sides[0].actors), 1.2)
+    town_weights = zipf_weights(len(cat.conflicts[0].sides[0].towns))
+    act_weights = list(itertools.accumulate(weight for _, weight in ACTS))
+    step = (SPAN_END - SPAN_START).total_seconds() / max(count, 1)
+    open_accusations: list[Event] = []  # recent accusations not yet denied
+
+    def pick(items, cumulative):
+        return items[bisect(cumulative, rng.random() * cumulative[-1])]
+
+    def new_id() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    def words(n: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(n))
+
+    for n in range(count):
+        stated = SPAN_START + timedelta(seconds=step * n + rng.uniform(0, step))
+        if open_accusations and rng.random() < 0.25:
+            accusation = open_accusations.pop(rng.randrange(len(open_accusations)))
+            conflict = next(c for c in cat.conflicts if accusation.target in c.sides[0].deniers
+                            or accusation.target in c.sides[1].deniers)
+            side = conflict.sides[0] if accusation.target in conflict.sides[0].deniers else conflict.sides[1]
+            denier = rng.choice(side.deniers[accusation.target])
+            town = cat.names[accusation.locations[0]]
+            summary = f"{cat.names[denier]} {rng.choice(DENIAL_WORDS)} {town}; {words(6)}."
+            yield Event(new_id(), "denial", denier, accusation.claimant, accusation.id, accusation.act,
+                        accusation.locations, accusation.occurred_from, accusation.occurred_to,
+                        accusation.time_precision, max(stated, accusation.stated_at), accusation.ceasefire, summary,
+                        [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [], pick_source(rng, cat))
+            continue
+        conflict = pick(cat.conflicts, conflict_weights)
+        victim, accused = (conflict.sides if rng.random() < 0.5 else conflict.sides[::-1])
+        responds_to = None
+        counter = [a for a in open_accusations[-50:] if a.target in victim.deniers and a.claimant in accused.actors]
+        if counter and rng.random() < 0.1:
+            responds_to = rng.choice(counter).id
+        claimant = pick(victim.actors, actor_weights)
+        target = accused.state if rng.random() < 0.7 else f"{accused.state}-military"
+        act = pick(ACTS, act_weights)[0]
+        places = [pick(victim.towns, town_weights)]
+        if rng.random() < 0.15:
+            places.append(rng.choice(victim.regions))
+        if rng.random() < 0.15:
+            other = pick(victim.towns, town_weights)
+            if other not in places:
+                places.append(other)
+        occurred_to = stated - timedelta(minutes=rng.randint(0, 36 * 60))
+        occurred_from = occurred_to - timedelta(minutes=rng.choice([0, 15, 30, 60, 120, 240]))
+        ceasefire = None
+        for slug, effective in conflict.ceasefires:
+            if effective <= occurred_from:
+                ceasefire = slug
+        summary = (f"{cat.names[claimant]} said forces of {cat.names[accused.state]} "
+                   f"{rng.choice(ACT_WORDS[act])} {', '.join(cat.names[p] for p in places)} {rng.choice(WHEN)}, "
+                   f"{rng.choice(HARM)}; {words(rng.randint(4, 14))}.")
+        quotes = [words(rng.randint(6, 16)) for _ in range(rng.choice([0, 1, 1, 2]))]
+        event = Event(new_id(), "accusation", claimant, target, responds_to, act, places, occurred_from, occurred_to,
+                      rng.choice(["exact", "hour", "hour", "day", "day", "unknown"]), stated, ceasefire, summary,
+                      quotes, pick_source(rng, cat))
+        open_accusations.append(event)
+        if len(open_accusations) > 3000:
+            open_accusations.pop(0)
+        yield event
+
+
+def pick_source(rng: random.Random, cat: Catalogue) -> str:
+    return cat.sources[min(int(rng.paretovariate(1.2)) - 1, len(cat.sources) - 1)]["slug"]
+
+
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS bench_stage (
+    ord bigint, id uuid, kind text, claimant_id bigint, target_id bigint, responds_to uuid, act_id bigint,
+    occurred_from timestamptz, occurred_to timestamptz, time_precision text, stated_at timestamptz,
+    ceasefire_id bigint, summary text, source_id bigint, quoted text)
+"""
+FROM_STAGE = """
+INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
+                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by, search)
+SELECT id, kind, claimant_id, target_id, responds_to, CASE WHEN responds_to IS NOT NULL THEN 'accusation' END,
+       act_id, occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, %s,
+       to_tsvector('english', summary) || to_tsvector('english', quoted)
+  FROM bench_stage ORDER BY ord
+"""
+
+
+def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Iterator[Event], batch: int = 20000) -> int:
+    """COPY the events in batches, each its own transaction, as a bulk import would. The event rows
+    go through a staging table so that the database computes their search vectors, as it does
+    for events posted over HTTP; places and quotes are copied straight into their tables, and the
+    log's rules and incident indexes are kept by the same triggers that guard every insert."""
+    actor, location, act, source, ceasefire = (ids[t] for t in ("actor", "location", "act", "source", "ceasefire"))
+    total = 0
+    conn.execute(STAGE)
+    conn.commit()
+    while True:
+        chunk = list(itertools.islice(stream, batch))
+        if not chunk:
+            return total
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("TRUNCATE bench_stage")
+            with cur.copy("COPY bench_stage FROM STDIN") as copy:
+                for ord_, e in enumerate(chunk, total):
+                    copy.write_row((ord_, e.id, e.kind, actor[e.claimant], actor[e.target], e.responds_to, act[e.act],
+                                    e.occurred_from, e.occurred_to, e.time_precision, e.stated_at,
+                                    ceasefire.get(e.ceasefire), e.summary, source[e.source], " ".join(e.quotes)))
+            cur.execute(FROM_STAGE, (RECORDED_BY,))
+            with cur.copy("COPY event_location (event_id, location_id, position) FROM STDIN") as copy:
+                for e in chunk:
+                    for position, slug in enumerate(e.locations):
+                        copy.write_row((e.id, location[slug], position))
+            with cur.copy("COPY quote (event_id, position, text) FROM STDIN") as copy:
+                for e in chunk:
+                    for position, text in enumerate(e.quotes):
+                        copy.write_row((e.id, position, text))
+        total += len(chunk)

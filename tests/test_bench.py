@@ -1,0 +1,47 @@
+"""The benchmark, run small once per suite so that it cannot rot. Its figures are not judged here
+(timings on a shared machine are noise); what it checks and where it leaves the server are."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.processes import base_env
+
+QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act"}
+
+
+def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, admin, tmp_path):
+    before = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
+    output = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "bench", "--quick",
+                           "--output", str(output)], env={**base_env(), "DATABASE_URL": server_dsn},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "targets:" in done.stdout and f"figures written to {output}" in done.stdout
+
+    report = json.loads(output.read_text())
+    for size in ("small", "large"):
+        assert report[size]["load"]["events"] == report["plan"]["events" if size == "large" else "small"]
+        assert set(report[size]["queries"]) == QUERIES
+        for figures in report[size]["queries"].values():
+            for kind in ("service_ms", "sql_ms"):
+                stats = figures[kind]
+                assert stats["n"] == report["plan"]["runs"]
+                assert 0 < stats["min"] <= stats["median"] <= stats["p95"] <= stats["max"]
+            assert figures["explain_first"]["page"]["indexes"]
+    for figures in report["large"]["queries"].values():
+        assert figures["matches_first_page"] > 0, figures["query"]
+        assert figures["deep_service_ms"]["n"] == figures["deep_sql_ms"]["n"] == report["plan"]["runs"]
+    assert max(figures["deep_depth"] for figures in report["large"]["queries"].values()) == report["plan"]["deep_pages"]
+    assert set(report["ratios"]) == QUERIES
+
+    appends = report["large"]["appends"]
+    assert appends["events"] == appends["events_stored"] == 2 * 20
+    assert appends["retries_replayed"] == appends["retries_sent"] > 0
+    assert appends["follower_exactly_once"] and appends["follower_in_seq_order"]
+    assert appends["follower_seen"] == appends["events"]
+
+    after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
+    assert after == before, "the benchmark's scratch databases must be dropped"
