@@ -135,7 +135,8 @@ class EmbeddedPostgres:
             # We hold the folder's lock, so a server still running here was left behind by a
             # process that died without stopping it; stop it before starting our own.
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
-        options = f"-c listen_addresses='' -k {self._socket_dir} -c max_connections=200"
+        options = (f"-c listen_addresses='' -k {self._socket_dir} -c max_connections=200 "
+                   f"-c shared_buffers={_shared_buffers_mb()}MB")
         done = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
                          "-l", str(self.pgdata / "server.log"), "start")
         if done.returncode != 0:
@@ -191,3 +192,13 @@ class EmbeddedPostgres:
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
+
+
+def _shared_buffers_mb() -> int:
+    """An eighth of the machine's memory, between PostgreSQL's default 128 MB and 1 GB: the
+    incident indexes are read on every page, and the default keeps too few of them at hand."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 128
+    return max(128, min(1024, total // 8 // 2**20))
