@@ -36,11 +36,16 @@ def write(role: str):
                         return replay
                 g.conn = conn
                 response = current_app.make_response(view(*args, **kwargs))
-                if key is not None:
-                    conn.execute(
-                        "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
-                        [response.status_code, response.get_data(), response.headers.get("Location"), holder["id"], key],
-                    )
+                # The answer is stored and the write committed in one round trip: until the
+                # commit, an appending transaction holds the log's head and other writers wait.
+                with conn.pipeline():
+                    if key is not None:
+                        conn.execute(
+                            "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
+                            [response.status_code, response.get_data(), response.headers.get("Location"), holder["id"],
+                             key],
+                        )
+                    conn.commit()
                 return response
         return wrapper
     return decorator

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
+from datetime import datetime, timezone
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg.rows import class_row
@@ -110,11 +110,11 @@ INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, search)
-VALUES (coalesce(%(id)s::uuid, gen_random_uuid()), %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
+VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
-RETURNING id
+RETURNING seq, recorded_at
 """
 
 
@@ -158,36 +158,50 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     if errors:
         raise domain.Refusal(errors)
 
-    row = conn.execute(INSERT, {
-        "id": event_id,
-        "kind": report["kind"],
-        "claimant_id": claimant["id"],
-        "target_id": target["id"],
-        "responds_to": report.get("responds_to"),
-        "responds_to_kind": "accusation" if report.get("responds_to") is not None else None,
-        "act_id": refs["act_id"],
-        "occurred_from": report["occurred_from"],
-        "occurred_to": report["occurred_to"],
-        "time_precision": report["time_precision"],
-        "stated_at": report["stated_at"],
-        "ceasefire_id": refs["ceasefire_id"],
-        "summary": report["summary"],
-        "source_id": refs["source"]["id"],
-        "recorded_by": recorded_by,
-        "quoted": "\n".join(quote["text"] for quote in quotes),
-    }).fetchone()
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
-            [(row["id"], refs["locations"][slug], position) for position, slug in enumerate(report["locations"])],
-        )
-        if quotes:
+    # From this insert to the commit, the transaction holds the log's head (0001's log_head), so
+    # every other writer waits: the event, its places and its quotes go in one round trip, and
+    # the answer is built from what was just written instead of read back.
+    event_id = event_id or uuid4()
+    with conn.pipeline():
+        inserted = conn.execute(INSERT, {
+            "id": event_id,
+            "kind": report["kind"],
+            "claimant_id": claimant["id"],
+            "target_id": target["id"],
+            "responds_to": report.get("responds_to"),
+            "responds_to_kind": "accusation" if report.get("responds_to") is not None else None,
+            "act_id": refs["act_id"],
+            "occurred_from": report["occurred_from"],
+            "occurred_to": report["occurred_to"],
+            "time_precision": report["time_precision"],
+            "stated_at": report["stated_at"],
+            "ceasefire_id": refs["ceasefire_id"],
+            "summary": report["summary"],
+            "source_id": refs["source"]["id"],
+            "recorded_by": recorded_by,
+            "quoted": "\n".join(quote["text"] for quote in quotes),
+        })
+        with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
-                [(row["id"], position, quote["text"], quote["start"], quote["end"])
-                 for position, quote in enumerate(quotes)],
+                "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
+                [(event_id, refs["locations"][slug], position) for position, slug in enumerate(report["locations"])],
             )
-    return get(conn, row["id"])
+            if quotes:
+                cur.executemany(
+                    "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
+                    [(event_id, position, quote["text"], quote["start"], quote["end"])
+                     for position, quote in enumerate(quotes)],
+                )
+    row = inserted.fetchone()
+    return Event(
+        id=event_id, seq=row["seq"], kind=report["kind"], claimant=report["claimant"], target=report["target"],
+        responds_to=report.get("responds_to"), act=report["act"], locations=list(report["locations"]),
+        occurred_from=report["occurred_from"].astimezone(timezone.utc),
+        occurred_to=report["occurred_to"].astimezone(timezone.utc), time_precision=report["time_precision"],
+        stated_at=report["stated_at"].astimezone(timezone.utc), ceasefire=report.get("ceasefire"),
+        summary=report["summary"], source=report["source"], quotes=quotes, recorded_by=recorded_by,
+        recorded_at=row["recorded_at"],
+    )
 
 
 def _inherit(conn: psycopg.Connection, report: dict, responding: dict) -> None:
