@@ -78,6 +78,25 @@ def test_filters_combine_with_and(client, data):
     assert ids(client, "ceasefire=moscow-humanitarian-2020&act=shelling&status=uncontested") == [COUNTER]
 
 
+@pytest.mark.parametrize("other", [
+    "ceasefire=moscow-humanitarian-2020", "act=drone-strike", "q=shelling", "location=tartar", "claimant=azerbaijan",
+    "occurred_after=2020-10-15T00:00:00%2B00:00", "occurred_before=2020-10-15T00:00:00%2B00:00",
+    "sort=occurred", "sort=-occurred", "sort=stated",
+])
+def test_disputed_with_any_other_filter_is_the_intersection(client, data, other):
+    """A disputed page walks its own index (incident_denied); each other filter still applies."""
+    both = ids(client, f"status=disputed&{other}")
+    assert set(both) == set(ids(client, "status=disputed")) & set(ids(client, other))
+    assert both == [incident for incident in ids(client, other) if incident in both]
+
+
+def test_disputed_pages_follow_their_cursor(client, data):
+    first = client.get("/v1/incidents?status=disputed&limit=1").get_json()
+    second = client.get(first["next"]).get_json()
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [data["drone"], SHELLING]
+    assert second["next"] is None
+
+
 def test_sorts(client, data):
     assert ids(client, "sort=stated")[-2:] == [data["drone"], data["sniper"]]
     assert ids(client, "sort=-stated")[:2] == [data["sniper"], data["drone"]]

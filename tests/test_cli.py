@@ -103,8 +103,8 @@ def test_a_bad_setting_names_the_variable(dsn):
 
 def test_db_upgrade_downgrade_current(fresh_database):
     env = {"DATABASE_URL": fresh_database()}
-    assert run("db", "current", env=env).stdout.strip() == "empty (head is 0005)"
+    assert run("db", "current", env=env).stdout.strip() == "empty (head is 0007)"
     assert run("db", "upgrade", env=env).returncode == 0
-    assert run("db", "current", env=env).stdout.strip() == "0005 (at head)"
+    assert run("db", "current", env=env).stdout.strip() == "0007 (at head)"
     assert run("db", "downgrade", "base", env=env).returncode == 0
     one_line_failure(run("db", "downgrade", "nonsense", env=env), "nonsense")

@@ -130,7 +130,7 @@ def test_migrate_then_api_as_compose_runs_them(fresh_database, wheel_site, tmp_p
         try:
             url = f"http://127.0.0.1:{port}"
             wait_for(url + "/healthz", api)
-            assert get(url + "/readyz") == (200, {"status": "ready", "schema": ["0005"]})
+            assert get(url + "/readyz") == (200, {"status": "ready", "schema": ["0007"]})
             status, body = get(url + "/v1/incidents?status=disputed")
             assert status == 200
             assert [incident["id"] for incident in body["items"]] == [SHELLING]

@@ -75,7 +75,7 @@ def test_events_are_append_only(conn, statement):
     assert count(conn, "event") == before
 
 
-@pytest.mark.parametrize("table", ["quote", "event_location", "incident_actor", "incident_place"])
+@pytest.mark.parametrize("table", ["quote", "event_location", "incident_actor", "incident_place", "incident_denied"])
 def test_quotes_places_and_incident_indexes_are_append_only(conn, table):
     refused(conn, f"{table}_append_only", f"DELETE FROM {table}")
     refused(conn, f"{table}_append_only", f"TRUNCATE {table}")
@@ -88,6 +88,8 @@ def test_incident_indexes_take_rows_only_from_the_log(conn):
             "INSERT INTO incident_actor SELECT event_id, actor_id, side, stated_at, occurred_from, seq + 1000 FROM incident_actor")
     refused(conn, "incident_place_derived_only",
             "INSERT INTO incident_place SELECT event_id, location_id, stated_at, occurred_from, seq + 1000 FROM incident_place")
+    refused(conn, "incident_denied_derived_only",
+            "INSERT INTO incident_denied SELECT id, stated_at, occurred_from, seq FROM event WHERE kind = 'accusation'")
     insert_event(conn)
     assert count(conn, "incident_actor") > before
 

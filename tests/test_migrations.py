@@ -4,7 +4,8 @@ from service import migrate
 from service.db import connect
 
 TABLES = {"actor", "location", "act", "source", "ceasefire", "ceasefire_party", "log_head", "event",
-          "event_location", "quote", "incident_actor", "incident_place", "api_key", "idempotency"}
+          "event_location", "quote", "incident_actor", "incident_place", "api_key", "idempotency",
+          "incident_denied"}
 
 
 def tables(dsn: str) -> set[str]:
@@ -40,6 +41,17 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
     dsn = fresh_database()
     migrate.upgrade(dsn)
     migrate.downgrade(dsn, "0001")
-    assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency"}
+    assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency", "incident_denied"}
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES
+
+
+def test_denied_accusations_are_indexed_from_the_log_already_there(dsn):
+    """0007 on a log that already holds denials: the seeded shelling of Agdam is disputed."""
+    migrate.downgrade(dsn, "0006")
+    migrate.upgrade(dsn)
+    with connect(dsn) as conn:
+        denied = conn.execute("SELECT e.summary FROM incident_denied d JOIN event e ON e.id = d.event_id").fetchall()
+        expected = conn.execute("SELECT a.summary FROM event a WHERE EXISTS "
+                                "(SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial')").fetchall()
+    assert denied == expected and len(denied) == 1

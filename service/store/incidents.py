@@ -43,7 +43,6 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug 
 """
 
 SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
-DENIED = "EXISTS (SELECT 1 FROM event d WHERE d.responds_to = e.id AND d.kind = 'denial')"
 
 
 def resolve(conn: psycopg.Connection, filters: dict) -> dict:
@@ -72,15 +71,19 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
 
 
 def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tuple[sql.Composed, dict]:
-    """The page's accusations as one query (one more row than `limit`, to tell whether more follow)."""
+    """The page's accusations as one query (one more row than `limit`, to tell whether more follow).
+
+    A driver table (incident_actor, incident_place, incident_denied) holds only accusations, with
+    their ids and sort keys, in indexes that cover them; its walk reads the event table only when
+    a filter needs a column of the event itself (ceasefire, act, q), so a page costs index pages,
+    not a heap fetch for every candidate."""
     column, direction = SORTS[filters.get("sort") or "-stated"]
-    conditions, params = [sql.SQL("e.kind = 'accusation'")], {"limit": limit + 1}
-    actor_driven = False
+    conditions, params = [], {"limit": limit + 1}
 
     actor_filters = [name for name in SIDES if filters.get(name)]
-    if actor_filters:
+    actor_driven = bool(actor_filters)
+    if actor_driven:
         driver = sql.SQL("incident_actor")
-        actor_driven = True
         first = actor_filters.pop(0)
         conditions.append(sql.SQL("k.actor_id = %(driver_id)s AND k.side = ANY(%(driver_sides)s)"))
         params |= {"driver_id": refs["actors"][filters[first]], "driver_sides": list(SIDES[first])}
@@ -88,24 +91,33 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
         driver = sql.SQL("incident_place")
         conditions.append(sql.SQL("k.location_id = %(location_id)s"))
         params["location_id"] = refs["location_id"]
+    elif filters.get("status") == "disputed":
+        # Only denied accusations are in incident_denied: walking it is the status filter.
+        driver = sql.SQL("incident_denied")
     else:
         driver = None
-    # The sort keys come from the table walked: the driver's copy of them, or the event's own.
+        conditions.append(sql.SQL("e.kind = 'accusation'"))
+    # The id and sort keys come from the table walked: the driver's copy of them, or the event's own.
     key = sql.Identifier("k" if driver is not None else "e")
+    event_id = sql.SQL("k.event_id" if driver is not None else "e.id")
 
     for name in actor_filters:
         conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = e.id AND x.actor_id = {id} AND x.side = ANY({sides}))"
-        ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides")))
+            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = {event_id} AND x.actor_id = {id} "
+            "AND x.side = ANY({sides}))"
+        ).format(event_id=event_id, id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides")))
         params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
     if filters.get("location") and actor_driven:
         conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = e.id AND x.location_id = %(location_id)s)"))
+            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = {event_id} AND x.location_id = %(location_id)s)"
+        ).format(event_id=event_id))
         params["location_id"] = refs["location_id"]
-    if filters.get("status") == "disputed":
-        conditions.append(sql.SQL(DENIED))
+    denied = sql.SQL("EXISTS (SELECT 1 FROM event d WHERE d.responds_to = {event_id} AND d.kind = 'denial')").format(
+        event_id=event_id)
+    if filters.get("status") == "disputed" and (actor_driven or filters.get("location")):
+        conditions.append(denied)
     elif filters.get("status") == "uncontested":
-        conditions.append(sql.SQL("NOT " + DENIED))
+        conditions.append(sql.SQL("NOT ") + denied)
     if filters.get("ceasefire"):
         conditions.append(sql.SQL("e.ceasefire_id = %(ceasefire_id)s"))
         params["ceasefire_id"] = refs["ceasefire_id"]
@@ -127,14 +139,18 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
             key=key, column=sql.Identifier(column), cmp=comparison))
         params |= {"after_key": after[0], "after_seq": after[1]}
 
-    source = (sql.SQL("{driver} k JOIN event e ON e.id = k.event_id").format(driver=driver)
-              if driver is not None else sql.SQL("event e"))
+    if driver is None:
+        source = sql.SQL("event e")
+    elif any(filters.get(name) for name in ("ceasefire", "act", "q")):
+        source = sql.SQL("{driver} k JOIN event e ON e.id = k.event_id").format(driver=driver)
+    else:
+        source = sql.SQL("{driver} k").format(driver=driver)
     order = sql.SQL("{key}.{column} {dir}, {key}.seq {dir}").format(
         key=key, column=sql.Identifier(column), dir=sql.SQL(direction))
-    matching = sql.SQL("SELECT e.id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
+    matching = sql.SQL("SELECT {event_id} AS id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
                        "WHERE {conditions} ORDER BY {order} LIMIT %(limit)s").format(
-        key=key, column=sql.Identifier(column), source=source,
-        conditions=sql.SQL(" AND ").join(conditions), order=order)
+        event_id=event_id, key=key, column=sql.Identifier(column), source=source,
+        conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]), order=order)
     query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
                                              "ORDER BY page.sort_key {dir}, page.sort_seq {dir}").format(
         matching=matching, dir=sql.SQL(direction))
