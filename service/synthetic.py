@@ -14,7 +14,9 @@ The same seed and size give the same log, event for event.
 from __future__ import annotations
 
 import itertools
+import queue
 import random
+import threading
 import uuid
 from bisect import bisect
 from collections.abc import Iterator
@@ -305,15 +307,24 @@ def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Itera
     """COPY the events in batches, each its own transaction, as a bulk import would. The event rows
     go through a staging table so that the database computes their search vectors, as it does
     for events posted over HTTP; places and quotes are copied straight into their tables, and the
-    log's rules and incident indexes are kept by the same triggers that guard every insert."""
+    log's rules and incident indexes are kept by the same triggers that guard every insert.
+    The next batch is generated on another thread while the database works on this one."""
     actor, location, act, source, ceasefire = (ids[t] for t in ("actor", "location", "act", "source", "ceasefire"))
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+
+    def produce() -> None:
+        try:
+            while chunk := list(itertools.islice(stream, batch)):
+                chunks.put(chunk)
+        finally:
+            chunks.put(None)
+
+    producer = threading.Thread(target=produce, name="synthetic-events", daemon=True)
+    producer.start()
     total = 0
     conn.execute(STAGE)
     conn.commit()
-    while True:
-        chunk = list(itertools.islice(stream, batch))
-        if not chunk:
-            return total
+    while (chunk := chunks.get()) is not None:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute("TRUNCATE bench_stage")
             with cur.copy("COPY bench_stage FROM STDIN") as copy:
@@ -331,3 +342,5 @@ def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Itera
                     for position, text in enumerate(e.quotes):
                         copy.write_row((e.id, position, text))
         total += len(chunk)
+    producer.join()
+    return total
