@@ -58,6 +58,9 @@ class Plan:
     events: int = 100_000
     small: int = 10_000
     runs: int = 30
+    # Requests before timing a query: enough for each of up to 9 gunicorn workers to have run it
+    # and prepared it several times over.
+    warm_up: int = 60
     deep_pages: int = 100
     appenders: int = 4
     appends_each: int = 300
@@ -66,7 +69,7 @@ class Plan:
 
     @classmethod
     def quick(cls) -> "Plan":
-        return cls(events=3000, small=1000, runs=3, deep_pages=3, appenders=2, appends_each=20)
+        return cls(events=3000, small=1000, runs=3, warm_up=3, deep_pages=3, appenders=2, appends_each=20)
 
 
 # -- scratch databases -------------------------------------------------------------------------
@@ -209,9 +212,11 @@ def stats(samples: list[float]) -> dict:
             "max": round(ordered[-1], 3), "n": len(ordered)}
 
 
-def time_http(host: str, port: int, path: str, runs: int) -> tuple[dict, dict]:
-    """Latency in ms of GET path, and the client's CPU share while measuring it."""
-    for _ in range(2):
+def time_http(host: str, port: int, path: str, runs: int, warm_up: int) -> tuple[dict, dict]:
+    """Latency in ms of GET path, and the client's CPU share while measuring it. The warm-up
+    reaches every worker several times, so that each has its connection open and its statements
+    prepared (psycopg prepares a query on its sixth use), as in a service that has been running."""
+    for _ in range(warm_up):
         request(host, port, "GET", path)
     samples = []
     cpu, wall = time.process_time(), time.perf_counter()
@@ -225,11 +230,11 @@ def time_http(host: str, port: int, path: str, runs: int) -> tuple[dict, dict]:
     return stats(samples), {"client_cpu_share": round(share, 3)}
 
 
-def time_sql(dsn: str, filters: dict, after: tuple | None, runs: int) -> dict:
+def time_sql(dsn: str, filters: dict, after: tuple | None, runs: int, warm_up: int) -> dict:
     """Latency in ms of the same page through psycopg alone: the store's three queries."""
     samples = []
     with connect(dsn, autocommit=True) as conn:
-        for _ in range(2):
+        for _ in range(warm_up):
             incidents.page(conn, filters, after, filters["limit"])
         for _ in range(runs):
             started = time.perf_counter()
@@ -305,8 +310,8 @@ def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, pl
     results = {}
     for name, args in queries(cat).items():
         filters = as_filters(args)
-        http_stats, client = time_http(host, port, path_of(args), plan.runs)
-        sql_stats = time_sql(dsn, filters, None, plan.runs)
+        http_stats, client = time_http(host, port, path_of(args), plan.runs, plan.warm_up)
+        sql_stats = time_sql(dsn, filters, None, plan.runs, plan.warm_up)
         status, body, _ = request(host, port, "GET", path_of(args))
         result = {"query": urllib.parse.urlencode(args), "matches_first_page": len(json.loads(body)["items"]),
                   "service_ms": http_stats, "sql_ms": sql_stats, **client,
@@ -315,8 +320,8 @@ def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, pl
         if deep:
             path, depth, before = follow_cursors(host, port, args, plan.deep_pages)
             after = sql_position(dsn, filters, depth)
-            deep_http, _ = time_http(host, port, path, plan.runs)
-            deep_sql = time_sql(dsn, filters, after, plan.runs)
+            deep_http, _ = time_http(host, port, path, plan.runs, plan.warm_up)
+            deep_sql = time_sql(dsn, filters, after, plan.runs, plan.warm_up)
             result |= {"deep_depth": depth, "deep_incidents_before": before, "deep_service_ms": deep_http,
                        "deep_sql_ms": deep_sql, "explain_deep": explain(dsn, filters, after)}
             line += f"\n  {'':15} page {depth + 1:<5}  service {_fmt(deep_http)}   sql {_fmt(deep_sql)}"
@@ -376,8 +381,9 @@ def _append(args: tuple) -> dict:
 
 
 def _follow(args: tuple) -> dict:
-    """Read the log from `after` while the appenders write, until `expected` events have been
-    seen or nothing new came for 10 s after the appenders finished."""
+    """Read the log from `after` while the appenders write, as a follower would: pages of up to
+    500 back to back while behind, then a poll every 50 ms once caught up; it stops a second
+    after the appenders have finished and nothing new came."""
     host, port, after, done = args
     seen, idle_since = [], None
     started = time.perf_counter()
@@ -396,14 +402,14 @@ def _follow(args: tuple) -> dict:
             idle_since = idle_since or time.perf_counter()
             if time.perf_counter() - idle_since > 1.0:
                 break
-        else:
-            time.sleep(0.005)
+        if len(items) < 500:
+            time.sleep(0.05)
     return {"seen": seen, "seconds": last_new - started}
 
 
 def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
     with connect(dsn) as conn:
-        key = keys.create(conn, "bench-appender", "reporter")
+        key = keys.create(conn, f"bench-appender-{uuid.uuid4().hex[:8]}", "reporter")
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
     context = multiprocessing.get_context("spawn")
