@@ -12,11 +12,15 @@ from psycopg_pool import ConnectionPool
 from .config import Settings
 
 
-# Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC.
+# Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
+# planner prices a random page read as storage on SSDs does (PostgreSQL's default of 4 assumes
+# spinning disks): at the default it walked the whole log in statement order, whose heap is
+# stored in nearly the same order, rather than a ceasefire's own index (57 ms against 2 ms at
+# 1,000,000 events).
 CONNECT_KWARGS = {
     "row_factory": dict_row,
     "application_name": "ceasefire-log",
-    "options": "-c TimeZone=UTC",
+    "options": "-c TimeZone=UTC -c random_page_cost=1.1",
 }
 
 

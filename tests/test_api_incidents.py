@@ -82,12 +82,31 @@ def test_filters_combine_with_and(client, data):
     "ceasefire=moscow-humanitarian-2020", "act=drone-strike", "q=shelling", "location=tartar", "claimant=azerbaijan",
     "occurred_after=2020-10-15T00:00:00%2B00:00", "occurred_before=2020-10-15T00:00:00%2B00:00",
     "sort=occurred", "sort=-occurred", "sort=stated",
+    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-18T00:00:00%2B00:00",
+    "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-31T00:00:00%2B00:00",
 ])
 def test_disputed_with_any_other_filter_is_the_intersection(client, data, other):
     """A disputed page walks its own index (incident_denied); each other filter still applies."""
     both = ids(client, f"status=disputed&{other}")
     assert set(both) == set(ids(client, "status=disputed")) & set(ids(client, other))
     assert both == [incident for incident in ids(client, other) if incident in both]
+
+
+@pytest.mark.parametrize("query", [
+    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00&sort=stated",
+    "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+    "party=armenia&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+])
+def test_a_window_pages_through_every_incident_once_in_order(client, data, query):
+    whole = ids(client, query)
+    assert len(whole) >= 3
+    paged, url = [], f"/v1/incidents?{query}&limit=2"
+    while url:
+        body = client.get(url).get_json()
+        paged += [incident["id"] for incident in body["items"]]
+        url = body["next"]
+    assert paged == whole
 
 
 def test_disputed_pages_follow_their_cursor(client, data):

@@ -42,6 +42,8 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug 
        (SELECT id FROM act WHERE slug = %(act)s) AS act_id
 """
 
+# Filters on columns of the event itself that the driver tables do not copy.
+EVENT_FILTERS = ("ceasefire", "act", "q")
 SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
 
 
@@ -82,6 +84,8 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
 
     actor_filters = [name for name in SIDES if filters.get(name)]
     actor_driven = bool(actor_filters)
+    denied_driven = (not actor_driven and not filters.get("location") and filters.get("status") == "disputed"
+                     and not any(filters.get(name) for name in EVENT_FILTERS))
     if actor_driven:
         driver = sql.SQL("incident_actor")
         first = actor_filters.pop(0)
@@ -91,8 +95,10 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
         driver = sql.SQL("incident_place")
         conditions.append(sql.SQL("k.location_id = %(location_id)s"))
         params["location_id"] = refs["location_id"]
-    elif filters.get("status") == "disputed":
-        # Only denied accusations are in incident_denied: walking it is the status filter.
+    elif denied_driven:
+        # Only denied accusations are in incident_denied: walking it is the status filter. With a
+        # filter of the event's own, that filter's index is walked instead (a ceasefire's claims
+        # sit in its own months, far down a walk of every denied accusation).
         driver = sql.SQL("incident_denied")
     else:
         driver = None
@@ -112,9 +118,8 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
             "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = {event_id} AND x.location_id = %(location_id)s)"
         ).format(event_id=event_id))
         params["location_id"] = refs["location_id"]
-    denied = sql.SQL("EXISTS (SELECT 1 FROM event d WHERE d.responds_to = {event_id} AND d.kind = 'denial')").format(
-        event_id=event_id)
-    if filters.get("status") == "disputed" and (actor_driven or filters.get("location")):
+    denied = sql.SQL("EXISTS (SELECT 1 FROM incident_denied x WHERE x.event_id = {event_id})").format(event_id=event_id)
+    if filters.get("status") == "disputed" and not denied_driven:
         conditions.append(denied)
     elif filters.get("status") == "uncontested":
         conditions.append(sql.SQL("NOT ") + denied)
@@ -141,16 +146,26 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
 
     if driver is None:
         source = sql.SQL("event e")
-    elif any(filters.get(name) for name in ("ceasefire", "act", "q")):
+    elif any(filters.get(name) for name in EVENT_FILTERS):
         source = sql.SQL("{driver} k JOIN event e ON e.id = k.event_id").format(driver=driver)
     else:
         source = sql.SQL("{driver} k").format(driver=driver)
     order = sql.SQL("{key}.{column} {dir}, {key}.seq {dir}").format(
         key=key, column=sql.Identifier(column), dir=sql.SQL(direction))
-    matching = sql.SQL("SELECT {event_id} AS id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
-                       "WHERE {conditions} ORDER BY {order} LIMIT %(limit)s").format(
+    selected = sql.SQL("SELECT {event_id} AS id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
+                       "WHERE {conditions}").format(
         event_id=event_id, key=key, column=sql.Identifier(column), source=source,
-        conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]), order=order)
+        conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]))
+    if column == "stated_at" and filters.get("occurred_after") and filters.get("occurred_before"):
+        # A window of occurrence, in order of statement: read the window (a range of an occurred
+        # index) and sort it. Walking the statements newest first instead would pass every claim
+        # stated since the window closed, a number that only grows; OFFSET 0 keeps the planner
+        # from choosing that walk on the belief that matches are spread evenly in time.
+        matching = sql.SQL("SELECT id, sort_key, sort_seq FROM ({selected} OFFSET 0) bounded "
+                           "ORDER BY sort_key {dir}, sort_seq {dir} LIMIT %(limit)s").format(
+            selected=selected, dir=sql.SQL(direction))
+    else:
+        matching = sql.SQL("{selected} ORDER BY {order} LIMIT %(limit)s").format(selected=selected, order=order)
     query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
                                              "ORDER BY page.sort_key {dir}, page.sort_seq {dir}").format(
         matching=matching, dir=sql.SQL(direction))
