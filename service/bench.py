@@ -193,6 +193,10 @@ def queries(cat: synthetic.Catalogue) -> dict[str, dict]:
                            "occurred_before": (window_start + timedelta(days=90)).isoformat()},
         "search": {"q": "mortar"},
         "ceasefire_act": {"ceasefire": conflict.ceasefires[1][0], "act": "drone-strike"},
+        # Two more that a planner estimating matches as spread evenly in time gets wrong.
+        "ceasefire": {"ceasefire": conflict.ceasefires[1][0]},
+        "month_disputed": {"status": "disputed", "occurred_after": window_start.isoformat(),
+                           "occurred_before": (window_start + timedelta(days=30)).isoformat()},
     }
 
 

@@ -9,7 +9,7 @@ import sys
 
 from tests.processes import base_env
 
-QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act"}
+QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act", "ceasefire", "month_disputed"}
 
 
 def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, admin, tmp_path):
