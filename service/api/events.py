@@ -49,7 +49,7 @@ def follow(after: int, limit: int):
     with current_app.extensions["pool"].connection() as conn:
         page = events.after(conn, after, limit)
     url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True) if len(page) == limit else None
-    return wire.page([wire.event(event) for event in page], url, link_headers(url))
+    return wire.page(page, url, link_headers(url))
 
 
 @blp.route("/<event_id>", methods=["GET"])

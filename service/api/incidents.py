@@ -46,7 +46,7 @@ def list_incidents(filters: dict):
     with current_app.extensions["pool"].connection() as conn:
         page, more = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"])
     url = next_url(encode(incidents.sort_position(page[-1], sort), digest) if more else None)
-    return wire.page([wire.incident(incident) for incident in page], url, link_headers(url))
+    return wire.page(page, url, link_headers(url))
 
 
 @blp.route("/<incident_id>", methods=["GET"])
