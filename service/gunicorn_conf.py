@@ -27,3 +27,7 @@ if _settings.log_format == "json":
 else:
     access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)sB %(D)sus request_id=%({x-request-id}o)s'
 proc_name = "ceasefire-log"
+# gunicorn's control socket lives at one path per user ($HOME/.gunicorn/gunicorn.ctl), which two
+# services (or a service and the benchmark) would fight over, and which a container with a
+# read-only home cannot write; nothing here uses it.
+control_socket_disable = True
