@@ -16,6 +16,12 @@ class StrictParser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
+    def arguments(self, schema, *args, **kwargs):
+        # Given a schema class, webargs builds an instance for every request, which cost about
+        # a millisecond a report (more than the rest of the view's Python); one instance, made
+        # here once, serves every request.
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 PROBLEM = "application/problem+json"
 
