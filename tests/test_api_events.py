@@ -199,6 +199,20 @@ def test_idempotent_retry_replays_and_writes_once(client, reporter, dsn):
     assert counts(dsn) == before
 
 
+def test_a_key_is_kept_a_day_then_used_anew_and_expired_keys_are_cleared(client, reporter, dsn, conn):
+    headers = {**reporter, "Idempotency-Key": "report-1"}
+    first = post_accusation(client, headers).get_json()
+    other = make_key(dsn, "another-desk")
+    post_accusation(client, {**other, "Idempotency-Key": "theirs"})
+    conn.execute("UPDATE idempotency SET created_at = now() - interval '25 hours'")
+
+    again = post_accusation(client, headers)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["id"] != first["id"]
+    keys = [row["key"] for row in conn.execute("SELECT key FROM idempotency ORDER BY key").fetchall()]
+    assert keys == ["report-1"], "the other desk's expired key is cleared by this write"
+
+
 def test_concurrent_posts_with_one_key_store_one_event(app, reporter, dsn):
     before = counts(dsn)["event"]
     statuses = []
