@@ -22,7 +22,6 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -38,6 +37,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from . import migrate, seed, synthetic
+from .cli import gunicorn_command
 from .db import connect
 from .store import incidents, keys
 
@@ -146,8 +146,7 @@ def service(dsn: str, workers: int) -> Iterator[tuple[str, int]]:
            "CFL_LOG_LEVEL": "warning", "CFL_READS_NEED_KEY": "false"}
     if workers:
         env["CFL_WORKERS"] = str(workers)
-    config = Path(__file__).with_name("gunicorn_conf.py")
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"], env=env,
+    process = subprocess.Popen(gunicorn_command(), env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60

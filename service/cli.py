@@ -124,11 +124,16 @@ def _check_port(host: str, port: int) -> None:
             raise Failure(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
+def gunicorn_command() -> list[str]:
+    """The service under gunicorn, configured by service/gunicorn_conf.py from the environment."""
+    return [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn_conf.py")),
+            "service.wsgi:app"]
+
+
 def _gunicorn(env: dict) -> int:
     """Run gunicorn in the foreground. Ctrl-C and SIGTERM go to it; once it has stopped, the
     caller stops the database: requests finish before PostgreSQL goes away."""
-    config = Path(__file__).with_name("gunicorn_conf.py")
-    child = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "service.wsgi:app"], env=env)
+    child = subprocess.Popen(gunicorn_command(), env=env)
 
     def forward(signum, _frame):
         child.send_signal(signal.SIGTERM if signum == signal.SIGINT else signum)

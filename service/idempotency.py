@@ -76,11 +76,12 @@ def _claim(conn, api_key_id: int, key: str) -> Response | None:
         # day of writes without a job to sweep it; rows another writer is clearing are skipped,
         # never waited for.
         conn.execute(SWEEP)
-    claimed = conn.execute(
-        "INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING key",
-        [api_key_id, key, fingerprint],
-    ).fetchone()
-    if claimed:
+        claim = conn.execute(
+            "INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING RETURNING key",
+            [api_key_id, key, fingerprint],
+        )
+    if claim.fetchone():
         return None
     stored = conn.execute(
         "SELECT request_hash, status, body, location FROM idempotency WHERE api_key_id = %s AND key = %s",

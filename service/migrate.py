@@ -43,7 +43,7 @@ def _connection(dsn: str) -> Iterator[sqlalchemy.Connection]:
     )
     try:
         with engine.begin() as connection:
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
+            hold_setup_lock(connection.connection.driver_connection)
             yield connection
     finally:
         engine.dispose()

@@ -95,7 +95,8 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
        (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM location WHERE slug = ANY(%(locations)s)) AS locations,
        (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
-       (SELECT jsonb_build_object('id', id, 'text', text) FROM source WHERE slug = %(source)s) AS source
+       (SELECT jsonb_build_object('id', id, 'text', CASE WHEN %(quoted)s THEN text END) FROM source
+         WHERE slug = %(source)s) AS source
 """
 
 RESPONDING = """
@@ -144,6 +145,8 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
         "act": report["act"],
         "ceasefire": report.get("ceasefire"),
         "source": report["source"],
+        # A source's text (a whole article) is read only to place quotes in it.
+        "quoted": bool(report.get("quotes")),
     }).fetchone()
     errors = _unknown(report, refs)
     if errors:
