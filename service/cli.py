@@ -117,7 +117,11 @@ def _problem_detail(error: urllib.error.HTTPError) -> str:
 
 
 def _check_port(host: str, port: int) -> None:
+    """Refuse at once, in one line, a port another process listens on. SO_REUSEADDR, as gunicorn
+    itself binds: without it the connections of a service just stopped (TIME-WAIT, about a
+    minute) would make a restart fail."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
@@ -240,13 +244,24 @@ def keys() -> None:
     """API keys: create (printed once), list, revoke."""
 
 
+@contextmanager
+def key_store() -> Iterator[psycopg.Connection]:
+    """A connection to a database whose schema holds the keys: a newcomer who runs `keys` before
+    the first `serve` is told what to run, not that a relation is missing."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        if migrate.current_heads(conn) != migrate.script_heads():
+            raise Failure("the database is not set up yet: run `ceasefire-log db upgrade` "
+                          "(or start `ceasefire-log serve` once), then make keys")
+        yield conn
+
+
 @keys.command("create")
 @click.option("--name", required=True, help="Who holds the key (a slug); shown as recorded_by.")
 @click.option("--role", type=click.Choice(["reporter", "admin"]), required=True,
               help="reporter: post events and denials; admin: also actors, locations, ceasefires, sources, acts.")
 def keys_create(name: str, role: str) -> None:
     """Make a key and print it. It is stored only as a hash: keep it now."""
-    with database(_settings()) as dsn, connect(dsn) as conn:
+    with key_store() as conn:
         try:
             key = store_keys.create(conn, name, role)
         except psycopg.errors.UniqueViolation:
@@ -259,7 +274,7 @@ def keys_create(name: str, role: str) -> None:
 @keys.command("list")
 def keys_list() -> None:
     """Names, roles and states of the keys (never the keys)."""
-    with database(_settings()) as dsn, connect(dsn) as conn:
+    with key_store() as conn:
         for row in store_keys.listing(conn):
             state = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
             click.echo(f"{row['name']}\t{row['role']}\t{state}")
@@ -269,7 +284,7 @@ def keys_list() -> None:
 @click.argument("name")
 def keys_revoke(name: str) -> None:
     """Revoke a key; every worker refuses it from the next request on."""
-    with database(_settings()) as dsn, connect(dsn) as conn:
+    with key_store() as conn:
         if not store_keys.revoke(conn, name):
             raise Failure(f"no active key named {name}")
     click.echo(f"revoked {name}")

@@ -12,14 +12,20 @@ from datetime import datetime
 class Refusal(ValueError):
     """A report that breaks the rules; `errors` maps each field to what is wrong with it."""
 
-    def __init__(self, errors: dict[str, list[str]]):
+    def __init__(self, errors: dict[str, list[str]], title: str = "Invalid body"):
         self.errors = errors
+        self.title = title
         super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
 
 
 def within(path: str, ancestor: str) -> bool:
     """Whether the actor or location at `path` is `ancestor` itself or beneath it (ltree paths)."""
     return path == ancestor or path.startswith(ancestor + ".")
+
+
+def side(path: str) -> str:
+    """The top-level actor an actor belongs to (its side): a state for its ministries and officials."""
+    return path.split(".", 1)[0]
 
 
 def incident_status(denial_count: int) -> str:
@@ -45,7 +51,8 @@ def check_parties(claimant: str, claimant_path: str, target: str, target_path: s
 
 def check_response(kind: str, claimant: str, claimant_path: str, target: str,
                    responding: dict | None) -> dict[str, list[str]]:
-    """`responding` is the event responded to: kind, claimant, target and target_path."""
+    """`responding` is the event responded to: kind, claimant, claimant_path, target and target_path.
+    The accused side is the tree of the target's top-level actor, less the accuser's own side."""
     if responding is None:
         return {"responds_to": ["a denial must respond to an accusation"]} if kind == "denial" else {}
     if responding["kind"] != "accusation":
@@ -53,10 +60,14 @@ def check_response(kind: str, claimant: str, claimant_path: str, target: str,
     if kind != "denial":
         return {}
     errors: dict[str, list[str]] = {}
-    if not within(claimant_path, responding["target_path"]):
+    accused_side = side(responding["target_path"])
+    if not within(claimant_path, accused_side):
         errors["claimant"] = [
-            f"only the accused side ({responding['target']} or an actor beneath it) may deny this accusation"
+            f"only the accused side (the actors of {accused_side.replace('_', '-')}, whose "
+            f"{responding['target']} is accused) may deny this accusation"
         ]
+    elif within(claimant_path, side(responding["claimant_path"])):
+        errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
     if target != responding["claimant"]:
         errors["target"] = [f"a denial's target is the accuser, {responding['claimant']}"]
     return errors

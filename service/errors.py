@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -49,10 +49,14 @@ def problem(status: int, title: str, detail: str, kind: str | None = None,
     return response
 
 
-def invalid(errors: dict[str, list[str]], detail: str | None = None) -> ApiError:
+def invalid(errors: dict[str, list[str]], detail: str | None = None, title: str = "Invalid request") -> ApiError:
     fields = ", ".join(sorted(errors))
-    return ApiError(422, "Invalid report", detail or f"Some fields are invalid: {fields}.",
-                    "invalid", errors=errors)
+    return ApiError(422, title, detail or f"Some fields are invalid: {fields}.", "invalid", errors=errors)
+
+
+# What a 422 from argument parsing is called, by where the bad value was.
+TITLES = {"json": "Invalid body", "query": "Invalid query string", "headers": "Invalid header",
+          "view_args": "Invalid path"}
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -64,7 +68,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 422 and "messages" in data:
-        return problem(422, "Invalid request", _validation_detail(data["messages"]), "invalid",
+        locations = list(data["messages"])
+        title = TITLES.get(locations[0], "Invalid request") if len(locations) == 1 else "Invalid request"
+        return problem(422, title, _validation_detail(data["messages"]), "invalid",
                        headers, errors=_flatten(data["messages"]))
     if error.code == 400 and "messages" in data:
         return problem(400, "Bad Request", "The body is not valid JSON.", "malformed-json", headers)
@@ -76,21 +82,47 @@ def handle_api_error(error: ApiError) -> Response:
     return problem(error.status, error.title, error.detail, error.kind, error.headers, **error.extensions)
 
 
+class OutcomeUnknown(Exception):
+    """The connection broke while a write was committing: it may or may not be in the log."""
+
+
 def handle_database_unavailable(error: Exception) -> Response:
-    log.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    log.warning("database unavailable: %s", _first_line(error))
     return problem(503, "Service Unavailable",
                    "The database is unreachable just now; retry shortly. Nothing was written.",
                    "database-unavailable", {"Retry-After": "5"})
 
 
+def handle_outcome_unknown(error: OutcomeUnknown) -> Response:
+    log.warning("connection lost while committing: %s", _first_line(error.__cause__ or error))
+    if request.headers.get("Idempotency-Key"):
+        advice = ("Retry with the same Idempotency-Key: if it was written you will get its answer again, "
+                  "and if not it will be written once.")
+    else:
+        advice = ("Look for it in the log (GET /v1/events) before sending it again, or send it again with an "
+                  "Idempotency-Key, which makes retries safe.")
+    return problem(503, "Service Unavailable",
+                   f"The connection to the database broke while this write was being committed, so it may or "
+                   f"may not have been written. {advice}", "outcome-unknown", {"Retry-After": "5"})
+
+
+def handle_data_error(error: psycopg.DataError) -> Response:
+    """A value the schemas let through but PostgreSQL cannot take (the schemas should catch each
+    such value first; this keeps an oversight a 422, and logs it so it gets caught)."""
+    log.warning("database refused a value: %s", _first_line(error))
+    return problem(422, "Invalid request", f"The database cannot store a value of this request: "
+                   f"{error.diag.message_primary or _first_line(error)}", "invalid",
+                   errors={"_schema": [error.diag.message_primary or _first_line(error)]})
+
+
 def handle_internal_error(error: Exception) -> Response:
-    original = getattr(error, "original_exception", None) or error
-    log.error("unhandled error", exc_info=(type(original), original, original.__traceback__))
+    # Flask has logged the traceback already (Flask.log_exception); logging it here again would
+    # print every failure twice.
     return problem(500, "Internal Server Error", "The service failed to answer; the failure is logged.")
 
 
 def handle_refusal(refusal: Refusal) -> Response:
-    return handle_api_error(invalid(refusal.errors))
+    return handle_api_error(invalid(refusal.errors, title=refusal.title))
 
 
 def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
@@ -99,7 +131,7 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
     constraint = error.diag.constraint_name or "a database rule"
     if isinstance(error, psycopg.errors.UniqueViolation):
         return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
-    return problem(422, "Invalid report", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
+    return problem(422, "Invalid request", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
                    "invalid", errors={"_schema": [error.diag.message_primary or constraint]})
 
 
@@ -107,9 +139,16 @@ def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(Refusal, handle_refusal)
     app.register_error_handler(psycopg.errors.IntegrityError, handle_integrity_error)
+    app.register_error_handler(psycopg.DataError, handle_data_error)
+    app.register_error_handler(OutcomeUnknown, handle_outcome_unknown)
     app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_internal_error)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _slug(name: str) -> str:

@@ -11,12 +11,14 @@ Keys are kept for 24 hours; each write clears a few that have expired.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import wraps
 
+import psycopg
 from flask import Response, current_app, g, request
 
 from .auth import require_role
-from .errors import invalid
+from .errors import OutcomeUnknown, invalid
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -43,22 +45,33 @@ def write(role: str):
                 response = current_app.make_response(view(*args, **kwargs))
                 # The answer is stored and the write committed in one round trip: until the
                 # commit, an appending transaction holds the log's head and other writers wait.
-                with conn.pipeline():
-                    if key is not None:
-                        conn.execute(
-                            "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
-                            [response.status_code, response.get_data(), response.headers.get("Location"), holder["id"],
-                             key],
-                        )
-                    conn.commit()
+                try:
+                    with conn.pipeline():
+                        if key is not None:
+                            conn.execute(
+                                "UPDATE idempotency SET status = %s, body = %s, location = %s "
+                                "WHERE api_key_id = %s AND key = %s",
+                                [response.status_code, response.get_data(), response.headers.get("Location"),
+                                 holder["id"], key],
+                            )
+                        conn.commit()
+                except psycopg.OperationalError as error:
+                    # The COMMIT may have reached the server before the connection broke: only
+                    # the log can tell whether this write is in it, so say exactly that.
+                    raise OutcomeUnknown() from error
                 return response
         return wrapper
     return decorator
 
 
 def _fingerprint() -> str:
+    """The request as parsed: the same JSON with its keys in another order or other spacing is
+    the same request; a body that is not JSON is compared byte for byte."""
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data(cache=True))
+    if "body" in g:
+        digest.update(json.dumps(g.body, sort_keys=True, separators=(",", ":")).encode())
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 

@@ -1,16 +1,26 @@
 """Keyset pagination: an opaque cursor holds the last row's sort key and seq, never an offset,
-so page 1,000 costs what page 1 costs. The cursor also carries a digest of the filters it was
-made for, so it cannot be replayed against another query."""
+so page 1,000 costs what page 1 costs.
+
+A cursor is data from the outside. It carries a digest of the filters it was made for (so it
+cannot be replayed against another query) and an HMAC under the database's own key (migration
+0009), so only a cursor this service made is taken; its position is still decoded into typed
+values, or refused, before it reaches a query."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+import re
+from datetime import datetime
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 
 from .errors import invalid
+
+SLUG = re.compile(r"[a-z0-9-]{1,64}")
+BIGINT = 2**63 - 1
 
 
 def filters_digest(args: dict) -> str:
@@ -20,19 +30,68 @@ def filters_digest(args: dict) -> str:
 
 def encode(position: list, digest: str) -> str:
     raw = json.dumps({"p": position, "f": digest}, separators=(",", ":")).encode()
+    return f"{_b64(raw)}.{_b64(_mac(raw))}"
+
+
+def decode(cursor: str, digest: str, kinds: tuple[type, ...]) -> list:
+    """The position in `cursor`, each value of the kind given (datetime, int, or str for a slug)."""
+    refused = invalid({"cursor": ["not a cursor this service made; start again without it"]})
+    payload, _, mac = cursor.partition(".")
+    try:
+        raw = _unb64(payload)
+        if not hmac.compare_digest(_unb64(mac), _mac(raw)):
+            raise refused
+        decoded = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise refused from None
+    if decoded.get("f") != digest:
+        raise invalid({"cursor": ["this cursor was made for other filters or another sort; start again without it"]})
+    position = decoded.get("p")
+    if not isinstance(position, list) or len(position) != len(kinds):
+        raise refused
+    try:
+        return [_typed(value, kind) for value, kind in zip(position, kinds)]
+    except (TypeError, ValueError):
+        raise refused from None
+
+
+def _typed(value, kind: type):
+    if kind is datetime:
+        instant = datetime.fromisoformat(value)
+        if instant.tzinfo is None:
+            raise ValueError("naive")
+        return instant
+    if kind is int:
+        if type(value) is not int or not 0 <= value <= BIGINT:
+            raise ValueError("not a seq")
+        return value
+    if type(value) is not str or not SLUG.fullmatch(value):
+        raise ValueError("not a slug")
+    return value
+
+
+def _mac(raw: bytes) -> bytes:
+    return hmac.new(_key(), raw, hashlib.sha256).digest()[:16]
+
+
+def _key() -> bytes:
+    """The signing key, read once per process: it never changes once the migration made it."""
+    key = current_app.extensions.get("cursor_key")
+    if key is None:
+        with current_app.extensions["pool"].connection() as conn:
+            key = bytes(conn.execute("SELECT value FROM service_secret WHERE name = 'cursor'").fetchone()["value"])
+        current_app.extensions["cursor_key"] = key
+    return key
+
+
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(cursor: str, digest: str, length: int) -> list:
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        position = decoded["p"]
-        assert isinstance(position, list) and len(position) == length
-    except Exception:  # anything a client can send: refuse it as a bad cursor
-        raise invalid({"cursor": ["not a cursor this service made"]}) from None
-    if decoded.get("f") != digest:
-        raise invalid({"cursor": ["this cursor was made for other filters or another sort; start again without it"]})
-    return position
+def _unb64(text: str) -> bytes:
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def next_url(cursor: str | None) -> str | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timezone
+
 import marshmallow as ma
 from marshmallow import fields
 
@@ -29,7 +32,9 @@ class Problem(Strict):
                          metadata={"description": "For invalid input: the messages for each field."})
 
 
-SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}$", error="must be 1-64 lowercase letters, digits or hyphens")
+SLUG_PATTERN = "^[a-z0-9-]{1,64}$"
+# \Z, not $: Python's $ also matches before a final newline, which PostgreSQL's does not.
+SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}\Z", error="must be 1-64 lowercase letters, digits or hyphens")
 KINDS = ("accusation", "denial")
 TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
 ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed-group", "mediator",
@@ -37,17 +42,72 @@ ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed
 LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
 
 
-def Slug(**kwargs) -> fields.String:
-    return fields.String(validate=SLUG, metadata={"pattern": "^[a-z0-9-]{1,64}$"}, **kwargs)
+def storable(text: str) -> None:
+    """PostgreSQL's text holds neither a NUL character nor an unpaired surrogate (which JSON's
+    \\ud800 escapes can produce but UTF-8 cannot encode): refuse them by field, not as a 500."""
+    if "\x00" in text:
+        raise ma.ValidationError("must not contain a NUL character (\\u0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ma.ValidationError("must be valid Unicode: it holds an unpaired surrogate") from None
 
 
-def Text(low: int, high: int, **kwargs) -> fields.String:
-    return fields.String(validate=ma.validate.Length(min=low, max=high), **kwargs)
+class String(fields.String):
+    """Every string the service takes in: text PostgreSQL can store."""
+
+    def __init__(self, *, validate=None, **kwargs):
+        validators = [validate] if callable(validate) else list(validate or [])
+        super().__init__(validate=[storable, *validators], **kwargs)
 
 
-def Instant(**kwargs) -> fields.AwareDateTime:
-    """RFC 3339 with an offset; a naive timestamp is refused, never guessed at."""
-    return fields.AwareDateTime(format="iso", **kwargs)
+class Integer(fields.Integer):
+    """Whole numbers, spelt in ASCII digits only: int() would also take ' 5' and Arabic-Indic
+    digits, which no client means to send."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(r"-?[0-9]{1,19}", value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Slug(**kwargs) -> String:
+    return String(validate=SLUG, metadata={"pattern": SLUG_PATTERN}, **kwargs)
+
+
+def Country() -> String:
+    return String(load_default=None, allow_none=True, metadata={"pattern": "^[A-Z]{3}$"},
+                  validate=ma.validate.Regexp(r"^[A-Z]{3}\Z", error="must be an ISO 3166-1 alpha-3 code, like ARM"))
+
+
+def Text(low: int, high: int, **kwargs) -> String:
+    return String(validate=ma.validate.Length(min=low, max=high), **kwargs)
+
+
+class Instant(fields.AwareDateTime):
+    """RFC 3339 with an offset; a naive timestamp is refused, never guessed at. The offset is kept:
+    a statement's local time is part of what was said."""
+
+    default_error_messages = {"range": "must fall between the years 1 and 9999 once converted to UTC"}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            storable(value)
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            instant.astimezone(timezone.utc)
+        except OverflowError:
+            raise self.make_error("range") from None
+        return instant
+
+
+def distinct(values: list) -> None:
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ma.ValidationError(f"each place once: {', '.join(repeated)} is given more than once")
 
 
 class Quote(Strict):
@@ -60,15 +120,15 @@ class EventIn(Strict):
     """A report: an accusation, or a denial of one. A denial may leave out its target (the
     accuser) and its act, locations and time (those of the accusation)."""
 
-    kind = fields.String(required=True, validate=ma.validate.OneOf(KINDS))
+    kind = String(required=True, validate=ma.validate.OneOf(KINDS))
     claimant = Slug(required=True)
     target = Slug(load_default=None)
     responds_to = fields.UUID(load_default=None, allow_none=True)
     act = Slug(load_default=None)
-    locations = fields.List(Slug(), load_default=None, validate=ma.validate.Length(min=1, max=50))
+    locations = fields.List(Slug(), load_default=None, validate=[ma.validate.Length(min=1, max=50), distinct])
     occurred_from = Instant(load_default=None)
     occurred_to = Instant(load_default=None)
-    time_precision = fields.String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
+    time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
     stated_at = Instant(required=True)
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
@@ -122,8 +182,8 @@ class EventPage(Page):
 
 
 class LogArgs(Strict):
-    after = fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    after = Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))
+    limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
 class IncidentOut(Strict):
@@ -142,7 +202,7 @@ SORTS = ("occurred", "-occurred", "stated", "-stated")
 
 
 class IncidentArgs(Strict):
-    status = fields.String(validate=ma.validate.OneOf(("disputed", "uncontested")))
+    status = String(validate=ma.validate.OneOf(("disputed", "uncontested")))
     claimant = Slug()
     target = Slug()
     party = Slug()
@@ -152,21 +212,21 @@ class IncidentArgs(Strict):
     occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant."})
     occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant."})
     q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
-    sort = fields.String(load_default="-stated", validate=ma.validate.OneOf(SORTS))
-    limit = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    sort = String(load_default="-stated", validate=ma.validate.OneOf(SORTS))
+    limit = Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     cursor = Text(1, 500)
 
 
 class CatalogueArgs(Strict):
-    limit = fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+    limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
     cursor = Text(1, 500)
 
 
 class ActorIn(Strict):
     slug = Slug(required=True)
     name = Text(1, 200, required=True)
-    kind = fields.String(required=True, validate=ma.validate.OneOf(ACTOR_KINDS))
-    country = fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
+    kind = String(required=True, validate=ma.validate.OneOf(ACTOR_KINDS))
+    country = Country()
     aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
     parent = Slug(load_default=None, allow_none=True)
 
@@ -178,10 +238,10 @@ class ActorOut(ActorIn):
 class LocationIn(Strict):
     slug = Slug(required=True)
     name = Text(1, 200, required=True)
-    country = fields.String(load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
+    country = Country()
     latitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
-    precision = fields.String(required=True, validate=ma.validate.OneOf(LOCATION_PRECISIONS))
+    precision = String(required=True, validate=ma.validate.OneOf(LOCATION_PRECISIONS))
     aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
     parent = Slug(load_default=None, allow_none=True)
 
@@ -209,7 +269,8 @@ class SourceIn(Strict):
     slug = Slug(required=True)
     title = Text(1, 500, required=True)
     publisher = Text(1, 200, load_default=None, allow_none=True)
-    url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, validate=ma.validate.Length(max=2000))
+    url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, metadata={"format": "uri"},
+                     validate=[storable, ma.validate.Length(max=2000)])
     published_at = Instant(load_default=None, allow_none=True)
     text = Text(1, 900_000, load_default=None, allow_none=True,
                 metadata={"description": "The full text, when held: quotes are checked against it."})

@@ -1,5 +1,5 @@
 """The WSGI entry point for gunicorn: `gunicorn service.wsgi:app`."""
 
-from . import create_app
+from .app import create_app
 
 app = create_app()

@@ -16,7 +16,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from service import create_app, migrate, seed
+from service import migrate, seed
+from service.app import create_app
 from service.config import Settings
 from service.db import connect
 from service.embedded import EmbeddedPostgres

@@ -115,7 +115,8 @@ def test_every_unknown_slug_is_named_at_once(client, reporter):
     assert set(body["errors"]) == {"claimant", "act", "locations"}
 
 
-@pytest.mark.parametrize("claimant, words", [("russia", "only the accused side"), ("azerbaijan-military", "itself")])
+@pytest.mark.parametrize("claimant, words", [("russia", "only the accused side"), ("azerbaijan-military", "itself"),
+                                             ("jeyhun-bayramov", "only the accused side")])
 def test_only_the_accused_side_may_deny(client, reporter, dsn, claimant, words):
     before = counts(dsn)
     body = problem_of(client.post(f"/v1/incidents/{SHELLING}/denials", headers=reporter, json={
@@ -123,6 +124,17 @@ def test_only_the_accused_side_may_deny(client, reporter, dsn, claimant, words):
         "source": "moscow-ceasefire-article"}), 422)
     assert any(words in m for messages in body["errors"].values() for m in messages), body
     assert counts(dsn) == before
+
+
+@pytest.mark.parametrize("claimant", ["azerbaijan", "azerbaijan-mfa", "jeyhun-bayramov", "azerbaijan-military"])
+def test_a_state_speaks_for_its_bodies(client, reporter, claimant):
+    """Accused: Azerbaijan's military. Its state, ministry, minister or itself may deny it."""
+    accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    denial = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
+        "claimant": claimant, "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No such shelling.",
+        "source": "moscow-ceasefire-article"})
+    assert denial.status_code == 201, denial.get_json()
+    assert denial.get_json()["target"] == "armenia-mod"
 
 
 def test_a_denial_of_a_denial_is_refused(client, reporter):
@@ -243,7 +255,7 @@ def test_follow_the_log(client, reporter):
 
 
 def test_reads_can_be_closed(dsn, tmp_path):
-    from service import create_app
+    from service.app import create_app
     from service.config import Settings
     app = create_app(Settings(data_dir=tmp_path, reads_need_key=True), dsn=dsn)
     try:

@@ -160,6 +160,19 @@ def test_only_the_accused_side_may_deny(conn):
     insert_event(conn, claimant="armenia", target="azerbaijan-military", **common)
 
 
+def test_the_accused_side_is_the_tree_of_the_targets_state(conn):
+    """A state speaks for its bodies: its foreign minister may deny what its military is accused of,
+    and nobody on the accuser's side may, even when both sides share a state."""
+    accusation = insert_event(conn, claimant="armenia-mod", target="azerbaijan-military")
+    common = {"kind": "denial", "responds_to": accusation, "responds_to_kind": "accusation", "target": "armenia-mod"}
+    for claimant in ("azerbaijan", "azerbaijan-mfa", "jeyhun-bayramov"):
+        insert_event(conn, claimant=claimant, **common)
+    refused_event(conn, "event_denial_by_accused", claimant="russia-mfa", **common)
+    quarrel = insert_event(conn, claimant="kremlin", target="russia-mfa")  # two bodies of one state
+    refused_event(conn, "event_denial_not_by_accuser", claimant="sergei-lavrov", kind="denial", responds_to=quarrel,
+                  responds_to_kind="accusation", target="kremlin")
+
+
 def test_a_quote_span_must_hold_its_text_in_the_source(conn):
     accusation = event_id(conn, "agdam-tartar-shelling")
     statement = "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, 5, %s, %s, %s)"

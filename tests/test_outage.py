@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from service import create_app
+from service.app import create_app
 from service.config import Settings
 from tests.api import counts, make_key, post_accusation
 

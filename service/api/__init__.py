@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import http
+
 import flask_smorest
+from flask import current_app, g, request
+from marshmallow import missing
 from webargs.flaskparser import FlaskParser
+
+from ..errors import invalid
 
 
 class StrictParser(FlaskParser):
@@ -11,6 +17,10 @@ class StrictParser(FlaskParser):
     a misspelt filter must not quietly widen a query."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {location: None for location in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
+
+    def _raw_load_json(self, req):
+        # The body was parsed once, before the view (app.read_json_body).
+        return g.get("body", missing)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -23,13 +33,23 @@ class Blueprint(flask_smorest.Blueprint):
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
-PROBLEM = "application/problem+json"
-
-
 def refusals(blp: flask_smorest.Blueprint, *statuses: int, secured: bool = False):
-    """Document the problem+json answers a view may give (and its bearer key), keeping OpenAPI true."""
+    """Document the refusals that are the view's own (and its bearer key); those every operation
+    shares are added by contract.py. Each is the problem+json response of its status."""
     def decorator(view):
         for status in statuses:
-            view = blp.alt_response(status, schema="Problem", content_type=PROBLEM)(view)
+            view = blp.alt_response(status, response=http.HTTPStatus(status).name)(view)
         return blp.doc(security=[{"bearer": []}])(view) if secured else view
     return decorator
+
+
+def refuse_undeclared_query() -> None:
+    """A view that declares no query arguments takes none: `/v1/actors/x?limit=5` or
+    `/healthz?verbose=1` is refused by name, as a misspelt filter on a list is."""
+    if not request.args or request.endpoint is None:
+        return
+    view = current_app.view_functions[request.endpoint]
+    declared = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    if not any(parameter["in"] == "query" for parameter in declared):
+        raise invalid({name: ["Unknown field."] for name in request.args},
+                      "This path takes no query parameters.", title="Invalid query string")

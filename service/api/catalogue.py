@@ -9,7 +9,7 @@ from .. import schemas
 from . import Blueprint, refusals
 from ..errors import ApiError
 from ..idempotency import write
-from ..pagination import decode, encode, filters_digest, link_headers, next_url
+from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
 from ..schemas import CatalogueArgs, page_of
 from ..store import acts, actors, ceasefires, locations, sources
 
@@ -19,12 +19,12 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
     page_schema = page_of(schema_out, f"{singular.title().replace('-', '')}Page")
 
     @blp.route("", methods=["GET"])
+    @blp.doc(summary=f"The {name}, by slug", description=f"Every {singular}, in slug order; pages follow `next`.")
     @blp.arguments(CatalogueArgs, location="query")
     @blp.response(200, page_schema)
-    @refusals(blp, 422)
     def listing(args):
         digest = filters_digest({})
-        after = decode(args["cursor"], digest, 1)[0] if args.get("cursor") else None
+        after = decode(args["cursor"], digest, (str,))[0] if args.get("cursor") else None
         with current_app.extensions["pool"].connection() as conn:
             rows = store.page(conn, after, args["limit"] + 1)
         more = len(rows) > args["limit"]
@@ -33,27 +33,29 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
         return {"items": rows, "next": url}, link_headers(url)
 
     @blp.route("/<slug>", methods=["GET"])
+    @blp.doc(summary=f"One {singular}", description=f"The {singular} with this slug, or 404.")
     @blp.response(200, schema_out)
     @refusals(blp, 404)
     def one(slug: str):
-        with current_app.extensions["pool"].connection() as conn:
-            row = store.get(conn, slug)
+        # Only a slug can name an entry; anything else (a NUL, a newline) names nothing.
+        row = None
+        if SLUG.fullmatch(slug):
+            with current_app.extensions["pool"].connection() as conn:
+                row = store.get(conn, slug)
         if row is None:
             raise ApiError(404, "Not Found", f"No {singular} {slug}.", "not-found")
         return row
 
     @blp.route("", methods=["POST"])
+    @blp.doc(summary=f"Add {'an' if singular[0] in 'aeiou' else 'a'} {singular}", description="Needs an admin key. A taken slug is a 409.")
     @write("admin")
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
-    @refusals(blp, 401, 403, 409, 413, 415, 422, secured=True)
+    @refusals(blp, 401, 403, 409, secured=True)
     def create(entry):
         row = store.create(g.conn, entry)
         return row, {"Location": url_for(f"{name}.one", slug=row["slug"], _external=True)}
 
-    listing.__doc__ = f"The {name}, by slug."
-    one.__doc__ = f"One {singular}."
-    create.__doc__ = f"Add a {singular} (admin keys)."
     return blp
 
 

@@ -25,7 +25,7 @@ def not_found(event_id) -> ApiError:
 @write("reporter")
 @blp.arguments(EventIn)
 @blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
-@refusals(blp, 401, 403, 413, 415, 422, secured=True)
+@refusals(blp, 401, 403, secured=True)
 def append(report):
     """Append an accusation or a denial.
 
@@ -56,7 +56,10 @@ def follow(after: int, limit: int):
 @blp.response(200, EventOut)
 @refusals(blp, 404)
 def get_event(event_id: str):
-    """One event."""
+    """One event.
+
+    Any kind of entry of the log, by its id, with its seq and who recorded it when.
+    """
     try:
         parsed = UUID(event_id)
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from .. import migrate
-from . import Blueprint, refusals
+from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health
 
@@ -15,15 +15,21 @@ blp = Blueprint("health", __name__, description="Liveness and readiness")
 @blp.route("/healthz")
 @blp.response(200, Health)
 def healthz():
-    """The process answers. Says nothing of the database."""
+    """The process answers.
+
+    Says nothing of the database: a load balancer restarts a process that stops answering this.
+    """
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
 @blp.response(200, Health)
-@refusals(blp, 503)
 def readyz():
-    """The database answers and its schema is at the migrations' head."""
+    """The database answers and its schema is at the migrations' head.
+
+    503 with Retry-After while the database is away or its schema is behind; answers within a
+    second either way.
+    """
     with current_app.extensions["pool"].connection() as conn:
         current = migrate.current_heads(conn)
     expected = migrate.script_heads()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from flask import current_app, g, url_for
@@ -32,7 +33,6 @@ def _incident_id(incident_id: str) -> UUID:
 @blp.route("", methods=["GET"])
 @blp.arguments(IncidentArgs, location="query")
 @blp.response(200, IncidentPage)
-@refusals(blp, 422)
 def list_incidents(filters: dict):
     """Incidents, filtered, newest statement first by default.
 
@@ -42,7 +42,7 @@ def list_incidents(filters: dict):
     """
     sort = filters.get("sort", "-stated")
     digest = filters_digest(filters)
-    after = decode(filters["cursor"], digest, 2) if filters.get("cursor") else None
+    after = decode(filters["cursor"], digest, (datetime, int)) if filters.get("cursor") else None
     with current_app.extensions["pool"].connection() as conn:
         page, more = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"])
     url = next_url(encode(incidents.sort_position(page[-1], sort), digest) if more else None)
@@ -53,7 +53,11 @@ def list_incidents(filters: dict):
 @blp.response(200, IncidentOut)
 @refusals(blp, 404)
 def get_incident(incident_id: str):
-    """One incident with its whole thread."""
+    """One incident with its whole thread.
+
+    The accusation (its id is the incident's), its denials and counter-accusations in log order,
+    and its status.
+    """
     with current_app.extensions["pool"].connection() as conn:
         incident = incidents.get(conn, _incident_id(incident_id))
     if incident is None:
@@ -65,9 +69,13 @@ def get_incident(incident_id: str):
 @write("reporter")
 @blp.arguments(DenialIn)
 @blp.response(201, EventOut)
-@refusals(blp, 401, 403, 404, 413, 415, 422, secured=True)
+@refusals(blp, 401, 403, 404, secured=True)
 def deny(report: dict, incident_id: str):
-    """Deny the incident's accusation, as the accused side."""
+    """Deny the incident's accusation, as the accused side.
+
+    Any actor of the accused's side (the tree of its top-level actor) may deny; the denial's
+    target is the accuser, and it inherits the accusation's act, places and time unless given.
+    """
     accusation_id = _incident_id(incident_id)
     if incidents.get(g.conn, accusation_id) is None:
         raise no_incident(incident_id)

@@ -100,7 +100,8 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 """
 
 RESPONDING = """
-SELECT e.kind, claimant.slug AS claimant, target.slug AS target, target.path::text AS target_path
+SELECT e.kind, claimant.slug AS claimant, claimant.path::text AS claimant_path, target.slug AS target,
+       target.path::text AS target_path
   FROM event e
   JOIN actor claimant ON claimant.id = e.claimant_id
   JOIN actor target ON target.id = e.target_id

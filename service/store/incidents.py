@@ -58,7 +58,7 @@ def resolve(conn: psycopg.Connection, filters: dict) -> dict:
         if filters.get(name) and refs[f"{name}_id"] is None:
             errors[name] = [f"unknown {kind}: {filters[name]}"]
     if errors:
-        raise domain.Refusal(errors)
+        raise domain.Refusal(errors, title="Invalid query string")
     return refs
 
 

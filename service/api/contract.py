@@ -1,0 +1,53 @@
+"""What every operation may answer, written into the OpenAPI document in one place.
+
+Views declare what is theirs (401 and 403 for keys, 404, 409). The answers every operation
+shares are added here, so no view can forget them: 422 for a query parameter it does not take,
+400, 413 and 415 for a body, 503 when the database is away, the `Idempotency-Key` a write takes,
+and, when reads need a key (CFL_READS_NEED_KEY), the key and the 401 of every read. Every error
+is problem+json, the default response included (errors.py).
+"""
+
+from __future__ import annotations
+
+from apispec import BasePlugin
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Makes a retry safe: a request with a key already used answers what the first one "
+                   "did (with `Idempotent-Replayed: true`); the same key with another body is a 422. "
+                   "Kept for 24 hours.",
+}
+BODY_METHODS = {"post", "put", "patch"}
+# Liveness says nothing of the database, so it can answer neither 503 nor 401.
+WITHOUT_DATABASE = {"/healthz"}
+
+
+class Contract(BasePlugin):
+    def __init__(self, reads_need_key: bool):
+        super().__init__()
+        self.reads_need_key = reads_need_key
+
+    def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
+        for method, operation in (operations or {}).items():
+            blueprint, _, view = rule.endpoint.partition(".")
+            operation.setdefault("operationId", f"{blueprint}_{view}")
+            responses = operation.setdefault("responses", {})
+            shared = [422] if path in WITHOUT_DATABASE else [422, 503]
+            if method in BODY_METHODS:
+                shared += [400, 413, 415]
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            elif self.reads_need_key and path.startswith("/v1/"):
+                shared.append(401)
+                operation["security"] = [{"bearer": []}]
+            else:
+                operation.setdefault("security", [])  # public: no key needed, said explicitly
+            for status in shared:
+                if status not in responses and str(status) not in responses:
+                    responses[status] = NAMES[status]
+
+
+NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+         422: "UNPROCESSABLE_ENTITY", 503: "SERVICE_UNAVAILABLE"}

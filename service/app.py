@@ -1,0 +1,155 @@
+"""The Flask application: its pool, its blueprints, and what every answer carries."""
+
+from __future__ import annotations
+
+import http
+import json
+from pathlib import Path
+
+import flask_swagger_ui
+from flask import Flask, Response, g, request, send_from_directory
+from flask.globals import request_ctx
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import auth, errors, headers
+from .api.contract import Contract
+from .config import Settings
+from .schemas import Problem
+from .db import make_pool
+
+
+SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
+
+
+class CeasefireApi(Api):
+    """flask-smorest's Api, answering its errors as problem+json and documenting them so."""
+
+    ERROR_SCHEMA = Problem
+
+    def handle_http_exception(self, error):
+        return errors.handle_http_exception(error)
+
+    def _register_responses(self):
+        # flask-smorest documents its error responses as application/json of its own Error
+        # shape; every error here is problem+json (RFC 9457), so a generated client parses it.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, errors.PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other failure, as problem+json", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, errors.PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    dsn = dsn or settings.database_url or _embedded_dsn(settings)
+
+    app = CeasefireFlask(__name__)
+    app.config.update(
+        API_TITLE="ceasefire-log",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        # /docs is Swagger UI from the flask-swagger-ui package, served by the service itself:
+        # no CDN, so it works on a machine with no internet.
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None, "tryItOutEnabled": False},
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "An append-only log of ceasefire-violation claims: who accused whom of breaking "
+                               "a ceasefire, where, when and in whose words, and who denied it. Reads are "
+                               "public unless the service closes them; writes need an API key. Every error is "
+                               "application/problem+json (RFC 9457).",
+                "contact": {"name": "ceasefire-log maintainers"},
+            },
+            "servers": [{"url": "/", "description": "This service"}],
+        },
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["settings"] = settings
+    # The pool connects in the background: a worker that starts while the database is away boots
+    # all the same, answers 503 until the database is back, and never takes the service down.
+    pool = make_pool(settings, dsn)
+    pool.open(wait=False)
+    app.extensions["pool"] = pool
+
+    api = CeasefireApi(app, spec_kwargs={"extra_plugins": [Contract(settings.reads_need_key)]})
+    # flask-smorest's own pagination is not used (pages are keyset, with `next`); its schema
+    # would stand in the document unused.
+    api.spec.components.schemas.pop("PaginationMetadata", None)
+    errors.register(app)
+
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                                   "description": "An API key made with `ceasefire-log keys create`."})
+    from .api import catalogue, events, health, incidents, refuse_undeclared_query
+
+    for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):
+        api.register_blueprint(blueprint)
+    app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
+    app.before_request(headers.assign_request_id)
+    app.before_request(refuse_undeclared_query)
+    app.before_request(read_json_body)
+    app.before_request(auth.check_read_access)
+    app.after_request(headers.common)
+    return app
+
+
+class CeasefireFlask(Flask):
+    def make_default_options_response(self) -> Response:
+        """OPTIONS: 204 with the methods the path allows, and what a browser on another origin
+        needs to read it (never to write)."""
+        methods = set(request_ctx.url_adapter.allowed_methods())
+        return Response(status=204, headers={"Allow": ", ".join(sorted(methods)), **headers.preflight(methods)})
+
+
+def docs_asset(name: str) -> Response:
+    return send_from_directory(SWAGGER_UI, name, max_age=86400)
+
+
+# Bodies are JSON objects of reports and catalogue entries; they never nest deeply, and the
+# parser's recursion would fail at about 1,000 levels anyway.
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def read_json_body() -> None:
+    """A body must be JSON and say so (415). It is parsed here, once, for the view's arguments and
+    for the idempotency check; what cannot be parsed is a 400 and what is too long a 413."""
+    if request.routing_exception is not None or request.method not in BODY_METHODS:
+        return  # a 404 or a 405 comes first: the body does not matter on a path that refuses it
+    chunked = request.content_length is None and bool(request.headers.get("Transfer-Encoding"))
+    if request.content_length in (None, 0) and not chunked:
+        return
+    if request.mimetype != "application/json":
+        raise errors.ApiError(415, "Unsupported Media Type",
+                              f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
+                              "unsupported-media-type")
+    raw = request.get_data(cache=True)
+    if chunked and len(raw) >= request.max_content_length:
+        # Werkzeug stops reading a chunked body at the limit without saying so.
+        raise RequestEntityTooLarge()
+    try:
+        g.body = json.loads(raw)
+    except RecursionError:
+        raise errors.ApiError(400, "Bad Request", "The JSON body is nested too deeply.", "malformed-json") from None
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise errors.ApiError(400, "Bad Request", f"The body is not valid JSON: {error}.", "malformed-json") from None
+
+
+def _embedded_dsn(settings: Settings) -> str:
+    from .embedded import EmbeddedPostgres
+
+    dsn = EmbeddedPostgres(settings.data_dir).running_dsn()
+    if dsn is None:
+        raise RuntimeError(
+            f"DATABASE_URL is not set and no embedded PostgreSQL is running for {settings.data_dir}; "
+            "start the service with `ceasefire-log serve`, or set DATABASE_URL"
+        )
+    return dsn

@@ -1,0 +1,224 @@
+"""Bad input of any shape is a 4xx problem naming what is wrong, and writes nothing.
+
+The shapes come from trying the service as a hostile client would: a NUL character, a lone
+surrogate, JSON nested 10,000 deep, instants past the calendar, forged cursors, repeated places,
+odd digits. Each is tested as a shape across the fields that can carry it, not field by field.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tests.api import ACCUSATION, counts, make_key, post_accusation
+
+
+@pytest.fixture
+def reporter(dsn):
+    return make_key(dsn, "monitor", "reporter")
+
+
+@pytest.fixture
+def admin_key(dsn):
+    return make_key(dsn, "editor", "admin")
+
+
+def problem_of(response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def raw_post(client, path: str, text: str, headers: dict):
+    """Send JSON text exactly as written (json= would re-encode it)."""
+    return client.post(path, data=text.encode("utf-8", "surrogatepass"),
+                       headers={**headers, "Content-Type": "application/json"})
+
+
+CATALOGUE = {
+    "actors": {"slug": "new-actor", "name": "A new actor", "kind": "other", "aliases": ["Another name"]},
+    "locations": {"slug": "new-place", "name": "A new place", "precision": "unknown", "aliases": ["Elsewhere"]},
+    "acts": {"slug": "new-act", "label": "A new act", "description": "What it is."},
+    "sources": {"slug": "new-source", "title": "A new source", "publisher": "A publisher", "text": "The text."},
+    "ceasefires": {"slug": "new-ceasefire", "name": "A new ceasefire", "terms": ["Stop firing."]},
+}
+# Every free-text field of every body, as (path, body, field, value-wrapper).
+TEXT_FIELDS = [("/v1/events", ACCUSATION, "summary", str), ("/v1/events", ACCUSATION, "quotes", lambda t: [t])] + [
+    (f"/v1/{name}", body, field, (lambda t: [t]) if isinstance(value, list) else str)
+    for name, body in CATALOGUE.items() for field, value in body.items() if field != "slug" and field != "kind"
+    and field != "precision"
+]
+
+
+@pytest.mark.parametrize("bad, words", [("a\x00b", "NUL"), ("a\ud800b", "surrogate")])
+@pytest.mark.parametrize("path, body, field, wrap", TEXT_FIELDS,
+                         ids=[f"{path}:{field}" for path, _, field, _ in TEXT_FIELDS])
+def test_text_the_database_cannot_hold_is_refused_by_field(client, reporter, admin_key, dsn, path, body, field,
+                                                            wrap, bad, words):
+    before = counts(dsn)
+    key = reporter if path == "/v1/events" else admin_key
+    text = json.dumps({**body, field: wrap(bad)}, ensure_ascii=True)
+    problem = problem_of(raw_post(client, path, text, key), 422)
+    assert any(words in message for message in json.dumps(problem["errors"]).split('"')), problem
+    assert any(name.startswith(field) for name in problem["errors"]), problem
+    assert counts(dsn) == before
+
+
+@pytest.mark.parametrize("query, field", [
+    ("q=a%00b", "q"), ("party=armenia%00", "party"), ("party=armenia%0A", "party"),
+    ("cursor=%00", "cursor"), ("limit=%205", "limit"), ("limit=%D9%A3", "limit"), ("limit=5%0A", "limit"),
+])
+def test_query_strings_the_database_cannot_hold_are_refused_by_field(client, query, field):
+    problem = problem_of(client.get(f"/v1/incidents?{query}"), 422)
+    assert field in problem["errors"] and problem["title"] == "Invalid query string"
+
+
+@pytest.mark.parametrize("after", ["%D9%A3", "%203", "3.0", "-1", "1e3", "99999999999999999999999"])
+def test_the_follower_position_is_plain_ascii_digits(client, after):
+    assert "after" in problem_of(client.get(f"/v1/events?after={after}"), 422)["errors"]
+
+
+@pytest.mark.parametrize("path", ["/v1/actors/%00", "/v1/actors/armenia%0A", "/v1/locations/%ED%A0%80",
+                                  "/v1/events/%00", "/v1/incidents/%00", "/v1/acts/" + "a" * 65])
+def test_a_path_that_names_nothing_is_404(client, path):
+    problem_of(client.get(path), 404)
+
+
+def test_json_nested_ten_thousand_deep_is_a_400(client, reporter, dsn):
+    before = counts(dsn)
+    problem = problem_of(raw_post(client, "/v1/events", "[" * 10_000 + "]" * 10_000, reporter), 400)
+    assert "nested too deeply" in problem["detail"]
+    problem_of(raw_post(client, "/v1/events", '{"summary": ' + "[" * 10_000, reporter), 400)
+    assert counts(dsn) == before
+
+
+def test_a_body_that_is_not_utf8_is_a_400(client, reporter):
+    response = client.post("/v1/events", data=b'{"summary": "\xff"}', headers={**reporter, "Content-Type": "application/json"})
+    problem_of(response, 400)
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+14:00", "9999-12-31T20:00:00-14:00"])
+@pytest.mark.parametrize("path, body, field", [
+    ("/v1/events", ACCUSATION, "occurred_from"), ("/v1/events", ACCUSATION, "stated_at"),
+    ("/v1/ceasefires", CATALOGUE["ceasefires"], "agreed_at"), ("/v1/sources", CATALOGUE["sources"], "published_at"),
+])
+def test_instants_past_the_calendar_in_utc_are_refused(client, reporter, admin_key, dsn, path, body, field, instant):
+    before = counts(dsn)
+    key = reporter if path == "/v1/events" else admin_key
+    problem = problem_of(client.post(path, json={**body, field: instant}, headers=key), 422)
+    assert "years 1 and 9999" in problem["errors"][field][0]
+    assert counts(dsn) == before
+    problem_of(client.get(f"/v1/incidents?occurred_after={instant.replace('+', '%2B')}"), 422)
+
+
+def test_the_same_place_twice_is_a_422(client, reporter, dsn):
+    before = counts(dsn)
+    problem = problem_of(post_accusation(client, reporter, locations=["agdam", "tartar", "agdam"]), 422)
+    assert "agdam is given more than once" in problem["errors"]["locations"][0]
+    assert counts(dsn) == before
+
+
+def forge(position) -> str:
+    raw = json.dumps({"p": position, "f": "0" * 16}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", ["/v1/incidents", "/v1/actors", "/v1/incidents?status=disputed"])
+@pytest.mark.parametrize("position", [["not-a-date", "x"], [123], ["2020-10-12T00:00:00+00:00", 1], [None, None],
+                                      ["armenia"], [], {"a": 1}, "x"])
+def test_a_forged_cursor_is_refused(client, path, position):
+    joiner = "&" if "?" in path else "?"
+    for cursor in (forge(position), forge(position) + ".AAAAAAAAAAAAAAAAAAAAAA", "x.y", "..", "=", "%00"):
+        assert "cursor" in problem_of(client.get(f"{path}{joiner}cursor={cursor}"), 422)["errors"]
+
+
+def test_a_cursor_tampered_with_is_refused_and_a_true_one_works(client):
+    first = client.get("/v1/actors?limit=2").get_json()
+    cursor = first["next"].split("cursor=")[1]
+    payload, mac = cursor.split(".")
+    moved = base64.urlsafe_b64encode(json.dumps({"p": ["armenia"], "f": json.loads(
+        base64.urlsafe_b64decode(payload + "==="))["f"]}, separators=(",", ":")).encode()).decode().rstrip("=")
+    assert "cursor" in problem_of(client.get(f"/v1/actors?limit=2&cursor={moved}.{mac}"), 422)["errors"]
+    assert client.get(first["next"]).status_code == 200
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(cursor=st.text(max_size=120))
+def test_no_cursor_a_client_can_send_is_a_500(client, cursor):
+    response = client.get("/v1/incidents", query_string={"cursor": cursor})
+    assert response.status_code in (200, 422), response.get_data(as_text=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(text=st.text(alphabet=st.characters(codec=None, blacklist_categories=()), min_size=1, max_size=40))
+def test_no_summary_a_client_can_send_is_a_500(client, reporter, text):
+    response = raw_post(client, "/v1/events", json.dumps({**ACCUSATION, "summary": text}), reporter)
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+
+
+def test_unknown_query_parameters_are_refused_everywhere(client):
+    for path in ("/v1/actors/armenia?limit=5", "/healthz?verbose=1", "/v1/events/x?as_of=1", "/readyz?x=1"):
+        problem = problem_of(client.get(path), 422)
+        assert problem["title"] == "Invalid query string" and set(problem["errors"]) == {path.split("?")[1].split("=")[0]}
+
+
+def test_a_method_the_path_refuses_is_405_whatever_the_body(client, reporter):
+    response = client.put("/v1/events", data="not json", headers={**reporter, "Content-Type": "text/plain"})
+    assert problem_of(response, 405) and "POST" in response.headers["Allow"]
+
+
+def test_options_answers_204_with_what_is_allowed(client):
+    response = client.options("/v1/events")
+    assert response.status_code == 204 and response.get_data() == b""
+    assert {"GET", "POST"} <= {method.strip() for method in response.headers["Allow"].split(",")}
+
+
+def test_idempotency_compares_the_parsed_request(client, reporter, dsn):
+    headers = {**reporter, "Idempotency-Key": "same-report", "Content-Type": "application/json"}
+    first = client.post("/v1/events", data=json.dumps(ACCUSATION), headers=headers)
+    reordered = json.dumps(dict(reversed(list(ACCUSATION.items()))), indent=2)
+    again = client.post("/v1/events", data=reordered, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    other = client.post("/v1/events", data=json.dumps({**ACCUSATION, "summary": "Another."}), headers=headers)
+    assert "Idempotency-Key" in problem_of(other, 422)["errors"]
+
+
+def test_a_failure_is_logged_once(app, caplog):
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("a bug")
+
+    with caplog.at_level(logging.ERROR):
+        problem_of(app.test_client().get("/boom"), 500)
+    assert [record.exc_info is not None for record in caplog.records if record.levelno >= logging.ERROR] == [True]
+
+
+def test_every_answer_says_not_to_sniff_and_errors_and_keyed_reads_are_not_stored(client, reporter):
+    public = client.get("/v1/incidents")
+    assert public.headers["X-Content-Type-Options"] == "nosniff" and "Cache-Control" not in public.headers
+    for response in (client.get("/v1/incidents", headers=reporter), client.get("/v1/actors/nobody"),
+                     client.get("/v1/incidents?limit=0")):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_page_on_another_origin_may_read_but_never_write(client, reporter):
+    origin = {"Origin": "https://newsroom.example"}
+    read = client.get("/v1/incidents?status=disputed", headers=origin)
+    assert read.headers["Access-Control-Allow-Origin"] == "*" and "Link" in read.headers["Access-Control-Expose-Headers"]
+    asked = client.options("/v1/incidents", headers={**origin, "Access-Control-Request-Method": "GET",
+                                                      "Access-Control-Request-Headers": "authorization"})
+    assert asked.status_code == 204 and asked.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in asked.headers["Access-Control-Allow-Headers"]
+    for path in ("/v1/events", "/v1/incidents/x/denials", "/v1/actors"):
+        preflight = client.options(path, headers={**origin, "Access-Control-Request-Method": "POST"})
+        assert "Access-Control-Allow-Origin" not in preflight.headers
+    written = post_accusation(client, {**reporter, **origin})
+    assert written.status_code == 201 and "Access-Control-Allow-Origin" not in written.headers
