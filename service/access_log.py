@@ -7,10 +7,24 @@ backslash would break the line; here every value goes through json.dumps.
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from datetime import datetime, timezone
+from urllib.parse import parse_qsl, urlencode
 
 from gunicorn.glogging import Logger
+
+# A key pasted into a URL by mistake (`?api_key=...`) must not land in the logs.
+SECRET = re.compile(r"key|token|secret|password|passwd|auth|session|signature", re.IGNORECASE)
+
+
+def redacted(query: str) -> str | None:
+    if not query:
+        return None
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(SECRET.search(name) for name, _ in pairs):
+        return query
+    return urlencode([(name, "[redacted]" if SECRET.search(name) else value) for name, value in pairs])
 
 
 class JsonAccessLogger(Logger):
@@ -25,7 +39,7 @@ class JsonAccessLogger(Logger):
             "remote": environ.get("REMOTE_ADDR"),
             "method": environ.get("REQUEST_METHOD"),
             "path": environ.get("PATH_INFO"),
-            "query": environ.get("QUERY_STRING") or None,
+            "query": redacted(environ.get("QUERY_STRING", "")),
             "status": int(status),
             "bytes": getattr(resp, "sent", None),
             "duration_ms": round(request_time.total_seconds() * 1000, 3),

@@ -12,11 +12,16 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-worker_class = "sync"
+# gevent: a slow client costs a greenlet, not a worker (service/gunicorn_worker.py says why).
+worker_class = "service.gunicorn_worker.Worker"
+worker_connections = 1000
 timeout = _settings.timeout
 # On SIGTERM, workers finish the requests they are serving before exiting.
 graceful_timeout = _settings.timeout
 keepalive = 5
+# gunicorn's largest request line: the longest query the schemas allow (every filter at its
+# longest, `q` percent-encoded, a cursor) fits in it with room to spare.
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 loglevel = _settings.log_level

@@ -117,4 +117,21 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def outage(admin, dsn):
+    """Cut the service off its database (no new connections; the open ones killed), and back."""
+    name = conninfo_to_dict(dsn)["dbname"]
+
+    def cut() -> None:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                      [name])
+
+    def restore() -> None:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))
+
+    yield cut, restore
+    restore()
+
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

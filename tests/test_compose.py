@@ -203,6 +203,8 @@ def test_compose_starts_in_order_and_keeps_data():
     assert service("api")["restart"] == "unless-stopped"
     assert "pgdata" in COMPOSE["volumes"]
     assert "pg_isready" in " ".join(service("db")["healthcheck"]["test"])
+    for name in ("migrate", "api", "keys"):  # built from the checkout, never pulled from a registry
+        assert service(name)["build"] == "." and service(name)["pull_policy"] == "never"
 
 
 def test_the_compose_file_follows_the_compose_specification():

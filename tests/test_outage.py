@@ -5,30 +5,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
-
 from service.app import create_app
 from service.config import Settings
 from tests.api import counts, make_key, post_accusation
-
-
-@pytest.fixture
-def outage(admin, dsn):
-    """Cut the service off its database (no new connections; the open ones killed), and back."""
-    name = conninfo_to_dict(dsn)["dbname"]
-
-    def cut() -> None:
-        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                      [name])
-
-    def restore() -> None:
-        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(name)))
-
-    yield cut, restore
-    restore()
 
 
 def test_an_outage_is_503_with_retry_after_and_the_service_recovers(tmp_path, dsn, outage):
@@ -59,3 +38,31 @@ def test_an_outage_is_503_with_retry_after_and_the_service_recovers(tmp_path, ds
         assert post_accusation(client, key).status_code == 201
     finally:
         app.extensions["pool"].close()
+
+
+def test_a_write_whose_commit_was_cut_off_says_its_outcome_is_unknown(client, dsn, conn):
+    """The connection breaks during COMMIT (here: the server ends its own session from a trigger
+    deferred to commit time). The service cannot know whether the write landed, so it must not
+    say "nothing was written"; a retry with the same Idempotency-Key settles it, exactly once."""
+    key = make_key(dsn)
+    conn.execute("""
+        CREATE FUNCTION cut_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;
+        CREATE CONSTRAINT TRIGGER cut_at_commit AFTER INSERT ON event DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION cut_at_commit();
+    """)
+    before = counts(dsn)
+    headers = {**key, "Idempotency-Key": "cut-off-0001"}
+    cut = post_accusation(client, headers)
+    assert cut.status_code == 503 and cut.mimetype == "application/problem+json"
+    problem = cut.get_json()
+    assert problem["type"].endswith("/outcome-unknown") and "Nothing was written" not in problem["detail"]
+    assert "may or may not have been written" in problem["detail"] and "same Idempotency-Key" in problem["detail"]
+    assert int(cut.headers["Retry-After"]) > 0
+
+    conn.execute("DROP TRIGGER cut_at_commit ON event")
+    retried = post_accusation(client, headers)
+    assert retried.status_code == 201
+    assert counts(dsn)["event"] == before["event"] + 1
+    assert post_accusation(client, headers).headers["Idempotent-Replayed"] == "true"
+    assert counts(dsn)["event"] == before["event"] + 1
