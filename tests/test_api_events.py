@@ -41,8 +41,31 @@ def test_post_an_accusation_and_read_it_back(client, reporter):
     event = response.get_json()
     assert response.headers["Location"].endswith(f"/v1/events/{event['id']}")
     assert event["quotes"] == [{"text": "largely holding", "start": 1098, "end": 1113}]
-    assert event["recorded_by"] == "monitor" and event["stated_at"] == "2020-10-12T07:00:00+00:00"
+    # The instant comes back at the offset it was given with: a statement's local time is information.
+    assert event["recorded_by"] == "monitor" and event["stated_at"] == "2020-10-12T11:00:00+04:00"
     assert client.get(f"/v1/events/{event['id']}").get_json() == event
+
+
+def test_every_instant_keeps_its_offset(client, reporter, admin_key):
+    event = post_accusation(client, reporter, occurred_from="2020-10-12T09:00:00-05:30",
+                            occurred_to="2020-10-12T15:00:00Z", stated_at="2020-10-13T06:00:00+14:00").get_json()
+    assert (event["occurred_from"], event["occurred_to"], event["stated_at"]) == (
+        "2020-10-12T09:00:00-05:30", "2020-10-12T15:00:00+00:00", "2020-10-13T06:00:00+14:00")
+    page = client.get("/v1/incidents?sort=-occurred&limit=1&occurred_before=2020-10-12T15:00:00Z").get_json()
+    assert page["items"][0]["accusation"] == event
+    denial = client.post(f"/v1/incidents/{event['id']}/denials", headers=reporter, json={
+        "claimant": "armenia-mod", "stated_at": "2020-10-13T12:00:00+04:00", "summary": "No.",
+        "source": "moscow-ceasefire-article"}).get_json()
+    assert denial["occurred_from"] == "2020-10-12T09:00:00-05:30"  # inherited as the accusation said it
+    assert denial["stated_at"] == "2020-10-13T12:00:00+04:00"
+    ceasefire = client.post("/v1/ceasefires", headers=admin_key, json={
+        "slug": "local-truce", "name": "A local truce", "agreed_at": "2020-10-17T23:00:00+04:00",
+        "effective_at": "2020-10-18T00:00:00+04:00"}).get_json()
+    assert client.get("/v1/ceasefires/local-truce").get_json()["effective_at"] == ceasefire["effective_at"] \
+        == "2020-10-18T00:00:00+04:00"
+    source = client.post("/v1/sources", headers=admin_key, json={
+        "slug": "a-bulletin", "title": "A bulletin", "published_at": "2020-10-18T09:30:00+03:00"}).get_json()
+    assert source["published_at"] == "2020-10-18T09:30:00+03:00"
 
 
 

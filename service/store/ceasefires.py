@@ -5,12 +5,14 @@ from __future__ import annotations
 import psycopg
 
 from ..domain import Refusal
+from .instants import localise, offset
 
 SELECT = """
 SELECT c.slug, c.name, broker.slug AS brokered_by,
        ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
               WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
-       c.agreed_at, c.effective_at, c.terms, source.slug AS source, c.created_at
+       c.agreed_at, c.agreed_at_offset, c.effective_at, c.effective_at_offset, c.terms, source.slug AS source,
+       c.created_at
   FROM ceasefire c
   LEFT JOIN actor broker ON broker.id = c.brokered_by
   LEFT JOIN source ON source.id = c.source_id
@@ -38,8 +40,10 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
     if errors:
         raise Refusal(errors)
     row = conn.execute(
-        """INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, effective_at, terms, source_id)
-           VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(effective_at)s, %(terms)s, %(source_id)s)
+        """INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, agreed_at_offset, effective_at,
+                                  effective_at_offset, terms, source_id)
+           VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
+                   %(effective_at_offset)s, %(terms)s, %(source_id)s)
            """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING id, slug",
         {
             "slug": ceasefire["slug"],
@@ -47,6 +51,8 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
             "broker_id": refs["broker_id"],
             "agreed_at": ceasefire.get("agreed_at"),
             "effective_at": ceasefire.get("effective_at"),
+            "agreed_at_offset": offset(ceasefire.get("agreed_at")),
+            "effective_at_offset": offset(ceasefire.get("effective_at")),
             "terms": ceasefire.get("terms") or [],
             "source_id": refs["source_id"],
         },
@@ -59,11 +65,15 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
     return get(conn, row["slug"])
 
 
+INSTANTS = ("agreed_at", "effective_at")
+
+
 def get(conn: psycopg.Connection, slug: str) -> dict | None:
-    return conn.execute(SELECT + " WHERE c.slug = %(slug)s", {"slug": slug}).fetchone()
+    return localise(conn.execute(SELECT + " WHERE c.slug = %(slug)s", {"slug": slug}).fetchone(), *INSTANTS)
 
 
 def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
-    return conn.execute(
+    rows = conn.execute(
         SELECT + " WHERE c.slug > %(after)s ORDER BY c.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
+    return [localise(row, *INSTANTS) for row in rows]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID, uuid4
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import kwargs_row
 
 from .. import domain
+from .instants import localise, offset
 
 
 @dataclass
@@ -47,7 +48,7 @@ SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.
        coalesce((SELECT json_agg(json_build_object('text', q.text, 'start', q.span_start, 'end', q.span_end)
                                  ORDER BY q.position)
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
-       e.recorded_by, e.recorded_at
+       e.recorded_by, e.recorded_at, e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset
   FROM event e
   JOIN actor claimant ON claimant.id = e.claimant_id
   JOIN actor target ON target.id = e.target_id
@@ -56,6 +57,16 @@ SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.
   LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
 """
 
+INSTANTS = ("occurred_from", "occurred_to", "stated_at")
+
+
+def _event(**row) -> Event:
+    return Event(**localise(row, *INSTANTS))
+
+
+# Every event read is built by this row factory: its instants at the offsets they were given with.
+EVENT_ROWS = kwargs_row(_event)
+
 # Fields a denial takes from the accusation it answers when the report leaves them out.
 INHERITED = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
 # What every event must have once a denial has inherited (a ceasefire is optional).
@@ -63,18 +74,18 @@ REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_
 
 
 def get(conn: psycopg.Connection, event_id: UUID) -> Event | None:
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s", {"id": event_id}).fetchone()
 
 
 def get_many(conn: psycopg.Connection, event_ids: list[UUID]) -> list[Event]:
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(SELECT_EVENTS + " WHERE e.id = ANY(%(ids)s) ORDER BY e.seq", {"ids": event_ids}).fetchall()
 
 
 def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[Event]:
     """Every event answering any of these accusations, in log order: one query for a whole page."""
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(
             SELECT_EVENTS + " WHERE e.responds_to = ANY(%(ids)s) ORDER BY e.seq", {"ids": accusation_ids}
         ).fetchall()
@@ -83,7 +94,7 @@ def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[E
 def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
     """The log from just after `seq`, in order. Events commit in seq order (see 0001's log_head),
     so a follower resuming from the last seq it saw misses nothing and sees nothing twice."""
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(
             SELECT_EVENTS + " WHERE e.seq > %(seq)s ORDER BY e.seq LIMIT %(limit)s", {"seq": seq, "limit": limit}
         ).fetchall()
@@ -111,10 +122,11 @@ SELECT e.kind, claimant.slug AS claimant, claimant.path::text AS claimant_path, 
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary,
-                   source_id, recorded_by, search)
+                   source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(stated_at)s, %(ceasefire_id)s,
-        %(summary)s, %(source_id)s, %(recorded_by)s,
+        %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
+        %(stated_at_offset)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
@@ -184,6 +196,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
             "source_id": refs["source"]["id"],
             "recorded_by": recorded_by,
             "quoted": "\n".join(quote["text"] for quote in quotes),
+            **{f"{name}_offset": offset(report[name]) for name in INSTANTS},
         })
         with conn.cursor() as cur:
             cur.executemany(
@@ -200,9 +213,8 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     return Event(
         id=event_id, seq=row["seq"], kind=report["kind"], claimant=report["claimant"], target=report["target"],
         responds_to=report.get("responds_to"), act=report["act"], locations=list(report["locations"]),
-        occurred_from=report["occurred_from"].astimezone(timezone.utc),
-        occurred_to=report["occurred_to"].astimezone(timezone.utc), time_precision=report["time_precision"],
-        stated_at=report["stated_at"].astimezone(timezone.utc), ceasefire=report.get("ceasefire"),
+        occurred_from=report["occurred_from"], occurred_to=report["occurred_to"],
+        time_precision=report["time_precision"], stated_at=report["stated_at"], ceasefire=report.get("ceasefire"),
         summary=report["summary"], source=report["source"], quotes=quotes, recorded_by=recorded_by,
         recorded_at=row["recorded_at"],
     )

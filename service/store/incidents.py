@@ -13,10 +13,9 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import class_row
 
 from .. import domain
-from .events import SELECT_EVENTS, Event, responses_to
+from .events import EVENT_ROWS, SELECT_EVENTS, Event, responses_to
 
 
 @dataclass
@@ -66,7 +65,7 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen). Returns the incidents and whether more follow."""
     query, params = page_query(filters, resolve(conn, filters), after, limit)
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         accusations = cur.execute(query, params).fetchall()
     more = len(accusations) > limit
     return threads(conn, accusations[:limit]), more
@@ -173,7 +172,7 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
 
 
 def get(conn: psycopg.Connection, incident_id: UUID) -> Incident | None:
-    with conn.cursor(row_factory=class_row(Event)) as cur:
+    with conn.cursor(row_factory=EVENT_ROWS) as cur:
         accusation = cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s AND e.kind = 'accusation'",
                                  {"id": incident_id}).fetchone()
     return None if accusation is None else threads(conn, [accusation])[0]

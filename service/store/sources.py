@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import psycopg
 
+from .instants import localise, offset
+
 SELECT = """
-SELECT slug, title, publisher, url, published_at, text IS NOT NULL AS text_held, sha256, created_at
+SELECT slug, title, publisher, url, published_at, published_at_offset, text IS NOT NULL AS text_held, sha256,
+       created_at
   FROM source
 """
 
 
 def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> dict | None:
     row = conn.execute(
-        """INSERT INTO source (slug, title, publisher, url, published_at, text)
-           VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(text)s)
+        """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, text)
+           VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s, %(text)s)
            """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
         {
             "slug": source["slug"],
@@ -21,6 +24,7 @@ def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> d
             "publisher": source.get("publisher"),
             "url": source.get("url"),
             "published_at": source.get("published_at"),
+            "published_at_offset": offset(source.get("published_at")),
             "text": source.get("text"),
         },
     ).fetchone()
@@ -28,7 +32,7 @@ def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> d
 
 
 def get(conn: psycopg.Connection, slug: str) -> dict | None:
-    return conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone()
+    return localise(conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone(), "published_at")
 
 
 def text_of(conn: psycopg.Connection, slug: str) -> str | None:
@@ -37,6 +41,7 @@ def text_of(conn: psycopg.Connection, slug: str) -> str | None:
 
 
 def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
-    return conn.execute(
+    rows = conn.execute(
         SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
+    return [localise(row, "published_at") for row in rows]
