@@ -54,11 +54,13 @@ def storable(text: str) -> None:
 
 
 class String(fields.String):
-    """Every string the service takes in: text PostgreSQL can store."""
+    """Every string the service takes in: text PostgreSQL can store (the document says "no NUL"
+    as a pattern; an unpaired surrogate is beyond what JSON Schema can say)."""
 
-    def __init__(self, *, validate=None, **kwargs):
+    def __init__(self, *, validate=None, metadata=None, **kwargs):
         validators = [validate] if callable(validate) else list(validate or [])
-        super().__init__(validate=[storable, *validators], **kwargs)
+        metadata = {"pattern": "^[^\\u0000]*$", **(metadata or {})}
+        super().__init__(validate=[storable, *validators], metadata=metadata, **kwargs)
 
 
 class Integer(fields.Integer):
@@ -125,7 +127,8 @@ class EventIn(Strict):
     target = Slug(load_default=None)
     responds_to = fields.UUID(load_default=None, allow_none=True)
     act = Slug(load_default=None)
-    locations = fields.List(Slug(), load_default=None, validate=[ma.validate.Length(min=1, max=50), distinct])
+    locations = fields.List(Slug(), load_default=None, validate=[ma.validate.Length(min=1, max=50), distinct],
+                            metadata={"uniqueItems": True})
     occurred_from = Instant(load_default=None)
     occurred_to = Instant(load_default=None)
     time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
@@ -269,8 +272,10 @@ class SourceIn(Strict):
     slug = Slug(required=True)
     title = Text(1, 500, required=True)
     publisher = Text(1, 200, load_default=None, allow_none=True)
-    url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"}, metadata={"format": "uri"},
-                     validate=[storable, ma.validate.Length(max=2000)])
+    # What the database holds (source_url_format): an http(s) address without spaces.
+    url = String(load_default=None, allow_none=True, metadata={"format": "uri", "pattern": r"^https?://\S+$"},
+                 validate=[ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
+                           ma.validate.Length(max=2000)])
     published_at = Instant(load_default=None, allow_none=True)
     text = Text(1, 900_000, load_default=None, allow_none=True,
                 metadata={"description": "The full text, when held: quotes are checked against it."})

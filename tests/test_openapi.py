@@ -7,10 +7,14 @@ from http import HTTPStatus
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from openapi_spec_validator import validate
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from schemathesis import GenerationMode
+
 from service.app import create_app
+from tests.api import make_key
 from service.config import Settings
 
 
@@ -76,18 +80,59 @@ def test_the_docs_page_needs_no_internet(client):
         assert served.status_code == 200 and len(served.get_data()) > 1000, asset
 
 
-def test_no_500_and_no_response_outside_its_schema(app):
-    """A bounded schemathesis run over every operation: generated requests, valid and not, must get
-    a documented answer, never a 500. (Driven by hand: its pytest plugin does not load under pytest 9.)"""
+# What a request the schema allows may still be refused for, on purpose: rules of the log that a
+# JSON Schema cannot say, and references that must name something. A positive request refused for
+# anything else is a contract violation. (A full CLI run of every phase, in the session notes,
+# found these and nothing else: no 5xx and no answer outside its schema in 28,554 requests.)
+DELIBERATE = re.compile("|".join([
+    r"not a cursor this service made",  # cursors are opaque: only the service's own are taken
+    r"this cursor was made for other filters",
+    r"^unknown (actor|location|act|ceasefire|source): ",  # a well-formed slug that names nothing
+    r"^no event ",  # an id that names nothing
+    r"this key was used for another request",  # an Idempotency-Key reused with another body
+    r"a denial must respond to an accusation",
+    r"only an accusation can be answered",
+    r"only the accused side",
+    r"is on the side of the accuser",
+    r"a denial's target is the accuser",
+    r"a claimant never accuses",
+    r"are in one hierarchy",
+    r"must not be before occurred_from",
+    r"a statement cannot predate the act",
+    r"is not in the source's text",
+    r"^Missing data for required field\.$",  # what an accusation must say, or a denial inherit
+    r"must not be before agreed_at",
+    r"give both latitude and longitude, or neither",
+    r"it holds an unpaired surrogate",  # JSON Schema has no way to say "valid Unicode"
+]))
+
+
+def test_no_500_and_no_response_outside_its_schema(app, dsn):
+    """A bounded schemathesis run over every operation, with an admin key: generated requests,
+    valid and not, get a documented answer, never a 5xx; a valid one is refused only for a reason
+    listed in DELIBERATE. (Driven by hand: its pytest plugin does not load under pytest 9.)"""
+    key = make_key(dsn, "fuzzer", "admin")
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     for result in schema.get_all_operations():
         operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case):
-            # A well-formed slug that names nothing is refused (422) by design, so generated
-            # "valid" requests may be refused; every other check stays on.
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            def check(case):
+                response = case.call(headers=key)
+                assert response.status_code < 500, (case.method, case.path, response.text[:500])
+                if response.status_code == 413:
+                    # The body limit (1 MiB) is the transport's, not the schema's: a long enough
+                    # text of many-byte characters passes maxLength and is still too large to send.
+                    assert response.headers["Content-Type"] == "application/problem+json"
+                    return
+                case.validate_response(response, excluded_checks=[positive_data_acceptance], headers=key)
+                if mode is GenerationMode.POSITIVE and response.status_code == 422:
+                    messages = [m for ms in response.json().get("errors", {}).values() for m in ms]
+                    assert messages and all(DELIBERATE.search(m) for m in messages), (case.method, case.path, messages)
 
-        check()
+            try:
+                check()
+            except Unsatisfiable:
+                assert mode is GenerationMode.NEGATIVE  # nothing invalid can be sent to /healthz, say
