@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import current_app, g, request
 
 from .errors import ApiError
@@ -36,6 +38,17 @@ def require_role(conn, role: str) -> dict:
                        "forbidden")
     g.key = holder
     return holder
+
+
+def requires(role: str):
+    """A write by a key of this role (or above), checked in the write's own transaction."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            require_role(g.conn, role)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
 
 
 def check_read_access() -> None:

@@ -1,15 +1,16 @@
-"""The connection pool and the one way to run a transaction."""
+"""The connection pool, and the one way a write gets its transaction."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
+from functools import wraps
 
 import psycopg
+from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from .config import Settings
+from .errors import OutcomeUnknown
 
 
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
@@ -45,8 +46,26 @@ def make_pool(settings: Settings, dsn: str) -> ConnectionPool:
     )
 
 
-@contextmanager
-def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
-    """One connection, one transaction: committed when the block ends, rolled back if it raises."""
-    with pool.connection() as conn:
-        yield conn
+def in_transaction(view):
+    """A write: one connection and one transaction for the whole request, as `g.conn`.
+
+    The answer is made inside the transaction; then whatever must be stored with it (`on_commit`:
+    the idempotency record) and the COMMIT go in one round trip, because until the commit an
+    appending transaction holds the log's head and other writers wait. A view that raises rolls
+    everything back: a request that fails changes nothing."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with current_app.extensions["pool"].connection() as conn:
+            g.conn, g.on_commit = conn, []
+            response = current_app.make_response(view(*args, **kwargs))
+            try:
+                with conn.pipeline():
+                    for step in g.on_commit:
+                        step(conn, response)
+                    conn.commit()
+            except psycopg.OperationalError as error:
+                # The COMMIT may have reached the server before the connection broke: only the
+                # log can tell whether this write is in it, so the answer says exactly that.
+                raise OutcomeUnknown() from error
+            return response
+    return wrapper

@@ -1,12 +1,43 @@
-"""The rules of the log that need no database: who may deny whom, time order, incident status.
+"""The rules of the log in Python words: one row per kind of entry, and the checks that need no
+database (who may respond to whom, time order, incident status).
 
-The database enforces the same rules (migrations/versions/0001_event_log.py); checking them here
-first lets the API and the seed loader name every broken rule at once, by field.
+The database enforces the same rules (migrations 0001 and 0008); checking them here first lets
+the API and the seed loader name every broken rule at once, by field. A new kind of entry is a
+new row of KINDS, not a new `if` in store/events.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+
+# What a response takes from the accusation it answers when the report leaves it out.
+SITUATION = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
+# What every event must have once a response has inherited (a ceasefire is optional).
+REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    # The kinds of entry it may respond to, and whether it must respond to one.
+    answers: frozenset[str]
+    must_answer: bool
+    # Who may say it, of the actors around the statement it answers: "accused side" (the tree of
+    # the accused's top-level actor, less the accuser's) or "anyone" (but never its own hierarchy).
+    said_by: str
+    # Fields taken from the statement it answers when left out; `target` means its claimant.
+    inherits: tuple[str, ...]
+    # What it makes of the incident it belongs to.
+    in_thread: str
+
+
+KINDS = {
+    "accusation": Kind("accusation", answers=frozenset({"accusation"}), must_answer=False, said_by="anyone",
+                       inherits=(), in_thread="counter_accusations"),
+    "denial": Kind("denial", answers=frozenset({"accusation"}), must_answer=True, said_by="accused side",
+                   inherits=("target", *SITUATION), in_thread="denials"),
+}
 
 
 class Refusal(ValueError):
@@ -23,13 +54,18 @@ def within(path: str, ancestor: str) -> bool:
     return path == ancestor or path.startswith(ancestor + ".")
 
 
+def article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def side(path: str) -> str:
     """The top-level actor an actor belongs to (its side): a state for its ministries and officials."""
     return path.split(".", 1)[0]
 
 
-def incident_status(denial_count: int) -> str:
-    return "disputed" if denial_count else "uncontested"
+def incident_status(thread: dict[str, list]) -> str:
+    """Derived from the thread, never stored: disputed while a denial answers the accusation."""
+    return "disputed" if thread["denials"] else "uncontested"
 
 
 def check_times(occurred_from: datetime, occurred_to: datetime, stated_at: datetime) -> dict[str, list[str]]:
@@ -49,27 +85,34 @@ def check_parties(claimant: str, claimant_path: str, target: str, target_path: s
     return {}
 
 
-def check_response(kind: str, claimant: str, claimant_path: str, target: str,
-                   responding: dict | None) -> dict[str, list[str]]:
-    """`responding` is the event responded to: kind, claimant, claimant_path, target and target_path.
-    The accused side is the tree of the target's top-level actor, less the accuser's own side."""
+def check_answers(kind: str, responding: dict | None) -> dict[str, list[str]]:
+    """Whether an entry of this kind may respond to `responding` (None: to nothing)."""
+    rules = KINDS[kind]
     if responding is None:
-        return {"responds_to": ["a denial must respond to an accusation"]} if kind == "denial" else {}
-    if responding["kind"] != "accusation":
-        return {"responds_to": ["only an accusation can be answered; this event is a denial"]}
-    if kind != "denial":
-        return {}
+        return {"responds_to": [f"a {kind} must respond to an accusation: give its id"]} if rules.must_answer else {}
+    if responding["kind"] not in rules.answers:
+        allowed = " or ".join(f"{article(name)} {name}" for name in sorted(rules.answers))
+        return {"responds_to": [f"a {kind} can answer only {allowed}; this event is {article(responding['kind'])} "
+                                f"{responding['kind']}"]}
+    return {}
+
+
+def check_responder(kind: str, claimant: str, claimant_path: str, target: str, responding: dict) -> dict[str, list[str]]:
+    """Whether this claimant may answer `responding` (kind, claimant, claimant_path, target,
+    target_path) with an entry of this kind, and at this target."""
+    rules = KINDS[kind]
     errors: dict[str, list[str]] = {}
-    accused_side = side(responding["target_path"])
-    if not within(claimant_path, accused_side):
-        errors["claimant"] = [
-            f"only the accused side (the actors of {accused_side.replace('_', '-')}, whose "
-            f"{responding['target']} is accused) may deny this accusation"
-        ]
-    elif within(claimant_path, side(responding["claimant_path"])):
-        errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
-    if target != responding["claimant"]:
-        errors["target"] = [f"a denial's target is the accuser, {responding['claimant']}"]
+    if rules.said_by == "accused side":
+        accused_side = side(responding["target_path"])
+        if not within(claimant_path, accused_side):
+            errors["claimant"] = [
+                f"only the accused side (the actors of {accused_side.replace('_', '-')}, whose "
+                f"{responding['target']} is accused) may answer with a {kind}"
+            ]
+        elif within(claimant_path, side(responding["claimant_path"])):
+            errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
+    if "target" in rules.inherits and target != responding["claimant"]:
+        errors["target"] = [f"a {kind}'s target is the accuser, {responding['claimant']}"]
     return errors
 
 

@@ -1,4 +1,4 @@
-"""Writes: one transaction per request, the caller's role checked, and `Idempotency-Key` honoured.
+"""`Idempotency-Key`: a retried write is applied once.
 
 A POST carrying an Idempotency-Key is applied once. Its first request claims the key (a row in
 `idempotency`) in the same transaction as the write and stores the response there before
@@ -14,11 +14,9 @@ import hashlib
 import json
 from functools import wraps
 
-import psycopg
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
-from .auth import require_role
-from .errors import OutcomeUnknown, invalid
+from .errors import invalid
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -30,38 +28,23 @@ DELETE FROM idempotency WHERE ctid = ANY(ARRAY(
 """
 
 
-def write(role: str):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            with current_app.extensions["pool"].connection() as conn:
-                holder = require_role(conn, role)
-                key = request.headers.get(HEADER)
-                if key is not None:
-                    replay = _claim(conn, holder["id"], key)
-                    if replay is not None:
-                        return replay
-                g.conn = conn
-                response = current_app.make_response(view(*args, **kwargs))
-                # The answer is stored and the write committed in one round trip: until the
-                # commit, an appending transaction holds the log's head and other writers wait.
-                try:
-                    with conn.pipeline():
-                        if key is not None:
-                            conn.execute(
-                                "UPDATE idempotency SET status = %s, body = %s, location = %s "
-                                "WHERE api_key_id = %s AND key = %s",
-                                [response.status_code, response.get_data(), response.headers.get("Location"),
-                                 holder["id"], key],
-                            )
-                        conn.commit()
-                except psycopg.OperationalError as error:
-                    # The COMMIT may have reached the server before the connection broke: only
-                    # the log can tell whether this write is in it, so say exactly that.
-                    raise OutcomeUnknown() from error
-                return response
-        return wrapper
-    return decorator
+def idempotent(view):
+    """Apply a write once per Idempotency-Key: claim the key in the write's transaction (after
+    `requires`, which names the key holder), or answer what the first request with it did."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        holder = g.key["id"]
+        replay = _claim(g.conn, holder, key)
+        if replay is not None:
+            return replay
+        g.on_commit.append(lambda conn, response: conn.execute(
+            "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
+            [response.status_code, response.get_data(), response.headers.get("Location"), holder, key]))
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def _fingerprint() -> str:

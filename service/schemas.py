@@ -8,6 +8,8 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import fields
 
+from . import domain
+
 
 class Strict(ma.Schema):
     """Unknown fields are refused, by name: a typo must not be silently dropped."""
@@ -35,7 +37,7 @@ class Problem(Strict):
 SLUG_PATTERN = "^[a-z0-9-]{1,64}$"
 # \Z, not $: Python's $ also matches before a final newline, which PostgreSQL's does not.
 SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}\Z", error="must be 1-64 lowercase letters, digits or hyphens")
-KINDS = ("accusation", "denial")
+KINDS = tuple(domain.KINDS)
 TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
 ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed-group", "mediator",
                "international-organisation", "news-outlet", "other")
@@ -139,11 +141,11 @@ class EventIn(Strict):
     source = Slug(required=True)
 
     @ma.validates_schema
-    def accusations_say_everything(self, report, **_):
-        if report.get("kind") != "accusation":
+    def says_what_it_does_not_inherit(self, report, **_):
+        if report.get("kind") not in domain.KINDS:
             return
-        missing = [name for name in ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
-                   if report.get(name) is None]
+        inherited = domain.KINDS[report["kind"]].inherits
+        missing = [name for name in domain.REQUIRED if name not in inherited and report.get(name) is None]
         if missing:
             raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
 

@@ -162,7 +162,7 @@ def test_a_state_speaks_for_its_bodies(client, reporter, claimant):
 
 def test_a_denial_of_a_denial_is_refused(client, reporter):
     body = problem_of(post_accusation(client, reporter, kind="denial", responds_to=DENIAL, target=None), 422)
-    assert "only an accusation can be answered" in body["errors"]["responds_to"][0]
+    assert "a denial can answer only an accusation" in body["errors"]["responds_to"][0]
 
 
 def test_http_refusals(client, reporter, dsn):

@@ -91,7 +91,7 @@ DELIBERATE = re.compile("|".join([
     r"^no event ",  # an id that names nothing
     r"this key was used for another request",  # an Idempotency-Key reused with another body
     r"a denial must respond to an accusation",
-    r"only an accusation can be answered",
+    r"can answer only an? ",
     r"only the accused side",
     r"is on the side of the accuser",
     r"a denial's target is the accuser",

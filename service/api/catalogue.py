@@ -8,7 +8,9 @@ from flask import current_app, g, url_for
 from .. import schemas
 from . import Blueprint, refusals
 from ..errors import ApiError
-from ..idempotency import write
+from ..auth import requires
+from ..db import in_transaction
+from ..idempotency import idempotent
 from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
 from ..schemas import CatalogueArgs, page_of
 from ..store import acts, actors, ceasefires, locations, sources
@@ -48,7 +50,9 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
 
     @blp.route("", methods=["POST"])
     @blp.doc(summary=f"Add {'an' if singular[0] in 'aeiou' else 'a'} {singular}", description="Needs an admin key. A taken slug is a 409.")
-    @write("admin")
+    @in_transaction
+    @requires("admin")
+    @idempotent
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
     @refusals(blp, 401, 403, 409, secured=True)

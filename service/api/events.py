@@ -9,7 +9,9 @@ from flask import current_app, g, url_for
 from . import Blueprint, refusals
 from .. import wire
 from ..errors import ApiError
-from ..idempotency import write
+from ..auth import requires
+from ..db import in_transaction
+from ..idempotency import idempotent
 from ..pagination import link_headers
 from ..schemas import EventIn, EventOut, EventPage, LogArgs
 from ..store import events
@@ -22,7 +24,9 @@ def not_found(event_id) -> ApiError:
 
 
 @blp.route("", methods=["POST"])
-@write("reporter")
+@in_transaction
+@requires("reporter")
+@idempotent
 @blp.arguments(EventIn)
 @blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
 @refusals(blp, 401, 403, secured=True)

@@ -10,7 +10,9 @@ from flask import current_app, g, url_for
 from . import Blueprint, refusals
 from .. import wire
 from ..errors import ApiError
-from ..idempotency import write
+from ..auth import requires
+from ..db import in_transaction
+from ..idempotency import idempotent
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
 from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage
 from ..store import events, incidents
@@ -66,7 +68,9 @@ def get_incident(incident_id: str):
 
 
 @blp.route("/<incident_id>/denials", methods=["POST"])
-@write("reporter")
+@in_transaction
+@requires("reporter")
+@idempotent
 @blp.arguments(DenialIn)
 @blp.response(201, EventOut)
 @refusals(blp, 401, 403, 404, secured=True)

@@ -67,10 +67,6 @@ def _event(**row) -> Event:
 # Every event read is built by this row factory: its instants at the offsets they were given with.
 EVENT_ROWS = kwargs_row(_event)
 
-# Fields a denial takes from the accusation it answers when the report leaves them out.
-INHERITED = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
-# What every event must have once a denial has inherited (a ceasefire is optional).
-REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
 
 
 def get(conn: psycopg.Connection, event_id: UUID) -> Event | None:
@@ -136,19 +132,19 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     """Check a report against the log and append it: the event, its places and its quotes, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong."""
     report = dict(report)
+    kind = domain.KINDS[report["kind"]]
     responding = None
-    if report["kind"] == "denial" and report.get("responds_to") is None:
-        raise domain.Refusal({"responds_to": ["a denial must respond to an accusation: give its id"]})
     if report.get("responds_to") is not None:
         responding = conn.execute(RESPONDING, {"id": report["responds_to"]}).fetchone()
         if responding is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
-        if responding["kind"] != "accusation":
-            raise domain.Refusal({"responds_to": ["only an accusation can be answered; this event is a denial"]})
-        if report["kind"] == "denial":
-            _inherit(conn, report, responding)
+    errors = domain.check_answers(kind.name, responding)
+    if errors:
+        raise domain.Refusal(errors)
+    if responding is not None:
+        _inherit(conn, report, responding, kind.inherits)
 
-    missing = [name for name in REQUIRED if report.get(name) is None]
+    missing = [name for name in domain.REQUIRED if report.get(name) is None]
     if missing:
         raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
 
@@ -168,7 +164,8 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
     errors |= domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
-    errors |= domain.check_response(report["kind"], report["claimant"], claimant["path"], report["target"], responding)
+    if responding is not None:
+        errors |= domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], responding)
     quotes, quote_errors = _spans(report.get("quotes") or [], refs["source"]["text"])
     errors |= quote_errors
     if errors:
@@ -220,16 +217,16 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     )
 
 
-def _inherit(conn: psycopg.Connection, report: dict, responding: dict) -> None:
-    """A denial answers what it denies: unless told otherwise, its target is the accuser and its
-    act, places and time are the accusation's."""
-    if report.get("target") is None:
+def _inherit(conn: psycopg.Connection, report: dict, responding: dict, inherits: tuple[str, ...]) -> None:
+    """A response answers what it responds to: unless told otherwise, its target is the accuser
+    and its act, places and time are the accusation's (what its kind inherits)."""
+    if "target" in inherits and report.get("target") is None:
         report["target"] = responding["claimant"]
-    if any(report.get(name) is None for name in INHERITED):
+    situation = [name for name in inherits if name != "target" and report.get(name) is None]
+    if situation:
         accusation = get(conn, report["responds_to"])
-        for name in INHERITED:
-            if report.get(name) is None:
-                report[name] = getattr(accusation, name)
+        for name in situation:
+            report[name] = getattr(accusation, name)
 
 
 def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:

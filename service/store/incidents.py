@@ -186,15 +186,11 @@ def threads(conn: psycopg.Connection, accusations: list[Event]) -> list[Incident
         by_accusation.setdefault(response.responds_to, []).append(response)
     incidents = []
     for accusation in accusations:
-        thread = by_accusation.get(accusation.id, [])
-        denials = [event for event in thread if event.kind == "denial"]
-        incidents.append(Incident(
-            id=accusation.id,
-            status=domain.incident_status(len(denials)),
-            accusation=accusation,
-            denials=denials,
-            counter_accusations=[event for event in thread if event.kind == "accusation"],
-        ))
+        thread: dict[str, list[Event]] = {kind.in_thread: [] for kind in domain.KINDS.values()}
+        for event in by_accusation.get(accusation.id, []):
+            thread[domain.KINDS[event.kind].in_thread].append(event)
+        incidents.append(Incident(id=accusation.id, status=domain.incident_status(thread), accusation=accusation,
+                                  **thread))
     return incidents
 
 
