@@ -71,7 +71,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (CFL_HOST, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (CFL_PORT, default 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default 2 × CPUs + 1, at most 9).")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default one per CPU, 2 to 9).")
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate, seed (once), and serve the API under gunicorn until Ctrl-C or SIGTERM."""
     overrides = {"CFL_HOST": host, "CFL_PORT": port, "CFL_WORKERS": workers}

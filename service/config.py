@@ -51,8 +51,10 @@ VARIABLES = (
 
 
 def _default_workers() -> int:
-    """gunicorn's rule of thumb for sync workers, on the CPUs this process may use."""
-    return min(2 * len(os.sched_getaffinity(0)) + 1, 9)
+    """One gevent worker per CPU this process may use (at least 2, at most 9): each serves many
+    connections at once, and more processes than cores only compete for them (at 5 workers on 2
+    cores a page took 3.7 ms on a new connection, at 2 workers 2.7 ms)."""
+    return min(max(len(os.sched_getaffinity(0)), 2), 9)
 
 
 @dataclass(frozen=True)
