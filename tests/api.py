@@ -35,3 +35,12 @@ def counts(dsn: str) -> dict:
     with connect(dsn) as conn:
         return {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
                 for table in ("event", "quote", "event_location", "actor", "location", "idempotency")}
+
+
+def problem_of(response, status: int) -> dict:
+    """The problem+json body of a refusal, checked to be one: the status, and a title and detail."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
+    return body

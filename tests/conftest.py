@@ -21,6 +21,7 @@ from service.app import create_app
 from service.config import Settings
 from service.db import connect
 from service.embedded import EmbeddedPostgres
+from tests.api import make_key
 
 TEMPLATE = f"cfl_template_{os.getpid()}"
 
@@ -115,6 +116,18 @@ def app(settings, dsn):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def reporter(dsn):
+    """The Authorization header of a reporter's key."""
+    return make_key(dsn, "monitor", "reporter")
+
+
+@pytest.fixture
+def admin_key(dsn):
+    """The Authorization header of an admin's key."""
+    return make_key(dsn, "editor", "admin")
 
 
 @pytest.fixture

@@ -11,28 +11,10 @@ from pathlib import Path
 import pytest
 
 from service.seed import EVENT_NAMESPACE
-from tests.api import ACCUSATION, counts, make_key, post_accusation
+from tests.api import counts, make_key, post_accusation, problem_of
 
 SHELLING = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/agdam-tartar-shelling"))
 DENIAL = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/armenia-mod-denies-shelling"))
-
-
-@pytest.fixture
-def reporter(dsn):
-    return make_key(dsn, "monitor", "reporter")
-
-
-@pytest.fixture
-def admin_key(dsn):
-    return make_key(dsn, "editor", "admin")
-
-
-def problem_of(response, status: int) -> dict:
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["title"] and body["detail"] and body["type"]
-    return body
 
 
 def test_post_an_accusation_and_read_it_back(client, reporter):

@@ -14,25 +14,7 @@ import logging
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tests.api import ACCUSATION, counts, make_key, post_accusation
-
-
-@pytest.fixture
-def reporter(dsn):
-    return make_key(dsn, "monitor", "reporter")
-
-
-@pytest.fixture
-def admin_key(dsn):
-    return make_key(dsn, "editor", "admin")
-
-
-def problem_of(response, status: int) -> dict:
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
+from tests.api import ACCUSATION, counts, post_accusation, problem_of
 
 
 def raw_post(client, path: str, text: str, headers: dict):
