@@ -118,14 +118,17 @@ def test_no_500_and_no_response_outside_its_schema(app, dsn):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+            # Derandomized: the same requests every run, so CI is stable; explore with the CLI
+            # (schemathesis run) and list here what it finds.
+            @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                      derandomize=True)
             def check(case):
                 response = case.call(headers=key)
                 assert response.status_code < 500, (case.method, case.path, response.text[:500])
                 if response.status_code == 413:
                     # The body limit (1 MiB) is the transport's, not the schema's: a long enough
                     # text of many-byte characters passes maxLength and is still too large to send.
-                    assert response.headers["Content-Type"] == "application/problem+json"
+                    assert response.json()["status"] == 413
                     return
                 case.validate_response(response, excluded_checks=[positive_data_acceptance], headers=key)
                 if mode is GenerationMode.POSITIVE and response.status_code == 422:
