@@ -7,6 +7,7 @@ again, so "12:00+04:00" comes back as it was said."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 
 def offset(instant: datetime | None) -> int:
@@ -14,10 +15,15 @@ def offset(instant: datetime | None) -> int:
     return 0 if instant is None else int(instant.utcoffset().total_seconds() // 60)
 
 
+@cache
+def _zone(minutes: int) -> timezone:
+    return timezone(timedelta(minutes=minutes))
+
+
 def local(instant: datetime | None, minutes: int) -> datetime | None:
     if instant is None or not minutes:
         return instant
-    return instant.astimezone(timezone(timedelta(minutes=minutes)))
+    return instant.astimezone(_zone(minutes))
 
 
 def localise(row: dict | None, *names: str) -> dict | None:
