@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import http
-import json
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Flask, Response, g, request, send_from_directory
+from flask import Flask, Response, request, send_from_directory
 from flask.globals import request_ctx
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import auth, errors, headers
+from . import auth, body, errors, headers
 from .api.contract import Contract
 from .config import Settings
-from .schemas import Problem
 from .db import make_pool
+from .schemas import Problem
 
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
@@ -96,7 +94,7 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
     app.before_request(headers.assign_request_id)
     app.before_request(refuse_undeclared_query)
-    app.before_request(read_json_body)
+    app.before_request(body.read_json)
     app.before_request(auth.check_read_access)
     app.after_request(headers.common)
     return app
@@ -112,35 +110,6 @@ class CeasefireFlask(Flask):
 
 def docs_asset(name: str) -> Response:
     return send_from_directory(SWAGGER_UI, name, max_age=86400)
-
-
-# Bodies are JSON objects of reports and catalogue entries; they never nest deeply, and the
-# parser's recursion would fail at about 1,000 levels anyway.
-BODY_METHODS = {"POST", "PUT", "PATCH"}
-
-
-def read_json_body() -> None:
-    """A body must be JSON and say so (415). It is parsed here, once, for the view's arguments and
-    for the idempotency check; what cannot be parsed is a 400 and what is too long a 413."""
-    if request.routing_exception is not None or request.method not in BODY_METHODS:
-        return  # a 404 or a 405 comes first: the body does not matter on a path that refuses it
-    chunked = request.content_length is None and bool(request.headers.get("Transfer-Encoding"))
-    if request.content_length in (None, 0) and not chunked:
-        return
-    if request.mimetype != "application/json":
-        raise errors.ApiError(415, "Unsupported Media Type",
-                              f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
-                              "unsupported-media-type")
-    raw = request.get_data(cache=True)
-    if chunked and len(raw) >= request.max_content_length:
-        # Werkzeug stops reading a chunked body at the limit without saying so.
-        raise RequestEntityTooLarge()
-    try:
-        g.body = json.loads(raw)
-    except RecursionError:
-        raise errors.ApiError(400, "Bad Request", "The JSON body is nested too deeply.", "malformed-json") from None
-    except ValueError as error:  # not JSON, or not UTF-8
-        raise errors.ApiError(400, "Bad Request", f"The body is not valid JSON: {error}.", "malformed-json") from None
 
 
 def _embedded_dsn(settings: Settings) -> str:

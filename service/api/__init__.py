@@ -19,7 +19,7 @@ class StrictParser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {location: None for location in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
 
     def _raw_load_json(self, req):
-        # The body was parsed once, before the view (app.read_json_body).
+        # The body was parsed once, before the view (body.read_json).
         return g.get("body", missing)
 
 

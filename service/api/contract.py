@@ -9,6 +9,8 @@ is problem+json, the default response included (errors.py).
 
 from __future__ import annotations
 
+import http
+
 from apispec import BasePlugin
 
 IDEMPOTENCY_KEY = {
@@ -46,8 +48,5 @@ class Contract(BasePlugin):
                 operation.setdefault("security", [])  # public: no key needed, said explicitly
             for status in shared:
                 if status not in responses and str(status) not in responses:
-                    responses[status] = NAMES[status]
+                    responses[status] = http.HTTPStatus(status).name
 
-
-NAMES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 413: "REQUEST_ENTITY_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-         422: "UNPROCESSABLE_ENTITY", 503: "SERVICE_UNAVAILABLE"}

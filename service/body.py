@@ -1,0 +1,40 @@
+"""Request bodies: JSON, said so, parsed once.
+
+The body is parsed here, before the view, for the view's arguments (api.StrictParser reads
+`g.body`) and for the idempotency check (which compares parsed requests, not bytes)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .errors import ApiError
+
+METHODS = {"POST", "PUT", "PATCH"}
+
+
+def read_json() -> None:
+    """415 for a body that is not application/json, 413 for one over the limit, 400 for one that
+    is not JSON (not UTF-8, or nested deeper than the parser's recursion allows, about 1,000
+    levels: reports and catalogue entries are a couple of levels deep)."""
+    if request.routing_exception is not None or request.method not in METHODS:
+        return  # a 404 or a 405 comes first: the body does not matter on a path that refuses it
+    chunked = request.content_length is None and bool(request.headers.get("Transfer-Encoding"))
+    if request.content_length in (None, 0) and not chunked:
+        return
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Unsupported Media Type",
+                       f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
+                       "unsupported-media-type")
+    raw = request.get_data(cache=True)
+    if chunked and len(raw) >= request.max_content_length:
+        # Werkzeug stops reading a chunked body at the limit without saying so.
+        raise RequestEntityTooLarge()
+    try:
+        g.body = json.loads(raw)
+    except RecursionError:
+        raise ApiError(400, "Bad Request", "The JSON body is nested too deeply.", "malformed-json") from None
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise ApiError(400, "Bad Request", f"The body is not valid JSON: {error}.", "malformed-json") from None
