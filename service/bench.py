@@ -50,7 +50,8 @@ TARGETS = {
     "bulk_per_s": 20000.0,
 }
 # Tables that grow with the log: a sequential scan of any of them is a query that will not scale.
-GROWING = {"event", "incident_actor", "incident_place", "event_location", "quote"}
+GROWING = {"event", "incident_actor", "incident_place", "incident_denied", "incident_retracted", "incident_withdrawal",
+           "event_location", "quote"}
 
 
 @dataclass(frozen=True)

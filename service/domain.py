@@ -24,19 +24,28 @@ class Kind:
     answers: frozenset[str]
     must_answer: bool
     # Who may say it, of the actors around the statement it answers: "accused side" (the tree of
-    # the accused's top-level actor, less the accuser's) or "anyone" (but never its own hierarchy).
+    # the accused's top-level actor, less the accuser's), "same side" (the tree of the top-level
+    # actor of the statement's claimant) or "anyone" (but never its own hierarchy).
     said_by: str
-    # Fields taken from the statement it answers when left out; `target` means its claimant.
+    # Whom it is about when it answers a statement: the statement's "claimant" (a denial is aimed
+    # at the accuser) or its "target" (a retraction is about whom the statement was about).
+    aimed_at: str | None
+    # What it takes from the accusation when the report leaves it out.
     inherits: tuple[str, ...]
-    # What it makes of the incident it belongs to.
+    # Where it sits in an incident's thread.
     in_thread: str
+    # Whether a statement may be answered by at most one entry of this kind.
+    once: bool = False
 
 
 KINDS = {
     "accusation": Kind("accusation", answers=frozenset({"accusation"}), must_answer=False, said_by="anyone",
-                       inherits=(), in_thread="counter_accusations"),
+                       aimed_at=None, inherits=(), in_thread="counter_accusations"),
     "denial": Kind("denial", answers=frozenset({"accusation"}), must_answer=True, said_by="accused side",
-                   inherits=("target", *SITUATION), in_thread="denials"),
+                   aimed_at="claimant", inherits=SITUATION, in_thread="denials"),
+    "retraction": Kind("retraction", answers=frozenset({"accusation", "denial"}), must_answer=True,
+                       said_by="same side", aimed_at="target", inherits=SITUATION, in_thread="retractions",
+                       once=True),
 }
 
 
@@ -63,11 +72,6 @@ def side(path: str) -> str:
     return path.split(".", 1)[0]
 
 
-def incident_status(thread: dict[str, list]) -> str:
-    """Derived from the thread, never stored: disputed while a denial answers the accusation."""
-    return "disputed" if thread["denials"] else "uncontested"
-
-
 def check_times(occurred_from: datetime, occurred_to: datetime, stated_at: datetime) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if occurred_from > occurred_to:
@@ -88,12 +92,14 @@ def check_parties(claimant: str, claimant_path: str, target: str, target_path: s
 def check_answers(kind: str, responding: dict | None) -> dict[str, list[str]]:
     """Whether an entry of this kind may respond to `responding` (None: to nothing)."""
     rules = KINDS[kind]
+    allowed = " or ".join(f"{article(name)} {name}" for name in sorted(rules.answers))
     if responding is None:
-        return {"responds_to": [f"a {kind} must respond to an accusation: give its id"]} if rules.must_answer else {}
+        return {"responds_to": [f"a {kind} must respond to {allowed}: give its id"]} if rules.must_answer else {}
     if responding["kind"] not in rules.answers:
-        allowed = " or ".join(f"{article(name)} {name}" for name in sorted(rules.answers))
         return {"responds_to": [f"a {kind} can answer only {allowed}; this event is {article(responding['kind'])} "
                                 f"{responding['kind']}"]}
+    if rules.once and kind in responding["answered_by"]:
+        return {"responds_to": [f"this {responding['kind']} has a {kind} already; a statement takes only one"]}
     return {}
 
 
@@ -102,6 +108,7 @@ def check_responder(kind: str, claimant: str, claimant_path: str, target: str, r
     target_path) with an entry of this kind, and at this target."""
     rules = KINDS[kind]
     errors: dict[str, list[str]] = {}
+    speaker_side = side(responding["claimant_path"])
     if rules.said_by == "accused side":
         accused_side = side(responding["target_path"])
         if not within(claimant_path, accused_side):
@@ -109,11 +116,26 @@ def check_responder(kind: str, claimant: str, claimant_path: str, target: str, r
                 f"only the accused side (the actors of {accused_side.replace('_', '-')}, whose "
                 f"{responding['target']} is accused) may answer with a {kind}"
             ]
-        elif within(claimant_path, side(responding["claimant_path"])):
+        elif within(claimant_path, speaker_side):
             errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
-    if "target" in rules.inherits and target != responding["claimant"]:
-        errors["target"] = [f"a {kind}'s target is the accuser, {responding['claimant']}"]
+    elif rules.said_by == "same side" and not within(claimant_path, speaker_side):
+        errors["claimant"] = [f"only the side that said it (the actors of {speaker_side.replace('_', '-')}) "
+                              f"may withdraw what {responding['claimant']} said"]
+    if rules.aimed_at and target != responding[rules.aimed_at]:
+        errors["target"] = [f"a {kind}'s target is the {rules.aimed_at} of what it answers, "
+                            f"{responding[rules.aimed_at]}"]
     return errors
+
+
+def incident_status(accusation_id, denials: list, retracted: set) -> str:
+    """Derived from the thread, never stored: retracted when its accusation has been withdrawn;
+    disputed while a denial that has not been withdrawn answers it; uncontested otherwise.
+    `retracted` holds the ids of the thread's statements that were withdrawn."""
+    if accusation_id in retracted:
+        return "retracted"
+    if any(denial.id not in retracted for denial in denials):
+        return "disputed"
+    return "uncontested"
 
 
 def find_span(text: str, quote: str) -> tuple[int, int] | None:

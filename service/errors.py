@@ -129,7 +129,9 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
     """What the database refused: a taken slug is a conflict, any other broken rule invalid input.
     (The API checks the rules first; this answers a client that raced another one.)"""
     constraint = error.diag.constraint_name or "a database rule"
-    if isinstance(error, psycopg.errors.UniqueViolation):
+    # A taken slug or id breaks a key (`*_key`, `*_pkey`); any other unique index is a rule of the
+    # log (event_one_retraction), refused as invalid like the rest.
+    if isinstance(error, psycopg.errors.UniqueViolation) and constraint.endswith(("_key", "_pkey")):
         return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
     return problem(422, "Invalid request", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
                    "invalid", errors={"_schema": [error.diag.message_primary or constraint]})

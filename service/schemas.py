@@ -144,7 +144,8 @@ class EventIn(Strict):
     def says_what_it_does_not_inherit(self, report, **_):
         if report.get("kind") not in domain.KINDS:
             return
-        inherited = domain.KINDS[report["kind"]].inherits
+        kind = domain.KINDS[report["kind"]]
+        inherited = (*kind.inherits, "target") if kind.aimed_at else kind.inherits
         missing = [name for name in domain.REQUIRED if name not in inherited and report.get(name) is None]
         if missing:
             raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
@@ -191,12 +192,17 @@ class LogArgs(Strict):
     limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
+STATUSES = ("disputed", "uncontested", "retracted")
+
+
 class IncidentOut(Strict):
     id = fields.UUID(required=True)
-    status = fields.String(required=True, validate=ma.validate.OneOf(("disputed", "uncontested")))
+    status = fields.String(required=True, validate=ma.validate.OneOf(STATUSES))
     accusation = fields.Nested(EventOut, required=True)
     denials = fields.List(fields.Nested(EventOut), required=True)
     counter_accusations = fields.List(fields.Nested(EventOut), required=True)
+    retractions = fields.List(fields.Nested(EventOut), required=True, metadata={
+        "description": "Withdrawals of the accusation or of its denials, by the side that said them."})
 
 
 class IncidentPage(Page):
@@ -207,7 +213,7 @@ SORTS = ("occurred", "-occurred", "stated", "-stated")
 
 
 class IncidentArgs(Strict):
-    status = String(validate=ma.validate.OneOf(("disputed", "uncontested")))
+    status = String(validate=ma.validate.OneOf(STATUSES))
     claimant = Slug()
     target = Slug()
     party = Slug()

@@ -212,6 +212,8 @@ class Event:
     summary: str
     quotes: list[str]
     source: str
+    # The kind of what it responds to: a retraction answers an accusation or a denial.
+    responds_to_kind: str | None = None
 
 
 def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
@@ -223,6 +225,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
     act_weights = list(itertools.accumulate(weight for _, weight in ACTS))
     step = (SPAN_END - SPAN_START).total_seconds() / max(count, 1)
     open_accusations: list[Event] = []  # recent accusations not yet denied
+    withdrawable: list[Event] = []  # recent accusations and denials not yet retracted
 
     def pick(items, cumulative):
         return items[bisect(cumulative, rng.random() * cumulative[-1])]
@@ -233,8 +236,23 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
     def words(n: int) -> str:
         return " ".join(rng.choice(WORDS) for _ in range(n))
 
+    def remember(event: Event) -> Event:
+        withdrawable.append(event)
+        if len(withdrawable) > 3000:
+            withdrawable.pop(0)
+        return event
+
     for n in range(count):
         stated = SPAN_START + timedelta(seconds=step * n + rng.uniform(0, step))
+        if withdrawable and rng.random() < 0.02:
+            # About 2% of entries withdraw a recent statement of the same side, once each.
+            statement = withdrawable.pop(rng.randrange(len(withdrawable)))
+            summary = f"{cat.names[statement.claimant]} withdrew its {statement.kind}; {words(6)}."
+            yield Event(new_id(), "retraction", statement.claimant, statement.target, statement.id, statement.act,
+                        statement.locations, statement.occurred_from, statement.occurred_to,
+                        statement.time_precision, max(stated, statement.stated_at), statement.ceasefire, summary, [],
+                        pick_source(rng, cat), responds_to_kind=statement.kind)
+            continue
         if open_accusations and rng.random() < 0.25:
             accusation = open_accusations.pop(rng.randrange(len(open_accusations)))
             conflict = next(c for c in cat.conflicts if accusation.target in c.sides[0].deniers
@@ -243,10 +261,11 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             denier = rng.choice(side.deniers[accusation.target])
             town = cat.names[accusation.locations[0]]
             summary = f"{cat.names[denier]} {rng.choice(DENIAL_WORDS)} {town}; {words(6)}."
-            yield Event(new_id(), "denial", denier, accusation.claimant, accusation.id, accusation.act,
-                        accusation.locations, accusation.occurred_from, accusation.occurred_to,
-                        accusation.time_precision, max(stated, accusation.stated_at), accusation.ceasefire, summary,
-                        [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [], pick_source(rng, cat))
+            yield remember(Event(new_id(), "denial", denier, accusation.claimant, accusation.id, accusation.act,
+                                 accusation.locations, accusation.occurred_from, accusation.occurred_to,
+                                 accusation.time_precision, max(stated, accusation.stated_at), accusation.ceasefire,
+                                 summary, [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [],
+                                 pick_source(rng, cat), responds_to_kind="accusation"))
             continue
         conflict = pick(cat.conflicts, conflict_weights)
         victim, accused = (conflict.sides if rng.random() < 0.5 else conflict.sides[::-1])
@@ -276,7 +295,8 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
         quotes = [words(rng.randint(6, 16)) for _ in range(rng.choice([0, 1, 1, 2]))]
         event = Event(new_id(), "accusation", claimant, target, responds_to, act, places, occurred_from, occurred_to,
                       rng.choice(["exact", "hour", "hour", "day", "day", "unknown"]), stated, ceasefire, summary,
-                      quotes, pick_source(rng, cat))
+                      quotes, pick_source(rng, cat), responds_to_kind="accusation" if responds_to else None)
+        remember(event)
         open_accusations.append(event)
         if len(open_accusations) > 3000:
             open_accusations.pop(0)
@@ -289,15 +309,16 @@ def pick_source(rng: random.Random, cat: Catalogue) -> str:
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bench_stage (
-    ord bigint, id uuid, kind text, claimant_id bigint, target_id bigint, responds_to uuid, act_id bigint,
+    ord bigint, id uuid, kind text, claimant_id bigint, target_id bigint, responds_to uuid, responds_to_kind text,
+    act_id bigint,
     occurred_from timestamptz, occurred_to timestamptz, time_precision text, stated_at timestamptz,
     ceasefire_id bigint, summary text, source_id bigint, quoted text)
 """
 FROM_STAGE = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
                    occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by, search)
-SELECT id, kind, claimant_id, target_id, responds_to, CASE WHEN responds_to IS NOT NULL THEN 'accusation' END,
-       act_id, occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, %s,
+SELECT id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from, occurred_to,
+       time_precision, stated_at, ceasefire_id, summary, source_id, %s,
        to_tsvector('english', summary) || to_tsvector('english', quoted)
   FROM bench_stage ORDER BY ord
 """
@@ -329,7 +350,8 @@ def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Itera
             cur.execute("TRUNCATE bench_stage")
             with cur.copy("COPY bench_stage FROM STDIN") as copy:
                 for ord_, e in enumerate(chunk, total):
-                    copy.write_row((ord_, e.id, e.kind, actor[e.claimant], actor[e.target], e.responds_to, act[e.act],
+                    copy.write_row((ord_, e.id, e.kind, actor[e.claimant], actor[e.target], e.responds_to,
+                                    e.responds_to_kind, act[e.act],
                                     e.occurred_from, e.occurred_to, e.time_precision, e.stated_at,
                                     ceasefire.get(e.ceasefire), e.summary, source[e.source], " ".join(e.quotes)))
             cur.execute(FROM_STAGE, (RECORDED_BY,))

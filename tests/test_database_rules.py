@@ -105,7 +105,7 @@ def test_kinds_precisions_and_codes_are_from_their_vocabularies(conn):
     refused(conn, "location_precision_known", "INSERT INTO location (slug, name, precision) VALUES ('x', 'x', 'vague')")
     refused(conn, "location_coordinates_paired",
             "INSERT INTO location (slug, name, precision, latitude) VALUES ('x', 'x', 'exact', 40)")
-    refused_event(conn, "event_kind_known", kind="retraction")
+    refused_event(conn, "event_kind_known", kind="rebuttal")
 
 
 def test_an_unknown_parent_is_refused_by_its_foreign_key(conn):
@@ -146,7 +146,7 @@ def test_a_denial_cannot_respond_to_a_denial(conn):
     # Claiming the denial is an accusation: the composite key (id, kind) finds no such event.
     refused_event(conn, "event_responds_to_fkey", kind="denial", claimant="azerbaijan-military",
                   target="armenia-mod", responds_to=denial, responds_to_kind="accusation")
-    refused_event(conn, "event_responds_to_accusation", kind="denial", claimant="azerbaijan-military",
+    refused_event(conn, "event_responds_to_kind_known", kind="denial", claimant="azerbaijan-military",
                   target="armenia-mod", responds_to=denial, responds_to_kind="denial")
 
 

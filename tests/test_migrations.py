@@ -5,7 +5,7 @@ from service.db import connect
 
 TABLES = {"actor", "location", "act", "source", "ceasefire", "ceasefire_party", "log_head", "event",
           "event_location", "quote", "incident_actor", "incident_place", "api_key", "idempotency",
-          "incident_denied", "service_secret"}
+          "incident_denied", "service_secret", "incident_retracted", "incident_withdrawal"}
 
 
 def tables(dsn: str) -> set[str]:
@@ -42,7 +42,7 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
     migrate.upgrade(dsn)
     migrate.downgrade(dsn, "0001")
     assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency", "incident_denied",
-                            "service_secret"}
+                            "service_secret", "incident_retracted", "incident_withdrawal"}
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES
 

@@ -90,7 +90,7 @@ DELIBERATE = re.compile("|".join([
     r"^unknown (actor|location|act|ceasefire|source): ",  # a well-formed slug that names nothing
     r"^no event ",  # an id that names nothing
     r"this key was used for another request",  # an Idempotency-Key reused with another body
-    r"a denial must respond to an accusation",
+    r"^an? \w+ must respond to an ",
     r"can answer only an? ",
     r"only the accused side",
     r"is on the side of the accuser",

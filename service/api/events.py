@@ -16,7 +16,7 @@ from ..pagination import link_headers
 from ..schemas import EventIn, EventOut, EventPage, LogArgs
 from ..store import events
 
-blp = Blueprint("events", __name__, url_prefix="/v1/events", description="The append-only log of accusations and denials")
+blp = Blueprint("events", __name__, url_prefix="/v1/events", description="The append-only log of accusations, denials and retractions")
 
 
 def not_found(event_id) -> ApiError:
@@ -31,11 +31,13 @@ def not_found(event_id) -> ApiError:
 @blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
 @refusals(blp, 401, 403, secured=True)
 def append(report):
-    """Append an accusation or a denial.
+    """Append an accusation, a denial or a retraction.
 
-    A denial must respond to an accusation, be made by the accused side, and may leave out its
-    target (the accuser) and its act, locations and time (those of the accusation). Quotes must be
-    verbatim: when the source's text is held, each is looked up in it and its span stored.
+    A denial must respond to an accusation and be made by the accused side; a retraction withdraws
+    an accusation or a denial, once, by the side that said it. Both may leave out their target
+    (the accuser for a denial, the statement's target for a retraction) and their act, places and
+    time (those of what they answer). Quotes must be verbatim: when the source's text is held,
+    each is looked up in it and its span stored.
     """
     event = events.append(g.conn, report, recorded_by=g.key["name"])
     return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

@@ -80,11 +80,15 @@ def get_many(conn: psycopg.Connection, event_ids: list[UUID]) -> list[Event]:
 
 
 def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[Event]:
-    """Every event answering any of these accusations, in log order: one query for a whole page."""
+    """Every event answering any of these accusations, and every retraction of their denials, in
+    log order: one query for a whole page."""
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(
-            SELECT_EVENTS + " WHERE e.responds_to = ANY(%(ids)s) ORDER BY e.seq", {"ids": accusation_ids}
-        ).fetchall()
+        return cur.execute(SELECT_EVENTS + """
+             WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
+                            UNION ALL
+                            SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
+                             WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial')
+             ORDER BY e.seq""", {"ids": accusation_ids}).fetchall()
 
 
 def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
@@ -108,7 +112,8 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 
 RESPONDING = """
 SELECT e.kind, claimant.slug AS claimant, claimant.path::text AS claimant_path, target.slug AS target,
-       target.path::text AS target_path
+       target.path::text AS target_path,
+       ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id) AS answered_by
   FROM event e
   JOIN actor claimant ON claimant.id = e.claimant_id
   JOIN actor target ON target.id = e.target_id
@@ -142,7 +147,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     if errors:
         raise domain.Refusal(errors)
     if responding is not None:
-        _inherit(conn, report, responding, kind.inherits)
+        _inherit(conn, report, responding, kind)
 
     missing = [name for name in domain.REQUIRED if report.get(name) is None]
     if missing:
@@ -182,7 +187,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
             "claimant_id": claimant["id"],
             "target_id": target["id"],
             "responds_to": report.get("responds_to"),
-            "responds_to_kind": "accusation" if report.get("responds_to") is not None else None,
+            "responds_to_kind": responding["kind"] if responding is not None else None,
             "act_id": refs["act_id"],
             "occurred_from": report["occurred_from"],
             "occurred_to": report["occurred_to"],
@@ -217,16 +222,17 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     )
 
 
-def _inherit(conn: psycopg.Connection, report: dict, responding: dict, inherits: tuple[str, ...]) -> None:
-    """A response answers what it responds to: unless told otherwise, its target is the accuser
-    and its act, places and time are the accusation's (what its kind inherits)."""
-    if "target" in inherits and report.get("target") is None:
-        report["target"] = responding["claimant"]
-    situation = [name for name in inherits if name != "target" and report.get(name) is None]
+def _inherit(conn: psycopg.Connection, report: dict, responding: dict, kind: domain.Kind) -> None:
+    """A response answers what it responds to: unless told otherwise, its target is the one its
+    kind is aimed at (a denial's the accuser, a retraction's the statement's target) and its act,
+    places and time are those of what it answers."""
+    if kind.aimed_at and report.get("target") is None:
+        report["target"] = responding[kind.aimed_at]
+    situation = [name for name in kind.inherits if report.get(name) is None]
     if situation:
-        accusation = get(conn, report["responds_to"])
+        statement = get(conn, report["responds_to"])
         for name in situation:
-            report[name] = getattr(accusation, name)
+            report[name] = getattr(statement, name)
 
 
 def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:

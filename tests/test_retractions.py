@@ -1,0 +1,112 @@
+"""Retractions: a side withdraws what it said. The database refuses every broken rule by name; the
+API says which field is wrong; an incident's status follows its thread."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.api import counts, post_accusation, problem_of
+from tests.test_database_rules import event_id, insert_event, refused_event
+
+SOURCE = "moscow-ceasefire-article"
+
+
+def say(client, key, **report):
+    response = client.post("/v1/events", headers=key, json={"source": SOURCE, "summary": "As said.", **report})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def status_of(client, incident_id: str) -> str:
+    incident = client.get(f"/v1/incidents/{incident_id}").get_json()
+    listed = {status: incident_id in [i["id"] for i in client.get(
+        f"/v1/incidents?status={status}&party=azerbaijan-military&limit=200").get_json()["items"]]
+        for status in ("disputed", "uncontested", "retracted")}
+    assert [status for status, present in listed.items() if present] == [incident["status"]], (incident, listed)
+    return incident["status"]
+
+
+def test_accused_denied_denial_withdrawn_denied_again_accusation_withdrawn(client, reporter):
+    accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    incident = accusation["id"]
+    assert status_of(client, incident) == "uncontested"
+
+    denial = say(client, reporter, kind="denial", claimant="azerbaijan-mfa", responds_to=incident,
+                 stated_at="2020-10-12T12:00:00+04:00")
+    assert status_of(client, incident) == "disputed"
+
+    withdrawn = say(client, reporter, kind="retraction", claimant="jeyhun-bayramov", responds_to=denial["id"],
+                    stated_at="2020-10-12T15:00:00+04:00")
+    # A retraction takes the situation of what it withdraws, and that statement's target.
+    assert (withdrawn["target"], withdrawn["act"], withdrawn["locations"]) == ("armenia-mod", "shelling", ["agdam"])
+    assert status_of(client, incident) == "uncontested"
+
+    say(client, reporter, kind="denial", claimant="azerbaijan-military", responds_to=incident,
+        stated_at="2020-10-12T16:00:00+04:00")
+    assert status_of(client, incident) == "disputed"
+
+    say(client, reporter, kind="retraction", claimant="armenia", responds_to=incident,
+        stated_at="2020-10-13T09:00:00+04:00")
+    thread = client.get(f"/v1/incidents/{incident}").get_json()
+    assert status_of(client, incident) == "retracted"
+    assert [event["responds_to"] for event in thread["retractions"]] == [denial["id"], incident]
+    assert len(thread["denials"]) == 2
+
+    followed = client.get("/v1/events?after=0&limit=1000").get_json()["items"]
+    assert [event["kind"] for event in followed if event["seq"] > accusation["seq"]] == [
+        "denial", "retraction", "denial", "retraction"]
+
+
+@pytest.mark.parametrize("claimant, responds_to, field, words", [
+    ("azerbaijan-mfa", "accusation", "claimant", "only the side that said it"),
+    ("russia", "accusation", "claimant", "only the side that said it"),
+    ("armenia", "retraction", "responds_to", "can answer only an accusation or a denial"),
+    ("armenia-mod", "retracted", "responds_to", "has a retraction already"),
+    ("armenia", None, "responds_to", "must respond to an accusation or a denial"),
+])
+def test_a_retraction_the_rules_refuse_is_a_422_by_field(client, reporter, dsn, claimant, responds_to, field, words):
+    accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    other = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    retraction = say(client, reporter, kind="retraction", claimant="armenia", responds_to=other["id"],
+                     stated_at="2020-10-13T09:00:00+04:00")
+    target = {"accusation": accusation["id"], "retraction": retraction["id"], "retracted": other["id"],
+              None: None}[responds_to]
+    before = counts(dsn)
+    problem = problem_of(client.post("/v1/events", headers=reporter, json={
+        "kind": "retraction", "claimant": claimant, "responds_to": target, "stated_at": "2020-10-14T09:00:00+04:00",
+        "summary": "Withdrawn.", "source": SOURCE}), 422)
+    assert any(words in message for message in problem["errors"][field]), problem
+    assert counts(dsn) == before
+
+
+def test_the_database_refuses_broken_retractions_by_name(conn):
+    accusation = event_id(conn, "agdam-tartar-shelling")  # azerbaijan-military accuses armenia
+    denial = event_id(conn, "armenia-mod-denies-shelling")
+    of_accusation = {"kind": "retraction", "responds_to": accusation, "responds_to_kind": "accusation"}
+    refused_event(conn, "event_retraction_by_same_side", claimant="russia", target="armenia", **of_accusation)
+    refused_event(conn, "event_retraction_targets_target", claimant="azerbaijan-mfa", target="russia", **of_accusation)
+    refused_event(conn, "event_retraction_responds", kind="retraction", claimant="azerbaijan", target="armenia")
+    first = insert_event(conn, claimant="azerbaijan", target="armenia", **of_accusation)
+    refused_event(conn, "event_one_retraction", claimant="azerbaijan-military", target="armenia", **of_accusation)
+    refused_event(conn, "event_responds_to_kind_known", kind="retraction", claimant="azerbaijan", target="armenia",
+                  responds_to=first, responds_to_kind="retraction")
+    # What a denial's side said, only its side withdraws; its target is the denial's (the accuser).
+    of_denial = {"kind": "retraction", "responds_to": denial, "responds_to_kind": "denial"}
+    refused_event(conn, "event_retraction_by_same_side", claimant="russia", target="azerbaijan-military", **of_denial)
+    insert_event(conn, claimant="armenia", target="azerbaijan-military", **of_denial)
+    assert conn.execute("SELECT count(*) AS n FROM incident_retracted WHERE event_id = %s", [accusation]).fetchone()["n"] == 1
+    withdrawn = conn.execute("SELECT statement_id FROM incident_withdrawal WHERE event_id = %s ORDER BY retracted_seq",
+                             [accusation]).fetchall()
+    assert [row["statement_id"] for row in withdrawn] == [accusation, denial]
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO incident_retracted VALUES (gen_random_uuid(), now(), now(), 1, 2)",
+    "INSERT INTO incident_withdrawal VALUES (gen_random_uuid(), gen_random_uuid(), 2)",
+    "DELETE FROM incident_retracted", "UPDATE incident_withdrawal SET retracted_seq = 0",
+])
+def test_the_retraction_tables_are_written_by_their_triggers_only(conn, statement):
+    with pytest.raises(psycopg.errors.IntegrityConstraintViolation) as caught:
+        conn.execute(statement)
+    assert caught.value.diag.constraint_name.endswith(("_derived_only", "_append_only"))
