@@ -136,11 +136,13 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
     if filters.get("q"):
         conditions.append(sql.SQL("e.search @@ websearch_to_tsquery('english', %(q)s)"))
         params["q"] = filters["q"]
+    windowed = column == "stated_at" and filters.get("occurred_after") and filters.get("occurred_before")
+    comparison = sql.SQL(">" if direction == "ASC" else "<")
     if after is not None:
-        comparison = sql.SQL(">" if direction == "ASC" else "<")
-        conditions.append(sql.SQL("({key}.{column}, {key}.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
-            key=key, column=sql.Identifier(column), cmp=comparison))
         params |= {"after_key": after[0], "after_seq": after[1]}
+        if not windowed:
+            conditions.append(sql.SQL("({key}.{column}, {key}.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
+                key=key, column=sql.Identifier(column), cmp=comparison))
 
     if driver is None:
         source = sql.SQL("event e")
@@ -154,14 +156,19 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
                        "WHERE {conditions}").format(
         event_id=event_id, key=key, column=sql.Identifier(column), source=source,
         conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]))
-    if column == "stated_at" and filters.get("occurred_after") and filters.get("occurred_before"):
+    if windowed:
         # A window of occurrence, in order of statement: read the window (a range of an occurred
         # index) and sort it. Walking the statements newest first instead would pass every claim
         # stated since the window closed, a number that only grows; OFFSET 0 keeps the planner
-        # from choosing that walk on the belief that matches are spread evenly in time.
-        matching = sql.SQL("SELECT id, sort_key, sort_seq FROM ({selected} OFFSET 0) bounded "
+        # from choosing that walk on the belief that matches are spread evenly in time. The
+        # cursor is applied to the window once read: inside the fence the planner ANDed a bitmap
+        # of every claim stated before the cursor (15,343 rows at 100,000 events) with the window's
+        # (205), and a disputed month's last page took 1.6 times its first at 1,000,000.
+        after_cursor = (sql.SQL("WHERE (sort_key, sort_seq) {cmp} (%(after_key)s, %(after_seq)s) ").format(
+            cmp=comparison) if after is not None else sql.SQL(""))
+        matching = sql.SQL("SELECT id, sort_key, sort_seq FROM ({selected} OFFSET 0) bounded {after_cursor}"
                            "ORDER BY sort_key {dir}, sort_seq {dir} LIMIT %(limit)s").format(
-            selected=selected, dir=sql.SQL(direction))
+            selected=selected, after_cursor=after_cursor, dir=sql.SQL(direction))
     else:
         matching = sql.SQL("{selected} ORDER BY {order} LIMIT %(limit)s").format(selected=selected, order=order)
     query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
