@@ -39,7 +39,7 @@ from psycopg.conninfo import make_conninfo
 from . import migrate, seed, synthetic
 from .cli import gunicorn_command
 from .db import connect
-from .store import incidents, keys
+from .store import events, incidents, keys
 
 TARGETS = {
     "median_ms_at_1m": 10.0,
@@ -290,9 +290,8 @@ def explain(dsn: str, filters: dict, after: tuple | None) -> dict:
         query, params = incidents.page_query(filters, incidents.resolve(conn, filters), after, filters["limit"])
         page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
         ids = [row["id"] for row in conn.execute(query, params).fetchall()]
-        responses_plan = conn.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT id FROM event WHERE responds_to = ANY(%s) ORDER BY seq",
-            (ids,)).fetchone()
+        responses_plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + events.RESPONSES,
+                                      {"ids": ids}).fetchone()
     result = {}
     for name, row in (("page", page_plan), ("responses", responses_plan)):
         plan = row["QUERY PLAN"][0]

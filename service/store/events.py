@@ -79,16 +79,19 @@ def get_many(conn: psycopg.Connection, event_ids: list[UUID]) -> list[Event]:
         return cur.execute(SELECT_EVENTS + " WHERE e.id = ANY(%(ids)s) ORDER BY e.seq", {"ids": event_ids}).fetchall()
 
 
+# Every event answering any of the accusations %(ids)s, and every retraction of their denials.
+RESPONSES = SELECT_EVENTS + """
+ WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
+                UNION ALL
+                SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
+                 WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial')
+ ORDER BY e.seq"""
+
+
 def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[Event]:
-    """Every event answering any of these accusations, and every retraction of their denials, in
-    log order: one query for a whole page."""
+    """The responses of these accusations' threads, in log order: one query for a whole page."""
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(SELECT_EVENTS + """
-             WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
-                            UNION ALL
-                            SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
-                             WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial')
-             ORDER BY e.seq""", {"ids": accusation_ids}).fetchall()
+        return cur.execute(RESPONSES, {"ids": accusation_ids}).fetchall()
 
 
 def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
