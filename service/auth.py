@@ -7,6 +7,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from .errors import ApiError
+from .headers import READ_METHODS
 from .store import keys
 
 # What each role may do; admin may do all a reporter may.
@@ -53,7 +54,7 @@ def requires(role: str):
 
 def check_read_access() -> None:
     """With CFL_READS_NEED_KEY, reads need a valid key of any role."""
-    if not current_app.extensions["settings"].reads_need_key or request.method not in {"GET", "HEAD"}:
+    if not current_app.extensions["settings"].reads_need_key or request.method not in READ_METHODS:
         return
     if not request.path.startswith("/v1/"):
         return

@@ -173,7 +173,8 @@ def service(dsn: str, workers: int) -> Iterator[tuple[str, int]]:
 
 def request(host: str, port: int, method: str, path: str, body: bytes | None = None,
             headers: dict | None = None) -> tuple[int, bytes, dict]:
-    """One HTTP exchange on a new connection (gunicorn's sync workers close each one anyway)."""
+    """One HTTP exchange on a new connection, as the benchmark has always measured (the service's
+    gevent workers would keep it alive; README "Serving" says what that changes)."""
     conn = http.client.HTTPConnection(host, port, timeout=30)
     try:
         conn.request(method, path, body=body, headers=headers or {})

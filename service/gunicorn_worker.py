@@ -29,6 +29,9 @@ DETAILS = {
 }
 
 
+# The body is errors.problem's shape, written here by hand: gunicorn loads this module in its
+# master, where importing errors.py (and so psycopg) would fix psycopg's wait function before
+# the workers patch the standard library.
 def write_problem(sock, status: int, reason: str, message: str) -> None:
     detail = DETAILS.get(status) or (f"The request is malformed: {message}" if message else reason)
     body = json.dumps({"type": "about:blank", "title": reason, "status": status, "detail": detail}).encode()

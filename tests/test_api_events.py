@@ -270,3 +270,13 @@ def test_reads_can_be_closed(dsn, tmp_path):
         assert client.get("/healthz").status_code == 200
     finally:
         app.extensions["pool"].close()
+
+
+@pytest.mark.parametrize("incident", [str(uuid.uuid4()), DENIAL, "not-an-id"])
+def test_denying_what_is_not_an_incident_is_404_and_writes_nothing(client, reporter, dsn, incident):
+    before = counts(dsn)
+    problem = problem_of(client.post(f"/v1/incidents/{incident}/denials", headers=reporter, json={
+        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
+        "source": "moscow-ceasefire-article"}), 404)
+    assert "no accusation has that id" in problem["detail"]
+    assert counts(dsn) == before

@@ -81,8 +81,10 @@ def deny(report: dict, incident_id: str):
     target is the accuser, and it inherits the accusation's act, places and time unless given.
     """
     accusation_id = _incident_id(incident_id)
-    if incidents.get(g.conn, accusation_id) is None:
+    # The statement the denial needs anyway says whether the incident exists: no thread is read.
+    accusation = events.statement(g.conn, accusation_id)
+    if accusation is None or accusation["kind"] != "accusation":
         raise no_incident(incident_id)
     event = events.append(g.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
-                          recorded_by=g.key["name"])
+                          recorded_by=g.key["name"], responding=accusation)
     return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

@@ -136,14 +136,21 @@ RETURNING seq, recorded_at
 """
 
 
-def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: UUID | None = None) -> Event:
+def statement(conn: psycopg.Connection, event_id: UUID) -> dict | None:
+    """What a response needs of the statement it answers: its kind, its parties and their paths,
+    and the kinds that already answer it."""
+    return conn.execute(RESPONDING, {"id": event_id}).fetchone()
+
+
+def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: UUID | None = None,
+           responding: dict | None = None) -> Event:
     """Check a report against the log and append it: the event, its places and its quotes, in the
-    caller's transaction. Raises domain.Refusal naming every field that is wrong."""
+    caller's transaction. Raises domain.Refusal naming every field that is wrong. `responding` is
+    the statement it answers, when the caller has read it already (`statement`)."""
     report = dict(report)
     kind = domain.KINDS[report["kind"]]
-    responding = None
-    if report.get("responds_to") is not None:
-        responding = conn.execute(RESPONDING, {"id": report["responds_to"]}).fetchone()
+    if responding is None and report.get("responds_to") is not None:
+        responding = statement(conn, report["responds_to"])
         if responding is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
     errors = domain.check_answers(kind.name, responding)
