@@ -10,8 +10,10 @@ from .errors import ApiError
 from .headers import READ_METHODS
 from .store import keys
 
-# What each role may do; admin may do all a reporter may.
-ROLES = {"reporter": {"reporter"}, "admin": {"reporter", "admin"}}
+# What each role may do: a reporter records claims; a reviewer reviews them; an editor records
+# claims and corrects what any key recorded (domain.CORRECTORS); an admin may do all of it.
+ROLES = {"reporter": {"reporter"}, "reviewer": {"reviewer"}, "editor": {"reporter", "editor"},
+         "admin": {"reporter", "reviewer", "editor", "admin"}}
 
 
 def current_key(conn) -> dict | None:

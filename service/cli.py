@@ -21,6 +21,7 @@ import psycopg
 from alembic.util import CommandError
 
 from . import migrate, seed as seeding
+from .auth import ROLES
 from .config import Settings, SettingsError
 from .db import connect
 from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
@@ -257,8 +258,10 @@ def key_store() -> Iterator[psycopg.Connection]:
 
 @keys.command("create")
 @click.option("--name", required=True, help="Who holds the key (a slug); shown as recorded_by.")
-@click.option("--role", type=click.Choice(["reporter", "admin"]), required=True,
-              help="reporter: post events and denials; admin: also actors, locations, ceasefires, sources, acts.")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True,
+              help="reporter: post accusations, denials, retractions and corrections of its own; reviewer: review "
+                   "accusations; editor: a reporter who may correct any entry; admin: all of it, and actors, "
+                   "locations, ceasefires, sources and acts.")
 def keys_create(name: str, role: str) -> None:
     """Make a key and print it. It is stored only as a hash: keep it now."""
     with key_store() as conn:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import wraps
 
 import orjson
 import psycopg
 from flask import current_app, g
+from psycopg import IsolationLevel
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
@@ -51,6 +55,25 @@ def make_pool(settings: Settings, dsn: str) -> ConnectionPool:
         check=ConnectionPool.check_connection,
         reconnect_timeout=60,
     )
+
+
+@contextmanager
+def snapshot() -> Iterator[psycopg.Connection]:
+    """A read of several statements that sees one state of the log, so that a page, its threads
+    and the head it reports agree even while writers append: a read-only REPEATABLE READ
+    transaction, which psycopg opens with the first statement. It ends with a COMMIT, though it
+    wrote nothing: on a ROLLBACK psycopg forgets every statement it prepared on the connection,
+    and planning a page's three queries afresh cost each request 3 ms."""
+    with current_app.extensions["pool"].connection() as conn:
+        conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+        try:
+            yield conn
+            conn.commit()
+        finally:
+            if conn.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
+                conn.rollback()
+            if not conn.closed:
+                conn.isolation_level = conn.read_only = None
 
 
 def in_transaction(view):

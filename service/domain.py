@@ -1,7 +1,7 @@
 """The rules of the log in Python words: one row per kind of entry, and the checks that need no
 database (who may respond to whom, time order, incident status).
 
-The database enforces the same rules (migrations 0001 and 0008); checking them here first lets
+The database enforces the same rules (migrations 0001, 0008, 0011 and 0012); checking them first lets
 the API and the seed loader name every broken rule at once, by field. A new kind of entry is a
 new row of KINDS, not a new `if` in store/events.py.
 """
@@ -25,28 +25,49 @@ class Kind:
     must_answer: bool
     # Who may say it, of the actors around the statement it answers: "accused side" (the tree of
     # the accused's top-level actor, less the accuser's), "same side" (the tree of the top-level
-    # actor of the statement's claimant) or "anyone" (but never its own hierarchy).
+    # actor of the statement's claimant) or "anyone" (but never its own hierarchy); or, for the
+    # entries that are not claims, which keys may write it: "recorder" (the key that recorded
+    # what it corrects, or an editor's) or "reviewer".
     said_by: str
     # Whom it is about when it answers a statement: the statement's "claimant" (a denial is aimed
     # at the accuser) or its "target" (a retraction is about whom the statement was about).
     aimed_at: str | None
     # What it takes from the accusation when the report leaves it out.
     inherits: tuple[str, ...]
-    # Where it sits in an incident's thread.
-    in_thread: str
+    # Where it sits in an incident's thread (None: folded into the entry it corrects).
+    in_thread: str | None
+    # What it does to the incident it belongs to: "disputes" (while it stands), "withdraws" (the
+    # statement it answers), "assesses" (the latest is the incident's assessment), "revises"
+    # (the record of the entry it corrects), or nothing.
+    effect: str | None = None
     # Whether a statement may be answered by at most one entry of this kind.
     once: bool = False
+    # The kinds of entry whose record it may correct.
+    corrects: frozenset[str] = frozenset()
+    # How it is posted: to the log, or to the entry it is about (/v1/events/{id}/<posted_to>).
+    posted_to: str | None = None
 
+
+CLAIMS = frozenset({"accusation", "denial", "retraction"})
 
 KINDS = {
     "accusation": Kind("accusation", answers=frozenset({"accusation"}), must_answer=False, said_by="anyone",
                        aimed_at=None, inherits=(), in_thread="counter_accusations"),
     "denial": Kind("denial", answers=frozenset({"accusation"}), must_answer=True, said_by="accused side",
-                   aimed_at="claimant", inherits=SITUATION, in_thread="denials"),
-    "retraction": Kind("retraction", answers=frozenset({"accusation", "denial"}), must_answer=True,
-                       said_by="same side", aimed_at="target", inherits=SITUATION, in_thread="retractions",
-                       once=True),
+                   aimed_at="claimant", inherits=SITUATION, in_thread="denials", effect="disputes"),
+    "retraction": Kind("retraction", answers=CLAIMS - {"retraction"}, must_answer=True, said_by="same side",
+                       aimed_at="target", inherits=SITUATION, in_thread="retractions", effect="withdraws", once=True),
+    "correction": Kind("correction", answers=frozenset(), must_answer=False, said_by="recorder", aimed_at=None,
+                       inherits=(), in_thread=None, effect="revises", corrects=CLAIMS, posted_to="corrections"),
+    "review": Kind("review", answers=frozenset({"accusation"}), must_answer=True, said_by="reviewer", aimed_at=None,
+                   inherits=(), in_thread="reviews", effect="assesses", posted_to="reviews"),
 }
+# The kinds a report to POST /v1/events may have; the others are posted to what they are about.
+REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
+# The fields of a claim's record: what a correction replaces, and what its revisions compare.
+RECORD = ("claimant", "target", "act", "locations", "occurred_from", "occurred_to", "time_precision", "stated_at",
+          "ceasefire", "summary", "source", "quotes")
+VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 
 class Refusal(ValueError):
@@ -56,6 +77,10 @@ class Refusal(ValueError):
         self.errors = errors
         self.title = title
         super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
+
+
+class Forbidden(Refusal):
+    """A write this key may not make (a 403), with the reasons by field."""
 
 
 def within(path: str, ancestor: str) -> bool:
@@ -89,18 +114,40 @@ def check_parties(claimant: str, claimant_path: str, target: str, target_path: s
     return {}
 
 
-def check_answers(kind: str, responding: dict | None) -> dict[str, list[str]]:
-    """Whether an entry of this kind may respond to `responding` (None: to nothing)."""
+def check_answers(kind: str, responding: dict | None, correcting: bool = False) -> dict[str, list[str]]:
+    """Whether an entry of this kind may respond to `responding` (None: to nothing). A correction
+    answers what the entry it corrects answers, so a kind said once is not said twice by it."""
     rules = KINDS[kind]
     allowed = " or ".join(f"{article(name)} {name}" for name in sorted(rules.answers))
     if responding is None:
         return {"responds_to": [f"a {kind} must respond to {allowed}: give its id"]} if rules.must_answer else {}
+    if responding["corrects"] is not None:
+        return {"responds_to": [f"this entry is a correction; respond to the event it corrects, {responding['corrects']}"]}
     if responding["kind"] not in rules.answers:
         return {"responds_to": [f"a {kind} can answer only {allowed}; this event is {article(responding['kind'])} "
                                 f"{responding['kind']}"]}
-    if rules.once and kind in responding["answered_by"]:
+    if rules.once and not correcting and kind in responding["answered_by"]:
         return {"responds_to": [f"this {responding['kind']} has a {kind} already; a statement takes only one"]}
     return {}
+
+
+def check_correction(original: dict, key: dict) -> None:
+    """Whether this key may correct the entry `original` (kind, corrects, recorded_by): raises
+    Forbidden for the wrong key, Refusal for an entry that is not corrected."""
+    if original["corrects"] is not None:
+        raise Refusal({"event_id": [f"this entry is a correction; correct the event it corrects, "
+                                    f"{original['corrects']}, with its whole record again"]}, title="Invalid path")
+    if original["kind"] not in KINDS["correction"].corrects:
+        raise Refusal({"event_id": [f"{article(original['kind'])} {original['kind']} is not corrected; "
+                                    f"post another {original['kind']}"]}, title="Invalid path")
+    if original["recorded_by"] != key["name"] and key["role"] not in CORRECTORS:
+        raise Forbidden({"event_id": [f"only the key that recorded it ({original['recorded_by']}), or an editor's "
+                                      f"or admin's key, may correct it; {key['name']} is a {key['role']}"]})
+
+
+# The roles that may correct what another key recorded (the database holds the same list:
+# event_correction_by_recorder, migration 0012).
+CORRECTORS = frozenset({"editor", "admin"})
 
 
 def check_responder(kind: str, claimant: str, claimant_path: str, target: str, responding: dict) -> dict[str, list[str]]:
@@ -127,15 +174,23 @@ def check_responder(kind: str, claimant: str, claimant_path: str, target: str, r
     return errors
 
 
-def incident_status(accusation_id, denials: list, retracted: set) -> str:
+def incident_status(accusation_id, thread: dict[str, list]) -> str:
     """Derived from the thread, never stored: retracted when its accusation has been withdrawn;
-    disputed while a denial that has not been withdrawn answers it; uncontested otherwise.
-    `retracted` holds the ids of the thread's statements that were withdrawn."""
-    if accusation_id in retracted:
+    disputed while an entry that disputes it (a denial) has not been withdrawn; uncontested
+    otherwise. `thread` holds the thread's entries by their place in it (Kind.in_thread)."""
+    entries = [event for events in thread.values() for event in events]
+    withdrawn = {event.responds_to for event in entries if KINDS[event.kind].effect == "withdraws"}
+    if accusation_id in withdrawn:
         return "retracted"
-    if any(denial.id not in retracted for denial in denials):
+    if any(KINDS[event.kind].effect == "disputes" and event.id not in withdrawn for event in entries):
         return "disputed"
     return "uncontested"
+
+
+def assessment(thread: dict[str, list]):
+    """The latest entry that assesses the incident (a review), or None."""
+    assessing = [event for events in thread.values() for event in events if KINDS[event.kind].effect == "assesses"]
+    return max(assessing, key=lambda event: event.seq, default=None)
 
 
 def find_span(text: str, quote: str) -> tuple[int, int] | None:

@@ -12,7 +12,7 @@ from flask import Flask, Response, json, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain import Refusal
+from .domain import Forbidden, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,9 @@ def handle_internal_error(error: Exception) -> Response:
 
 
 def handle_refusal(refusal: Refusal) -> Response:
+    if isinstance(refusal, Forbidden):
+        detail = " ".join(message for messages in refusal.errors.values() for message in messages)
+        return problem(403, "Forbidden", detail[0].upper() + detail[1:] + ".", "forbidden", errors=refusal.errors)
     return handle_api_error(invalid(refusal.errors, title=refusal.title))
 
 

@@ -24,7 +24,8 @@ BIGINT = 2**63 - 1
 
 
 def filters_digest(args: dict) -> str:
-    relevant = {name: str(value) for name, value in sorted(args.items()) if name not in {"cursor", "limit"}}
+    # The seq a listing reflects travels in its cursor, so page 2 reads the log page 1 read.
+    relevant = {name: str(value) for name, value in sorted(args.items()) if name not in {"cursor", "limit", "as_of"}}
     return hashlib.sha256(json.dumps(relevant).encode()).hexdigest()[:16]
 
 

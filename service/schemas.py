@@ -38,6 +38,7 @@ SLUG_PATTERN = "^[a-z0-9-]{1,64}$"
 # \Z, not $: Python's $ also matches before a final newline, which PostgreSQL's does not.
 SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}\Z", error="must be 1-64 lowercase letters, digits or hyphens")
 KINDS = tuple(domain.KINDS)
+SEQ = ma.validate.Range(min=0, max=2**63 - 1)
 TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
 ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed-group", "mediator",
                "international-organisation", "news-outlet", "other")
@@ -121,10 +122,11 @@ class Quote(Strict):
 
 
 class EventIn(Strict):
-    """A report: an accusation, or a denial of one. A denial may leave out its target (the
-    accuser) and its act, locations and time (those of the accusation)."""
+    """A report: an accusation, a denial of one, or a retraction of either. A denial and a
+    retraction may leave out their target and their act, locations and time (those of what they
+    answer). Corrections and reviews are posted to the entry they are about."""
 
-    kind = String(required=True, validate=ma.validate.OneOf(KINDS))
+    kind = String(required=True, validate=ma.validate.OneOf(domain.REPORTED))
     claimant = Slug(required=True)
     target = Slug(load_default=None)
     responds_to = fields.UUID(load_default=None, allow_none=True)
@@ -158,25 +160,68 @@ class DenialIn(EventIn):
         exclude = ("kind", "responds_to", "target")
 
 
+class CorrectionIn(EventIn):
+    """The whole record of an entry as it should have been recorded; its kind and what it answers
+    stay those of the entry. A field left out is left out of the record (a ceasefire, quotes)."""
+
+    class Meta:
+        exclude = ("kind", "responds_to")
+
+    @ma.validates_schema
+    def says_what_it_does_not_inherit(self, record, **_):
+        missing = [name for name in domain.REQUIRED if record.get(name) is None]
+        if missing:
+            raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
+
+
+class ReviewIn(Strict):
+    """A monitor's verdict on an accusation, with a note and, optionally, the source it rests on
+    and quotes from it (checked against its held text)."""
+
+    verdict = String(required=True, validate=ma.validate.OneOf(domain.VERDICTS), metadata={
+        "description": "confirmed: independent evidence that the act happened; refuted: evidence that it did not."})
+    note = Text(1, 4000, required=True)
+    source = Slug(load_default=None, allow_none=True)
+    quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
+
+
+class Revision(Strict):
+    id = fields.UUID(required=True, metadata={"description": "The correction."})
+    seq = fields.Integer(required=True)
+    recorded_by = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+    changed = fields.List(fields.String(), required=True,
+                          metadata={"description": "The fields of the record it changed."})
+
+
 class EventOut(Strict):
+    """An entry of the log. An original (accusation, denial, retraction) is shown at its current
+    version (or as of the seq asked for), with the corrections that made it in `revisions`; a
+    correction shows the record it wrote and the entry it `corrects`; a review has a `verdict`, its
+    note as `summary`, and no claimant, target, act, places or time."""
+
     id = fields.UUID(required=True)
     seq = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    claimant = fields.String(required=True)
-    target = fields.String(required=True)
+    kind = fields.String(required=True, validate=ma.validate.OneOf(KINDS))
+    claimant = fields.String(required=True, allow_none=True)
+    target = fields.String(required=True, allow_none=True)
     responds_to = fields.UUID(allow_none=True)
-    act = fields.String(required=True)
+    act = fields.String(required=True, allow_none=True)
     locations = fields.List(fields.String(), required=True)
-    occurred_from = fields.DateTime(required=True)
-    occurred_to = fields.DateTime(required=True)
-    time_precision = fields.String(required=True)
-    stated_at = fields.DateTime(required=True)
+    occurred_from = fields.DateTime(required=True, allow_none=True)
+    occurred_to = fields.DateTime(required=True, allow_none=True)
+    time_precision = fields.String(required=True, allow_none=True)
+    stated_at = fields.DateTime(required=True, allow_none=True)
     ceasefire = fields.String(allow_none=True)
     summary = fields.String(required=True)
-    source = fields.String(required=True)
+    source = fields.String(required=True, allow_none=True)
     quotes = fields.List(fields.Nested(Quote), required=True)
     recorded_by = fields.String(required=True)
     recorded_at = fields.DateTime(required=True)
+    corrects = fields.UUID(required=True, allow_none=True, metadata={"description": "For a correction: the entry it corrects."})
+    verdict = fields.String(required=True, allow_none=True, validate=ma.validate.OneOf(domain.VERDICTS),
+                            metadata={"description": "For a review: its verdict."})
+    revisions = fields.List(fields.Nested(Revision), required=True)
 
 
 class Page(Strict):
@@ -188,32 +233,56 @@ class EventPage(Page):
 
 
 class LogArgs(Strict):
-    after = Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**63 - 1))
+    after = Integer(load_default=0, validate=SEQ)
     limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
 STATUSES = ("disputed", "uncontested", "retracted")
 
 
+class Assessment(Strict):
+    verdict = fields.String(required=True, validate=ma.validate.OneOf(domain.VERDICTS))
+    note = fields.String(required=True)
+    review = fields.UUID(required=True, metadata={"description": "The review that gave it."})
+    seq = fields.Integer(required=True)
+    recorded_by = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+
+
 class IncidentOut(Strict):
     id = fields.UUID(required=True)
     status = fields.String(required=True, validate=ma.validate.OneOf(STATUSES))
+    assessment = fields.Nested(Assessment, required=True, allow_none=True,
+                               metadata={"description": "The latest review of the accusation, or null."})
     accusation = fields.Nested(EventOut, required=True)
     denials = fields.List(fields.Nested(EventOut), required=True)
     counter_accusations = fields.List(fields.Nested(EventOut), required=True)
     retractions = fields.List(fields.Nested(EventOut), required=True, metadata={
         "description": "Withdrawals of the accusation or of its denials, by the side that said them."})
+    reviews = fields.List(fields.Nested(EventOut), required=True)
 
 
 class IncidentPage(Page):
     items = fields.List(fields.Nested(IncidentOut), required=True)
+    as_of = fields.Integer(required=True, metadata={
+        "description": "The seq of the last entry of the log this page reflects; its `next` keeps it."})
 
 
 SORTS = ("occurred", "-occurred", "stated", "-stated")
 
 
+AS_OF = {"description": "Read the log as it stood when this seq was its last entry (the head when left out)."}
+
+
+class ReadArgs(Strict):
+    as_of = Integer(validate=SEQ, metadata=AS_OF)
+
+
 class IncidentArgs(Strict):
     status = String(validate=ma.validate.OneOf(STATUSES))
+    assessment = String(validate=ma.validate.OneOf(domain.VERDICTS), metadata={
+        "description": "Incidents whose latest review has this verdict."})
+    as_of = Integer(validate=SEQ, metadata=AS_OF)
     claimant = Slug()
     target = Slug()
     party = Slug()

@@ -4,7 +4,8 @@ Each conflict has two sides; each side a state with ministries, officials, a mil
 units (four levels), and a country of regions and towns (three). Claimants, targets and places
 are picked with Zipf-like skew, as a few voices and a few front-line towns dominate real logs;
 about a third of accusations are denied by the accused side, and some are answered with a
-counter-accusation. Summaries and quotes are made of real English words, so full-text search has
+counter-accusation; 2% of entries withdraw a recent statement, 1% correct a recent accusation's
+record (a place, a time or a summary), and 2% are a monitor's review of one. Summaries and quotes are made of real English words, so full-text search has
 work to do. The states and places are invented (their ISO codes are from the user-assigned QM–QZ
 range), so no made-up claim can be read as one about a real country.
 
@@ -13,6 +14,7 @@ The same seed and size give the same log, event for event.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import queue
 import random
@@ -31,6 +33,9 @@ CONFLICTS = 12
 CEASEFIRES_PER_CONFLICT = 4
 SOURCES = 400
 RECORDED_BY = "bench-loader"
+# Reviews are written by a reviewer's key; install() makes one of this name (its key is never used).
+REVIEWED_BY = "bench-reviewer"
+VERDICTS = [("unverified", 40), ("plausible", 25), ("confirmed", 15), ("doubtful", 12), ("refuted", 8)]
 
 ACTS = [("shelling", 30), ("shooting", 20), ("sniper-fire", 8), ("drone-strike", 14), ("airstrike", 6),
         ("ground-assault", 7), ("ceasefire-violation", 15)]
@@ -191,6 +196,8 @@ def install(conn: psycopg.Connection, cat: Catalogue) -> dict[str, dict[str, int
                 "(SELECT id FROM actor WHERE slug = 'contact-group'), %(agreed_at)s, %(effective_at)s)", cf)
             cur.execute("INSERT INTO ceasefire_party (ceasefire_id, actor_id) SELECT c.id, a.id FROM ceasefire c, actor a "
                         "WHERE c.slug = %s AND a.slug = ANY(%s)", (cf["slug"], cf["parties"]))
+        cur.execute("INSERT INTO api_key (name, role, key_hash) VALUES (%s, 'reviewer', %s)",
+                    (REVIEWED_BY, uuid.uuid4().hex))
     return {table: {row["slug"]: row["id"] for row in conn.execute(f"SELECT slug, id FROM {table}")}
             for table in ("actor", "location", "act", "source", "ceasefire")}
 
@@ -199,21 +206,25 @@ def install(conn: psycopg.Connection, cat: Catalogue) -> dict[str, dict[str, int
 class Event:
     id: uuid.UUID
     kind: str
-    claimant: str
-    target: str
+    claimant: str | None
+    target: str | None
     responds_to: uuid.UUID | None
-    act: str
+    act: str | None
     locations: list[str]
-    occurred_from: datetime
-    occurred_to: datetime
-    time_precision: str
-    stated_at: datetime
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    time_precision: str | None
+    stated_at: datetime | None
     ceasefire: str | None
     summary: str
     quotes: list[str]
-    source: str
+    source: str | None
     # The kind of what it responds to: a retraction answers an accusation or a denial.
     responds_to_kind: str | None = None
+    # A correction: the entry whose record this is, as it should have been recorded.
+    corrects: uuid.UUID | None = None
+    verdict: str | None = None
+    recorded_by: str = RECORDED_BY
 
 
 def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
@@ -226,6 +237,8 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
     step = (SPAN_END - SPAN_START).total_seconds() / max(count, 1)
     open_accusations: list[Event] = []  # recent accusations not yet denied
     withdrawable: list[Event] = []  # recent accusations and denials not yet retracted
+    recent: list[Event] = []  # recent accusations at their latest version, to correct or review
+    verdict_weights = list(itertools.accumulate(weight for _, weight in VERDICTS))
 
     def pick(items, cumulative):
         return items[bisect(cumulative, rng.random() * cumulative[-1])]
@@ -244,6 +257,29 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
 
     for n in range(count):
         stated = SPAN_START + timedelta(seconds=step * n + rng.uniform(0, step))
+        chance = rng.random()
+        if recent and chance < 0.01:
+            # A recorder's erratum: the place, the time or the summary was copied wrong.
+            position = rng.randrange(len(recent))
+            record = recent[position]
+            fix = rng.choice(("place", "time", "summary"))
+            side = next(s for c in cat.conflicts for s in c.sides if record.locations[0] in s.towns)
+            changes = {
+                "place": {"locations": [rng.choice([t for t in side.towns if t not in record.locations])]},
+                "time": {"occurred_from": record.occurred_from - timedelta(hours=2),
+                         "occurred_to": record.occurred_to - timedelta(hours=2)},
+                "summary": {"summary": f"{record.summary} (corrected: {words(3)})"},
+            }[fix]
+            corrected = dataclasses.replace(record, id=new_id(), corrects=record.id, **changes)
+            recent[position] = dataclasses.replace(corrected, id=record.id, corrects=None)
+            yield corrected
+            continue
+        if recent and chance < 0.03:
+            reviewed = rng.choice(recent)
+            yield Event(new_id(), "review", None, None, reviewed.id, None, [], None, None, None, None, None,
+                        f"Monitors: {words(8)}.", [], pick_source(rng, cat), responds_to_kind="accusation",
+                        verdict=pick(VERDICTS, verdict_weights)[0], recorded_by=REVIEWED_BY)
+            continue
         if withdrawable and rng.random() < 0.02:
             # About 2% of entries withdraw a recent statement of the same side, once each.
             statement = withdrawable.pop(rng.randrange(len(withdrawable)))
@@ -300,6 +336,9 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
         open_accusations.append(event)
         if len(open_accusations) > 3000:
             open_accusations.pop(0)
+        recent.append(event)
+        if len(recent) > 3000:
+            recent.pop(0)
         yield event
 
 
@@ -312,14 +351,15 @@ CREATE TEMP TABLE IF NOT EXISTS bench_stage (
     ord bigint, id uuid, kind text, claimant_id bigint, target_id bigint, responds_to uuid, responds_to_kind text,
     act_id bigint,
     occurred_from timestamptz, occurred_to timestamptz, time_precision text, stated_at timestamptz,
-    ceasefire_id bigint, summary text, source_id bigint, quoted text)
+    ceasefire_id bigint, summary text, source_id bigint, quoted text, corrects uuid, verdict text, recorded_by text)
 """
 FROM_STAGE = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
-                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by, search)
+                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by, search,
+                   corrects, verdict)
 SELECT id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from, occurred_to,
-       time_precision, stated_at, ceasefire_id, summary, source_id, %s,
-       to_tsvector('english', summary) || to_tsvector('english', quoted)
+       time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by,
+       to_tsvector('english', summary) || to_tsvector('english', quoted), corrects, verdict
   FROM bench_stage ORDER BY ord
 """
 
@@ -350,11 +390,12 @@ def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Itera
             cur.execute("TRUNCATE bench_stage")
             with cur.copy("COPY bench_stage FROM STDIN") as copy:
                 for ord_, e in enumerate(chunk, total):
-                    copy.write_row((ord_, e.id, e.kind, actor[e.claimant], actor[e.target], e.responds_to,
-                                    e.responds_to_kind, act[e.act],
+                    copy.write_row((ord_, e.id, e.kind, actor.get(e.claimant), actor.get(e.target), e.responds_to,
+                                    e.responds_to_kind, act.get(e.act),
                                     e.occurred_from, e.occurred_to, e.time_precision, e.stated_at,
-                                    ceasefire.get(e.ceasefire), e.summary, source[e.source], " ".join(e.quotes)))
-            cur.execute(FROM_STAGE, (RECORDED_BY,))
+                                    ceasefire.get(e.ceasefire), e.summary, source.get(e.source), " ".join(e.quotes),
+                                    e.corrects, e.verdict, e.recorded_by))
+            cur.execute(FROM_STAGE)
             with cur.copy("COPY event_location (event_id, location_id, position) FROM STDIN") as copy:
                 for e in chunk:
                     for position, slug in enumerate(e.locations):

@@ -136,19 +136,26 @@ def test_bad_queries_are_422_by_field(client, query, field):
 
 def test_pages_follow_with_no_duplicates_and_no_gaps_while_events_are_appended(client, dsn, data):
     key = make_key(dsn, "second")
-    expected = set(ids(client, "party=armenia&limit=200"))
-    seen, url, appended = [], "/v1/incidents?party=armenia&limit=2&sort=stated", 0
+    first = client.get("/v1/incidents?party=armenia&limit=200").get_json()
+    expected = {incident["id"] for incident in first["items"]}
+    seen, url, appended, reflected = [], "/v1/incidents?party=armenia&limit=2&sort=stated", [], set()
     while url:
         response = client.get(url)
         body = response.get_json()
         seen += [incident["id"] for incident in body["items"]]
-        # Newer reports arrive while a client pages in statement order: they come at the end.
-        if appended < 3:
-            expected.add(post_accusation(client, key, stated_at=f"2021-0{appended + 1}-01T00:00:00+00:00").get_json()["id"])
-            appended += 1
+        reflected.add(body["as_of"])
+        # Newer reports arrive while a client pages: the listing reads the log as its first page did.
+        if len(appended) < 3:
+            appended.append(post_accusation(client, key, stated_at=f"2021-0{len(appended) + 1}-01T00:00:00+00:00")
+                            .get_json()["id"])
         url = body["next"]
         assert (response.headers.get("Link") is not None) == (url is not None)
     assert len(seen) == len(set(seen)) and set(seen) == expected
+    assert reflected == {first["as_of"]}
+    # A listing begun afterwards reads the log's new head, and holds them.
+    again = client.get("/v1/incidents?party=armenia&limit=200").get_json()
+    assert {incident["id"] for incident in again["items"]} == expected | set(appended)
+    assert again["as_of"] == first["as_of"] + 3
 
 
 def test_a_cursor_only_works_with_its_own_filters(client, data):

@@ -9,7 +9,8 @@ import sys
 
 from tests.processes import base_env
 
-QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act", "ceasefire", "month_disputed"}
+QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act", "ceasefire", "month_disputed",
+           "retracted", "confirmed"}
 
 
 def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, admin, tmp_path):
@@ -34,6 +35,7 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     for figures in report["large"]["queries"].values():
         assert figures["matches_first_page"] > 0, figures["query"]
         assert figures["deep_service_ms"]["n"] == figures["deep_sql_ms"]["n"] == report["plan"]["runs"]
+        assert figures["as_of_service_ms"]["n"] == figures["as_of_sql_ms"]["n"] == report["plan"]["runs"]
     assert max(figures["deep_depth"] for figures in report["large"]["queries"].values()) == report["plan"]["deep_pages"]
     assert set(report["ratios"]) == QUERIES
 

@@ -75,7 +75,8 @@ def test_events_are_append_only(conn, statement):
     assert count(conn, "event") == before
 
 
-@pytest.mark.parametrize("table", ["quote", "event_location", "incident_actor", "incident_place", "incident_denied"])
+@pytest.mark.parametrize("table", ["quote", "event_location", "incident_actor", "incident_place", "incident_state",
+                                   "incident_high_water"])
 def test_quotes_places_and_incident_indexes_are_append_only(conn, table):
     refused(conn, f"{table}_append_only", f"DELETE FROM {table}")
     refused(conn, f"{table}_append_only", f"TRUNCATE {table}")
@@ -88,8 +89,14 @@ def test_incident_indexes_take_rows_only_from_the_log(conn):
             "INSERT INTO incident_actor SELECT event_id, actor_id, side, stated_at, occurred_from, seq + 1000 FROM incident_actor")
     refused(conn, "incident_place_derived_only",
             "INSERT INTO incident_place SELECT event_id, location_id, stated_at, occurred_from, seq + 1000 FROM incident_place")
-    refused(conn, "incident_denied_derived_only",
-            "INSERT INTO incident_denied SELECT id, stated_at, occurred_from, seq FROM event WHERE kind = 'accusation'")
+    refused(conn, "incident_state_derived_only",
+            "INSERT INTO incident_state SELECT event_id, from_seq + 1000, NULL, seq, version_seq, stated_at, occurred_from, "
+            "ceasefire_id, act_id, 'disputed', NULL FROM incident_state")
+    refused(conn, "incident_high_water_derived_only", "INSERT INTO incident_high_water VALUES (1000, now(), now())")
+    # Nor may anyone end a version or a stretch of an incident's state by hand.
+    refused(conn, "incident_state_derived_only", "UPDATE incident_state SET to_seq = 1000 WHERE to_seq IS NULL")
+    refused(conn, "incident_actor_derived_only", "UPDATE incident_actor SET superseded_seq = 1000")
+    refused(conn, "incident_place_derived_only", "UPDATE incident_place SET superseded_seq = 1000")
     insert_event(conn)
     assert count(conn, "incident_actor") > before
 

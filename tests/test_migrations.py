@@ -1,11 +1,13 @@
 """The schema's migrations: an empty database goes to head, back to nothing, and up again."""
 
+import pytest
+
 from service import migrate
 from service.db import connect
 
 TABLES = {"actor", "location", "act", "source", "ceasefire", "ceasefire_party", "log_head", "event",
           "event_location", "quote", "incident_actor", "incident_place", "api_key", "idempotency",
-          "incident_denied", "service_secret", "incident_retracted", "incident_withdrawal"}
+          "service_secret", "incident_state", "incident_high_water"}
 
 
 def tables(dsn: str) -> set[str]:
@@ -41,18 +43,34 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
     dsn = fresh_database()
     migrate.upgrade(dsn)
     migrate.downgrade(dsn, "0001")
-    assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency", "incident_denied",
-                            "service_secret", "incident_retracted", "incident_withdrawal"}
+    assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency", "service_secret",
+                                    "incident_state", "incident_high_water"}
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES
 
 
-def test_denied_accusations_are_indexed_from_the_log_already_there(dsn):
-    """0007 on a log that already holds denials: the seeded shelling of Agdam is disputed."""
+def test_incident_states_are_derived_from_the_log_already_there(dsn):
+    """0012 (and 0007 before it) on a log that already holds denials: the seeded shelling of Agdam
+    is disputed from its denial on, and the other incidents are uncontested."""
     migrate.downgrade(dsn, "0006")
     migrate.upgrade(dsn)
     with connect(dsn) as conn:
-        denied = conn.execute("SELECT e.summary FROM incident_denied d JOIN event e ON e.id = d.event_id").fetchall()
-        expected = conn.execute("SELECT a.summary FROM event a WHERE EXISTS "
-                                "(SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial')").fetchall()
-    assert denied == expected and len(denied) == 1
+        states = conn.execute("SELECT e.summary, s.status, s.to_seq IS NULL AS holds FROM incident_state s "
+                              "JOIN event e ON e.id = s.event_id ORDER BY s.seq, s.from_seq").fetchall()
+        denied = conn.execute("SELECT a.summary FROM event a WHERE EXISTS "
+                              "(SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial')").fetchone()
+    held = [(row["summary"], row["status"]) for row in states if row["holds"]]
+    assert [status for summary, status in held if summary == denied["summary"]] == ["disputed"]
+    assert [status for summary, status in held if summary != denied["summary"]] == ["uncontested", "uncontested"]
+    assert len(states) == len(held) + 1
+
+
+def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, client, admin_key):
+    incident = client.get("/v1/incidents").get_json()["items"][0]["id"]
+    response = client.post(f"/v1/events/{incident}/reviews", headers=admin_key,
+                           json={"verdict": "unverified", "note": "No independent report yet."})
+    assert response.status_code == 201
+    with pytest.raises(Exception, match="corrections or reviews"):
+        migrate.downgrade(dsn, "0011")
+    with connect(dsn) as conn:
+        assert migrate.current_heads(conn) == migrate.script_heads()

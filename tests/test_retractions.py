@@ -95,16 +95,17 @@ def test_the_database_refuses_broken_retractions_by_name(conn):
     of_denial = {"kind": "retraction", "responds_to": denial, "responds_to_kind": "denial"}
     refused_event(conn, "event_retraction_by_same_side", claimant="russia", target="azerbaijan-military", **of_denial)
     insert_event(conn, claimant="armenia", target="azerbaijan-military", **of_denial)
-    assert conn.execute("SELECT count(*) AS n FROM incident_retracted WHERE event_id = %s", [accusation]).fetchone()["n"] == 1
-    withdrawn = conn.execute("SELECT statement_id FROM incident_withdrawal WHERE event_id = %s ORDER BY retracted_seq",
-                             [accusation]).fetchall()
-    assert [row["statement_id"] for row in withdrawn] == [accusation, denial]
+    # The incident's state over the log, written by the database from what was appended.
+    states = conn.execute("SELECT status, to_seq IS NULL AS holds FROM incident_state WHERE event_id = %s "
+                          "ORDER BY from_seq", [accusation]).fetchall()
+    assert [(row["status"], row["holds"]) for row in states] == [
+        ("uncontested", False), ("disputed", False), ("retracted", False), ("retracted", True)]
 
 
 @pytest.mark.parametrize("statement", [
-    "INSERT INTO incident_retracted VALUES (gen_random_uuid(), now(), now(), 1, 2)",
-    "INSERT INTO incident_withdrawal VALUES (gen_random_uuid(), gen_random_uuid(), 2)",
-    "DELETE FROM incident_retracted", "UPDATE incident_withdrawal SET retracted_seq = 0",
+    "INSERT INTO incident_state SELECT gen_random_uuid(), 1, NULL, 1, 1, now(), now(), NULL, act_id, 'retracted', NULL "
+    "FROM incident_state LIMIT 1",
+    "DELETE FROM incident_state", "UPDATE incident_state SET status = 'retracted'", "TRUNCATE incident_high_water",
 ])
 def test_the_retraction_tables_are_written_by_their_triggers_only(conn, statement):
     with pytest.raises(psycopg.errors.IntegrityConstraintViolation) as caught:

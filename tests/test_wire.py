@@ -12,8 +12,8 @@ def test_incident_pages_are_what_the_schema_describes(client, conn, dsn):
     key = make_key(dsn)
     post_accusation(client, key, quotes=["largely holding"], locations=["agdam", "tartar"])
     body = client.get("/v1/incidents?limit=50").get_json()
-    page, _ = incidents.page(conn, {"limit": 50}, None, 50)
-    assert body["items"] == IncidentPage().dump({"items": page, "next": None})["items"]
+    page, _, as_of = incidents.page(conn, {"limit": 50}, None, 50, None)
+    assert body == IncidentPage().dump({"items": page, "next": None, "as_of": as_of})
     assert any(i["denials"] and i["counter_accusations"] for i in body["items"])
 
 

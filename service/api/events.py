@@ -1,4 +1,4 @@
-"""The event log: append a report, read one event, follow the log."""
+"""The event log: append a report, correct or review an entry, read one entry, follow the log."""
 
 from __future__ import annotations
 
@@ -10,17 +10,29 @@ from . import Blueprint, refusals
 from .. import wire
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction
+from ..db import in_transaction, snapshot
 from ..idempotency import idempotent
 from ..pagination import link_headers
-from ..schemas import EventIn, EventOut, EventPage, LogArgs
+from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
 from ..store import events
 
-blp = Blueprint("events", __name__, url_prefix="/v1/events", description="The append-only log of accusations, denials and retractions")
+blp = Blueprint("events", __name__, url_prefix="/v1/events",
+                description="The append-only log of accusations, denials, retractions, corrections and reviews")
 
 
 def not_found(event_id) -> ApiError:
     return ApiError(404, "Not Found", f"No event {event_id} in the log.", "not-found")
+
+
+def _event_id(event_id: str) -> UUID:
+    try:
+        return UUID(event_id)
+    except ValueError:
+        raise not_found(event_id) from None
+
+
+def created(event) -> tuple:
+    return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}
 
 
 @blp.route("", methods=["POST"])
@@ -39,8 +51,52 @@ def append(report):
     time (those of what they answer). Quotes must be verbatim: when the source's text is held,
     each is looked up in it and its span stored.
     """
-    event = events.append(g.conn, report, recorded_by=g.key["name"])
-    return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}
+    return created(events.append(g.conn, report, recorded_by=g.key["name"]))
+
+
+@blp.route("/<event_id>/corrections", methods=["POST"])
+@in_transaction
+@requires("reporter")
+@idempotent
+@blp.arguments(CorrectionIn)
+@blp.response(201, EventOut, headers={"Location": {"description": "URL of the correction", "schema": {"type": "string"}}})
+@refusals(blp, 401, 403, 404, secured=True)
+def correct(record: dict, event_id: str):
+    """Correct the record of an accusation, a denial or a retraction.
+
+    The body is the entry's whole record as it should have been recorded (what it answers and its
+    kind stay as they were); the rules of its kind hold for it as for the first. The original
+    stays in the log unchanged; reads of the current state use the latest correction, and the
+    entry lists it in its `revisions`. Only the key that recorded the entry, or an editor's or
+    admin's key, may correct it.
+    """
+    corrected_id = _event_id(event_id)
+    corrected = events.original(g.conn, corrected_id)
+    if corrected is None:
+        raise not_found(event_id)
+    return created(events.correct(g.conn, corrected_id, record, g.key, corrected))
+
+
+@blp.route("/<event_id>/reviews", methods=["POST"])
+@in_transaction
+@requires("reviewer")
+@idempotent
+@blp.arguments(ReviewIn)
+@blp.response(201, EventOut, headers={"Location": {"description": "URL of the review", "schema": {"type": "string"}}})
+@refusals(blp, 401, 403, 404, secured=True)
+def review(assessment: dict, event_id: str):
+    """Review an accusation: a monitor's verdict on whether the act happened.
+
+    `confirmed` (independent evidence that it happened), `plausible`, `unverified`, `doubtful` or
+    `refuted` (evidence that it did not), with a note, and optionally the source it rests on and
+    quotes from it, checked against the source's held text. A review changes nothing of the
+    accusation; the incident shows its latest review as its `assessment`. Needs a reviewer's key.
+    """
+    accusation_id = _event_id(event_id)
+    reviewed = events.statement(g.conn, accusation_id)
+    if reviewed is None:
+        raise not_found(event_id)
+    return created(events.review(g.conn, accusation_id, assessment, g.key["name"], reviewed))
 
 
 @blp.route("", methods=["GET"])
@@ -59,19 +115,21 @@ def follow(after: int, limit: int):
 
 
 @blp.route("/<event_id>", methods=["GET"])
+@blp.arguments(ReadArgs, location="query", as_kwargs=True)
 @blp.response(200, EventOut)
 @refusals(blp, 404)
-def get_event(event_id: str):
-    """One event.
+def get_event(event_id: str, as_of: int | None = None):
+    """One entry of the log.
 
-    Any kind of entry of the log, by its id, with its seq and who recorded it when.
+    Any kind of entry, by its id, with its seq and who recorded it when. An accusation, a denial
+    or a retraction is shown at its current version (or its version as of `as_of`) with its
+    revisions; a correction or a review as it was written.
     """
-    try:
-        parsed = UUID(event_id)
-    except ValueError:
-        raise not_found(event_id) from None
-    with current_app.extensions["pool"].connection() as conn:
-        event = events.get(conn, parsed)
+    parsed = _event_id(event_id)
+    with snapshot() as conn:
+        if as_of is not None:
+            events.check_as_of(as_of, events.head(conn))
+        event = events.get(conn, parsed, as_of)
     if event is None:
         raise not_found(event_id)
     return event

@@ -1,20 +1,22 @@
-"""Incidents: each accusation with its denials and counter-accusations, and whether it is disputed."""
+"""Incidents: each accusation with its thread, whether it is disputed, and how it was assessed, now
+or as of any seq of the log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from flask import current_app, g, url_for
+from flask import g, url_for
 
 from . import Blueprint, refusals
 from .. import wire
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction
+from ..db import in_transaction, snapshot
+from ..errors import invalid
 from ..idempotency import idempotent
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
-from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage
+from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
 from ..store import events, incidents
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
@@ -39,29 +41,40 @@ def list_incidents(filters: dict):
     """Incidents, filtered, newest statement first by default.
 
     Actor filters (claimant, target, party) include everything beneath the actor, and `location`
-    everything beneath the place. Filters combine with AND. Pages follow `next` (or the `Link`
-    header); a cursor only works with the filters and sort it was made for.
+    everything beneath the place. Filters combine with AND and read the current version of each
+    incident (its latest corrections). With `as_of`, the log as it stood when that seq was its
+    last entry. Every page says which seq it reflects (`as_of`); pages follow `next` (or the
+    `Link` header), which keeps it, so a listing's pages agree while writers append. A cursor
+    only works with the filters and sort it was made for.
     """
     sort = filters.get("sort", "-stated")
     digest = filters_digest(filters)
-    after = decode(filters["cursor"], digest, (datetime, int)) if filters.get("cursor") else None
-    with current_app.extensions["pool"].connection() as conn:
-        page, more = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"])
-    url = next_url(encode(incidents.sort_position(page[-1], sort), digest) if more else None)
-    return wire.page(page, url, link_headers(url))
+    after, as_of = None, filters.get("as_of")
+    if filters.get("cursor"):
+        *after, cursor_as_of = decode(filters["cursor"], digest, (datetime, int, int))
+        if as_of is not None and as_of != cursor_as_of:
+            raise invalid({"as_of": [f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
+                                     f"start again without the cursor"]}, title="Invalid query string")
+        as_of = cursor_as_of
+    with snapshot() as conn:
+        page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
+    url = next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest) if more else None)
+    return wire.page(page, url, link_headers(url), as_of=as_of)
 
 
 @blp.route("/<incident_id>", methods=["GET"])
+@blp.arguments(ReadArgs, location="query", as_kwargs=True)
 @blp.response(200, IncidentOut)
 @refusals(blp, 404)
-def get_incident(incident_id: str):
+def get_incident(incident_id: str, as_of: int | None = None):
     """One incident with its whole thread.
 
-    The accusation (its id is the incident's), its denials and counter-accusations in log order,
-    and its status.
+    The accusation (its id is the incident's), its denials, counter-accusations, retractions and
+    reviews in log order, each at its current version (or as of `as_of`), its status and its
+    assessment (the latest review).
     """
-    with current_app.extensions["pool"].connection() as conn:
-        incident = incidents.get(conn, _incident_id(incident_id))
+    with snapshot() as conn:
+        incident = incidents.get(conn, _incident_id(incident_id), as_of)
     if incident is None:
         raise no_incident(incident_id)
     return incident

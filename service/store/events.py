@@ -1,8 +1,9 @@
-"""The event log: append an accusation or a denial, read events back, follow the log."""
+"""The event log: append claims, corrections and reviews, read entries back (each original at
+its current version, or as of a seq), follow the log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -14,32 +15,48 @@ from .instants import localise, offset
 
 
 @dataclass
+class Revision:
+    """A correction of an entry, as the entry's history shows it: who, when, and which fields."""
+    id: UUID
+    seq: int
+    recorded_by: str
+    recorded_at: datetime
+    changed: list[str]
+
+
+@dataclass
 class Event:
     id: UUID
     seq: int
     kind: str
-    claimant: str
-    target: str
+    # A review is not a claim: it has no claimant, target, act, places or time.
+    claimant: str | None
+    target: str | None
     responds_to: UUID | None
-    act: str
+    act: str | None
     locations: list[str]
-    occurred_from: datetime
-    occurred_to: datetime
-    time_precision: str
-    stated_at: datetime
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    time_precision: str | None
+    stated_at: datetime | None
     ceasefire: str | None
     summary: str
-    source: str
+    source: str | None
     quotes: list[dict]
     recorded_by: str
     recorded_at: datetime
+    corrects: UUID | None = None
+    verdict: str | None = None
+    revisions: list[Revision] = field(default_factory=list)
 
 
 # Every read of events goes through this one shape, so the log, one event and an incident's
 # thread always agree on the wire. Locations and quotes come as arrays in the same row: one
-# round trip a page, whatever its size.
+# round trip a page, whatever its size. A correction holds the kind of the record it corrects
+# (migration 0012); on the wire it is a correction.
 SELECT_EVENTS = """
-SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.responds_to,
+SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind,
+       claimant.slug AS claimant, target.slug AS target, e.responds_to,
        act.slug AS act,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
@@ -48,12 +65,13 @@ SELECT e.id, e.seq, e.kind, claimant.slug AS claimant, target.slug AS target, e.
        coalesce((SELECT json_agg(json_build_object('text', q.text, 'start', q.span_start, 'end', q.span_end)
                                  ORDER BY q.position)
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
-       e.recorded_by, e.recorded_at, e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset
+       e.recorded_by, e.recorded_at, e.corrects, e.verdict,
+       e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset
   FROM event e
-  JOIN actor claimant ON claimant.id = e.claimant_id
-  JOIN actor target ON target.id = e.target_id
-  JOIN act ON act.id = e.act_id
-  JOIN source ON source.id = e.source_id
+  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
+  LEFT JOIN actor target ON target.id = e.target_id
+  LEFT JOIN act ON act.id = e.act_id
+  LEFT JOIN source ON source.id = e.source_id
   LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
 """
 
@@ -69,29 +87,74 @@ EVENT_ROWS = kwargs_row(_event)
 
 
 
-def get(conn: psycopg.Connection, event_id: UUID) -> Event | None:
+HEAD = "SELECT coalesce(max(seq), 0) AS head FROM event"
+
+
+def head(conn: psycopg.Connection) -> int:
+    """The seq of the log's last entry (0 for an empty log)."""
+    return conn.execute(HEAD).fetchone()["head"]
+
+
+def check_as_of(as_of: int | None, log_head: int) -> int:
+    """The seq a read reflects: the one asked for, or the head. The log cannot be read as of an
+    entry it does not hold yet."""
+    if as_of is None:
+        return log_head
+    if as_of > log_head:
+        raise domain.Refusal({"as_of": [f"the log's last entry is seq {log_head}; as_of cannot be past it"]},
+                             title="Invalid query string")
+    return as_of
+
+
+def fold(original: Event, corrections: list[Event]) -> Event:
+    """An original entry at its current version: the record of its latest correction, with a
+    revision for each correction saying which fields it changed. Its id, seq, kind and first
+    recorder stay its own."""
+    if not corrections:
+        return original
+    revisions, before = [], original
+    for correction in corrections:
+        changed = [name for name in domain.RECORD if getattr(correction, name) != getattr(before, name)]
+        revisions.append(Revision(correction.id, correction.seq, correction.recorded_by, correction.recorded_at, changed))
+        before = correction
+    return replace(original, **{name: getattr(before, name) for name in domain.RECORD}, revisions=revisions)
+
+
+# An entry and every correction of it, up to a seq.
+VERSIONS = SELECT_EVENTS + " WHERE (e.id = %(id)s OR e.corrects = %(id)s) AND e.seq <= %(as_of)s ORDER BY e.seq"
+
+
+def get(conn: psycopg.Connection, event_id: UUID, as_of: int | None = None) -> Event | None:
+    """An entry of the log: an original at its version as of `as_of` (the latest without it), with
+    its revisions; a correction or a review as it was written."""
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s", {"id": event_id}).fetchone()
+        versions = cur.execute(VERSIONS, {"id": event_id, "as_of": BIGINT if as_of is None else as_of}).fetchall()
+    if not versions or versions[0].id != event_id:
+        return None
+    return fold(versions[0], versions[1:])
 
 
-def get_many(conn: psycopg.Connection, event_ids: list[UUID]) -> list[Event]:
-    with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(SELECT_EVENTS + " WHERE e.id = ANY(%(ids)s) ORDER BY e.seq", {"ids": event_ids}).fetchall()
+BIGINT = 2**63 - 1
 
 
-# Every event answering any of the accusations %(ids)s, and every retraction of their denials.
+# Every entry answering any of the accusations %(ids)s (and their corrections), every retraction of
+# their denials, and every correction of the accusations themselves, up to a seq.
 RESPONSES = SELECT_EVENTS + """
  WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
                 UNION ALL
                 SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
-                 WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial')
+                 WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial' AND d.corrects IS NULL
+                UNION ALL
+                SELECT c.id FROM event c WHERE c.corrects = ANY(%(ids)s))
+   AND e.seq <= %(as_of)s
  ORDER BY e.seq"""
 
 
-def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID]) -> list[Event]:
-    """The responses of these accusations' threads, in log order: one query for a whole page."""
+def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID], as_of: int) -> list[Event]:
+    """The entries of these accusations' threads and their corrections, in log order, up to
+    `as_of`: one query for a whole page."""
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(RESPONSES, {"ids": accusation_ids}).fetchall()
+        return cur.execute(RESPONSES, {"ids": accusation_ids, "as_of": as_of}).fetchall()
 
 
 def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
@@ -114,23 +177,24 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 """
 
 RESPONDING = """
-SELECT e.kind, claimant.slug AS claimant, claimant.path::text AS claimant_path, target.slug AS target,
+SELECT e.kind, e.corrects, claimant.slug AS claimant, claimant.path::text AS claimant_path, target.slug AS target,
        target.path::text AS target_path,
-       ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id) AS answered_by
+       ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by
   FROM event e
-  JOIN actor claimant ON claimant.id = e.claimant_id
-  JOIN actor target ON target.id = e.target_id
+  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
+  LEFT JOIN actor target ON target.id = e.target_id
  WHERE e.id = %(id)s
 """
 
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary,
-                   source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset, search)
+                   source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
+                   corrects, verdict, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
-        %(stated_at_offset)s,
+        %(stated_at_offset)s, %(corrects)s, %(verdict)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
@@ -143,17 +207,19 @@ def statement(conn: psycopg.Connection, event_id: UUID) -> dict | None:
 
 
 def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: UUID | None = None,
-           responding: dict | None = None) -> Event:
-    """Check a report against the log and append it: the event, its places and its quotes, in the
+           responding: dict | None = None, corrects: UUID | None = None) -> Event:
+    """Check a claim against the log and append it: the event, its places and its quotes, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong. `responding` is
-    the statement it answers, when the caller has read it already (`statement`)."""
+    the statement it answers, when the caller has read it already (`statement`); `corrects`, the
+    entry whose whole record this one corrects (it then has that entry's kind and answers what
+    that entry answers)."""
     report = dict(report)
     kind = domain.KINDS[report["kind"]]
     if responding is None and report.get("responds_to") is not None:
         responding = statement(conn, report["responds_to"])
         if responding is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
-    errors = domain.check_answers(kind.name, responding)
+    errors = domain.check_answers(kind.name, responding, correcting=corrects is not None)
     if errors:
         raise domain.Refusal(errors)
     if responding is not None:
@@ -208,6 +274,8 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
             "source_id": refs["source"]["id"],
             "recorded_by": recorded_by,
             "quoted": "\n".join(quote["text"] for quote in quotes),
+            "corrects": corrects,
+            "verdict": None,
             **{f"{name}_offset": offset(report[name]) for name in INSTANTS},
         })
         with conn.cursor() as cur:
@@ -215,21 +283,87 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
                 "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
                 [(event_id, refs["locations"][slug], position) for position, slug in enumerate(report["locations"])],
             )
-            if quotes:
-                cur.executemany(
-                    "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
-                    [(event_id, position, quote["text"], quote["start"], quote["end"])
-                     for position, quote in enumerate(quotes)],
-                )
+        _insert_quotes(conn, event_id, quotes)
     row = inserted.fetchone()
     return Event(
-        id=event_id, seq=row["seq"], kind=report["kind"], claimant=report["claimant"], target=report["target"],
-        responds_to=report.get("responds_to"), act=report["act"], locations=list(report["locations"]),
-        occurred_from=report["occurred_from"], occurred_to=report["occurred_to"],
+        id=event_id, seq=row["seq"], kind="correction" if corrects else report["kind"], claimant=report["claimant"],
+        target=report["target"], responds_to=report.get("responds_to"), act=report["act"],
+        locations=list(report["locations"]), occurred_from=report["occurred_from"], occurred_to=report["occurred_to"],
         time_precision=report["time_precision"], stated_at=report["stated_at"], ceasefire=report.get("ceasefire"),
         summary=report["summary"], source=report["source"], quotes=quotes, recorded_by=recorded_by,
-        recorded_at=row["recorded_at"],
+        recorded_at=row["recorded_at"], corrects=corrects,
     )
+
+
+ORIGINAL = "SELECT kind, corrects, responds_to, recorded_by FROM event WHERE id = %(id)s"
+
+
+def original(conn: psycopg.Connection, event_id: UUID) -> dict | None:
+    """What a correction needs of the entry it corrects: its kind, what it answers, its recorder."""
+    return conn.execute(ORIGINAL, {"id": event_id}).fetchone()
+
+
+def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict, corrected: dict) -> Event:
+    """Append a correction: the whole record of the entry `corrected` (read with `original`), as it
+    should have been recorded. The entry keeps its kind and what it answers; the rules of its
+    kind hold for the corrected record as they held for the first."""
+    domain.check_correction(corrected, key)
+    report = {**record, "kind": corrected["kind"], "responds_to": corrected["responds_to"]}
+    return append(conn, report, recorded_by=key["name"], corrects=event_id)
+
+
+SOURCE = "SELECT id, text FROM source WHERE slug = %(slug)s"
+
+
+def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str,
+           reviewed: dict) -> Event:
+    """Append a reviewer's verdict on an accusation (`reviewed`, read with `statement`), with its
+    note and, when it cites a source, quotes found in that source's held text."""
+    # The entry reviewed is named by the path: its refusals are the path's.
+    errors = {"event_id": messages for messages in domain.check_answers("review", reviewed).values()}
+    if errors:
+        raise domain.Refusal(errors, title="Invalid path")
+    source = None
+    if assessment.get("source") is not None:
+        source = conn.execute(SOURCE, {"slug": assessment["source"]}).fetchone()
+        if source is None:
+            errors["source"] = [f"unknown source: {assessment['source']}"]
+    elif assessment.get("quotes"):
+        errors["quotes"] = ["quotes are checked against a source: name it in `source`"]
+    if errors:
+        raise domain.Refusal(errors)
+    quotes, errors = _spans(assessment.get("quotes") or [], source["text"] if source else None)
+    if errors:
+        raise domain.Refusal(errors)
+    event_id = uuid4()
+    with conn.pipeline():
+        inserted = conn.execute(INSERT, {
+            "id": event_id, "kind": "review", "claimant_id": None, "target_id": None, "responds_to": accusation_id,
+            "responds_to_kind": "accusation", "act_id": None, "occurred_from": None, "occurred_to": None,
+            "time_precision": None, "stated_at": None, "ceasefire_id": None, "summary": assessment["note"],
+            "source_id": source["id"] if source else None, "recorded_by": recorded_by,
+            "quoted": "\n".join(quote["text"] for quote in quotes), "corrects": None,
+            "verdict": assessment["verdict"], "occurred_from_offset": 0, "occurred_to_offset": 0,
+            "stated_at_offset": 0,
+        })
+        _insert_quotes(conn, event_id, quotes)
+    row = inserted.fetchone()
+    return Event(
+        id=event_id, seq=row["seq"], kind="review", claimant=None, target=None, responds_to=accusation_id, act=None,
+        locations=[], occurred_from=None, occurred_to=None, time_precision=None, stated_at=None, ceasefire=None,
+        summary=assessment["note"], source=assessment.get("source"), quotes=quotes, recorded_by=recorded_by,
+        recorded_at=row["recorded_at"], verdict=assessment["verdict"],
+    )
+
+
+def _insert_quotes(conn: psycopg.Connection, event_id: UUID, quotes: list[dict]) -> None:
+    if quotes:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
+                [(event_id, position, quote["text"], quote["start"], quote["end"])
+                 for position, quote in enumerate(quotes)],
+            )
 
 
 def _inherit(conn: psycopg.Connection, report: dict, responding: dict, kind: domain.Kind) -> None:

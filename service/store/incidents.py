@@ -1,31 +1,47 @@
-"""Incidents: accusations with their denials and counter-accusations, filtered and paged.
+"""Incidents: accusations with their responses, filtered and paged, now or as of any seq.
 
-A page is three round trips whatever its size or depth: the filters' slugs, the page of
-accusations, and every response to them. The page walks one index in sort order: by actor
-(incident_actor), by place (incident_place), or the event log's own, the others filtering
-along the way (migrations/versions/0002_incident_indexes.py).
+A page is three round trips whatever its size or depth: the filters' slugs with the log's head,
+the page of accusations, and every entry of their threads. The page walks one index in sort
+order: by actor (incident_actor), by place (incident_place), or by the incidents' own state
+(incident_state: its time, status, assessment, ceasefire or act), the others filtering along the
+way (migrations 0002 and 0012). Each of those tables holds a row for every version of an
+incident; a read keeps the rows in force now, or as of the seq it was asked for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from .. import domain
-from .events import EVENT_ROWS, SELECT_EVENTS, Event, responses_to
+from .events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, responses_to
+
+
+@dataclass
+class Assessment:
+    """An incident's latest review."""
+    verdict: str
+    note: str
+    review: UUID
+    seq: int
+    recorded_by: str
+    recorded_at: datetime
 
 
 @dataclass
 class Incident:
     id: UUID
     status: str
+    assessment: Assessment | None
     accusation: Event
     denials: list[Event]
     counter_accusations: list[Event]
     retractions: list[Event]
+    reviews: list[Event]
 
 
 SORTS = {
@@ -39,16 +55,18 @@ RESOLVE = """
 SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
        (SELECT id FROM location WHERE slug = %(location)s) AS location_id,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
-       (SELECT id FROM act WHERE slug = %(act)s) AS act_id
+       (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
+       (SELECT coalesce(max(seq), 0) FROM event) AS head
 """
 
-# Filters on columns of the event itself that the driver tables do not copy.
-EVENT_FILTERS = ("ceasefire", "act", "q")
 SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
+# Filters on an incident's state (incident_state's own columns), and the column each compares.
+STATE_FILTERS = {"status": "status", "assessment": "assessment", "ceasefire": "ceasefire_id", "act": "act_id"}
 
 
 def resolve(conn: psycopg.Connection, filters: dict) -> dict:
-    """The ids of the slugs the filters name; every unknown slug is refused at once."""
+    """The ids of the slugs the filters name, and the log's head; every unknown slug is refused
+    at once."""
     actor_slugs = [filters[name] for name in SIDES if filters.get(name)]
     refs = conn.execute(RESOLVE, {"actors": actor_slugs, "location": filters.get("location"),
                                   "ceasefire": filters.get("ceasefire"), "act": filters.get("act")}).fetchone()
@@ -62,100 +80,126 @@ def resolve(conn: psycopg.Connection, filters: dict) -> dict:
     return refs
 
 
-def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int) -> tuple[list[Incident], bool]:
+def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int,
+         as_of: int | None) -> tuple[list[Incident], bool, int]:
     """One page of incidents in the requested order, after the keyset position `after`
-    ((sort key, seq) of the last incident seen). Returns the incidents and whether more follow."""
-    query, params = page_query(filters, resolve(conn, filters), after, limit)
+    ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
+    Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
+    in one snapshot (db.snapshot), so "now" is one state of the log across the three queries."""
+    refs = resolve(conn, filters)
+    reflects = check_as_of(as_of, refs["head"])
+    query, params = page_query(filters, refs, after, limit, as_of)
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         accusations = cur.execute(query, params).fetchall()
     more = len(accusations) > limit
-    return threads(conn, accusations[:limit]), more
+    return threads(conn, accusations[:limit], reflects), more, reflects
 
 
-def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tuple[sql.Composed, dict]:
+def in_force(table: str, alias: str, as_of: int | None) -> sql.Composed:
+    """The rows of a versioned incident table that hold now (as_of None) or as of a seq: for
+    incident_state the stretch that seq falls in, for the actor and place tables the version of
+    the record in force then."""
+    if table == "incident_state":
+        text = ("{t}.to_seq IS NULL" if as_of is None else
+                "{t}.from_seq <= %(as_of)s AND ({t}.to_seq IS NULL OR {t}.to_seq > %(as_of)s)")
+    else:
+        text = ("{t}.superseded_seq IS NULL" if as_of is None else
+                "{t}.seq <= %(as_of)s AND {t}.corrected_seq <= %(as_of)s "
+                "AND ({t}.superseded_seq IS NULL OR {t}.superseded_seq > %(as_of)s)")
+    return sql.SQL(text).format(t=sql.Identifier(alias))
+
+
+def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
+               as_of: int | None) -> tuple[sql.Composed, dict]:
     """The page's accusations as one query (one more row than `limit`, to tell whether more follow).
 
-    A driver table (incident_actor, incident_place, incident_denied) holds only accusations, with
-    their ids and sort keys, in indexes that cover them; its walk reads the event table only when
-    a filter needs a column of the event itself (ceasefire, act, q), so a page costs index pages,
-    not a heap fetch for every candidate."""
+    The driver table holds each version of an incident with its id and sort keys, in indexes that
+    cover them; its walk reads the event table only for full-text search, so a page costs index
+    pages, not a heap fetch for every candidate."""
     column, direction = SORTS[filters.get("sort") or "-stated"]
-    conditions, params = [], {"limit": limit + 1}
+    conditions, params = [], {"limit": limit + 1, "as_of": as_of}
 
     actor_filters = [name for name in SIDES if filters.get(name)]
-    actor_driven = bool(actor_filters)
-    # Disputed and retracted incidents have tables of their own (incident_denied, incident_retracted):
-    # with no actor, place or event filter, walking that table is the status filter.
-    status_driven = (not actor_driven and not filters.get("location") and filters.get("status") in STATUS_TABLES
-                     and not any(filters.get(name) for name in EVENT_FILTERS))
-    if actor_driven:
-        driver = sql.SQL("incident_actor")
+    if actor_filters:
+        driver = "incident_actor"
         first = actor_filters.pop(0)
         conditions.append(sql.SQL("k.actor_id = %(driver_id)s AND k.side = ANY(%(driver_sides)s)"))
         params |= {"driver_id": refs["actors"][filters[first]], "driver_sides": list(SIDES[first])}
     elif filters.get("location"):
-        driver = sql.SQL("incident_place")
+        driver = "incident_place"
         conditions.append(sql.SQL("k.location_id = %(location_id)s"))
         params["location_id"] = refs["location_id"]
-    elif status_driven:
-        # With a filter of the event's own, that filter's index is walked instead (a ceasefire's
-        # claims sit in its own months, far down a walk of every denied accusation).
-        driver = sql.Identifier(STATUS_TABLES[filters["status"]])
     else:
-        driver = None
-        conditions.append(sql.SQL("e.kind = 'accusation'"))
-    # The id and sort keys come from the table walked: the driver's copy of them, or the event's own.
-    key = sql.Identifier("k" if driver is not None else "e")
-    event_id = sql.SQL("k.event_id" if driver is not None else "e.id")
+        driver = "incident_state"
+    conditions.append(in_force(driver, "k", as_of))
 
     for name in actor_filters:
         conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = {event_id} AND x.actor_id = {id} "
-            "AND x.side = ANY({sides}))"
-        ).format(event_id=event_id, id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides")))
+            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = k.event_id AND x.actor_id = {id} "
+            "AND x.side = ANY({sides}) AND {in_force})"
+        ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides"),
+                 in_force=in_force("incident_actor", "x", as_of)))
         params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
-    if filters.get("location") and actor_driven:
+    if filters.get("location") and driver == "incident_actor":
         conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = {event_id} AND x.location_id = %(location_id)s)"
-        ).format(event_id=event_id))
+            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = k.event_id AND x.location_id = %(location_id)s "
+            "AND {in_force})").format(in_force=in_force("incident_place", "x", as_of)))
         params["location_id"] = refs["location_id"]
-    if filters.get("status"):
-        conditions.append(status_condition(filters["status"], event_id, driven=status_driven))
-    if filters.get("ceasefire"):
-        conditions.append(sql.SQL("e.ceasefire_id = %(ceasefire_id)s"))
-        params["ceasefire_id"] = refs["ceasefire_id"]
-    if filters.get("act"):
-        conditions.append(sql.SQL("e.act_id = %(act_id)s"))
-        params["act_id"] = refs["act_id"]
+
+    # The incident's state: the driver's own columns, or one probe of its row in force.
+    state = "k" if driver == "incident_state" else "s"
+    state_conditions = []
+    for name, state_column in STATE_FILTERS.items():
+        if filters.get(name):
+            state_conditions.append(sql.SQL("{s}.{column} = {value}").format(
+                s=sql.Identifier(state), column=sql.Identifier(state_column), value=sql.Placeholder(name)))
+            params[name] = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
+    searched = bool(filters.get("q"))
+    if searched:
+        params["q"] = filters["q"]
+    if driver != "incident_state" and (state_conditions or searched):
+        # Full text is over the record in force: the version the incident's state names.
+        search = (sql.SQL(" JOIN event v ON v.seq = s.version_seq AND v.search @@ websearch_to_tsquery('english', %(q)s)")
+                  if searched else sql.SQL(""))
+        conditions.append(sql.SQL("EXISTS (SELECT 1 FROM incident_state s{search} WHERE s.event_id = k.event_id "
+                                  "AND {in_force}{more})").format(
+            search=search, in_force=in_force("incident_state", "s", as_of),
+            more=sql.SQL("").join(sql.SQL(" AND ") + c for c in state_conditions)))
+    else:
+        conditions.extend(state_conditions)
+
     if filters.get("occurred_after"):
-        conditions.append(sql.SQL("{key}.occurred_from >= %(occurred_after)s").format(key=key))
+        conditions.append(sql.SQL("k.occurred_from >= %(occurred_after)s"))
         params["occurred_after"] = filters["occurred_after"]
     if filters.get("occurred_before"):
-        conditions.append(sql.SQL("{key}.occurred_from < %(occurred_before)s").format(key=key))
+        conditions.append(sql.SQL("k.occurred_from < %(occurred_before)s"))
         params["occurred_before"] = filters["occurred_before"]
-    if filters.get("q"):
-        conditions.append(sql.SQL("e.search @@ websearch_to_tsquery('english', %(q)s)"))
-        params["q"] = filters["q"]
+    if as_of is not None and direction == "DESC":
+        # As of an early seq, a newest-first walk would pass every incident recorded since; the
+        # high water says where that seq's incidents end (incident_high_water, migration 0012).
+        conditions.append(sql.SQL(
+            "k.{column} <= coalesce((SELECT h.{column} FROM incident_high_water h WHERE h.seq >= %(as_of)s "
+            "ORDER BY h.seq LIMIT 1), 'infinity')").format(column=sql.Identifier(column)))
     windowed = column == "stated_at" and filters.get("occurred_after") and filters.get("occurred_before")
     comparison = sql.SQL(">" if direction == "ASC" else "<")
     if after is not None:
         params |= {"after_key": after[0], "after_seq": after[1]}
         if not windowed:
-            conditions.append(sql.SQL("({key}.{column}, {key}.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
-                key=key, column=sql.Identifier(column), cmp=comparison))
+            conditions.append(sql.SQL("(k.{column}, k.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
+                column=sql.Identifier(column), cmp=comparison))
 
-    if driver is None:
-        source = sql.SQL("event e")
-    elif any(filters.get(name) for name in EVENT_FILTERS):
-        source = sql.SQL("{driver} k JOIN event e ON e.id = k.event_id").format(driver=driver)
+    if driver == "incident_state" and searched:
+        # Matches come from the search index, over every version of every accusation; the join
+        # keeps the versions in force.
+        source = sql.SQL("event v JOIN incident_state k ON k.event_id = coalesce(v.corrects, v.id) "
+                         "AND k.version_seq = v.seq")
+        conditions.append(sql.SQL("v.kind = 'accusation' AND v.search @@ websearch_to_tsquery('english', %(q)s)"))
     else:
-        source = sql.SQL("{driver} k").format(driver=driver)
-    order = sql.SQL("{key}.{column} {dir}, {key}.seq {dir}").format(
-        key=key, column=sql.Identifier(column), dir=sql.SQL(direction))
-    selected = sql.SQL("SELECT {event_id} AS id, {key}.{column} AS sort_key, {key}.seq AS sort_seq FROM {source} "
+        source = sql.SQL("{driver} k").format(driver=sql.Identifier(driver))
+    order = sql.SQL("k.{column} {dir}, k.seq {dir}").format(column=sql.Identifier(column), dir=sql.SQL(direction))
+    selected = sql.SQL("SELECT k.event_id AS id, k.{column} AS sort_key, k.seq AS sort_seq FROM {source} "
                        "WHERE {conditions}").format(
-        event_id=event_id, key=key, column=sql.Identifier(column), source=source,
-        conditions=sql.SQL(" AND ").join(conditions or [sql.SQL("true")]))
+        column=sql.Identifier(column), source=source, conditions=sql.SQL(" AND ").join(conditions))
     if windowed:
         # A window of occurrence, in order of statement: read the window (a range of an occurred
         # index) and sort it. Walking the statements newest first instead would pass every claim
@@ -177,63 +221,46 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int) -> tu
     return query, params
 
 
-STATUS_TABLES = {"disputed": "incident_denied", "retracted": "incident_retracted"}
-
-# A status as SQL over an accusation's id ({e}), as domain.incident_status derives it. Withdrawals
-# are rare (incident_withdrawal: the accusation or a denial of it was retracted): a denied
-# accusation with none is disputed after one probe of that small index, and only the few with
-# one are looked at closely. The probes of the two small tables are scalar subqueries with LIMIT
-# 1, which the planner runs as an index probe per candidate: as EXISTS it hashed both tables
-# whole for every page (a sequential scan of tables that grow with the log; at 100,000 events
-# with 2% retractions the disputed page's SQL took 3.3 ms against 2.8 ms without them).
-WITHDRAWN = "(SELECT true FROM incident_withdrawal w WHERE w.event_id = {e} LIMIT 1)"
-RETRACTED = "(SELECT true FROM incident_retracted r WHERE r.event_id = {e} LIMIT 1) IS NOT NULL"
-DENIED = "EXISTS (SELECT 1 FROM incident_denied x WHERE x.event_id = {e})"
-STANDS = f"""({WITHDRAWN} IS NULL
-    OR (NOT {RETRACTED}
-        AND EXISTS (SELECT 1 FROM event d WHERE d.responds_to = {{e}} AND d.kind = 'denial'
-                       AND (SELECT true FROM incident_withdrawal w
-                             WHERE w.event_id = {{e}} AND w.statement_id = d.id LIMIT 1) IS NULL)))"""
+ACCUSATION = SELECT_EVENTS + (" WHERE e.id = %(id)s AND e.kind = 'accusation' AND e.corrects IS NULL"
+                              " AND e.seq <= %(as_of)s")
 
 
-def status_condition(status: str, event_id: sql.Composable, driven: bool) -> sql.Composed:
-    """`driven`: the walk is over the status's own table already, so its membership holds."""
-    def part(text: str) -> sql.Composed:
-        return sql.SQL(text).format(e=event_id)
-
-    if status == "retracted":
-        return sql.SQL("true") if driven else part(RETRACTED)
-    disputed = [part(STANDS)] if driven else [part(DENIED), part(STANDS)]
-    if status == "disputed":
-        return sql.SQL(" AND ").join(disputed)
-    return sql.SQL("NOT {} AND NOT ({})").format(part(RETRACTED), sql.SQL(" AND ").join([part(DENIED), part(STANDS)]))
-
-
-def get(conn: psycopg.Connection, incident_id: UUID) -> Incident | None:
+def get(conn: psycopg.Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
+    """One incident with its thread, now or as of a seq (the caller reads in one snapshot)."""
+    reflects = check_as_of(as_of, conn.execute("SELECT coalesce(max(seq), 0) AS head FROM event").fetchone()["head"])
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        accusation = cur.execute(SELECT_EVENTS + " WHERE e.id = %(id)s AND e.kind = 'accusation'",
-                                 {"id": incident_id}).fetchone()
-    return None if accusation is None else threads(conn, [accusation])[0]
+        accusation = cur.execute(ACCUSATION, {"id": incident_id, "as_of": reflects}).fetchone()
+    return None if accusation is None else threads(conn, [accusation], reflects)[0]
 
 
-def threads(conn: psycopg.Connection, accusations: list[Event]) -> list[Incident]:
-    """Each accusation with its responses (and the retractions of its denials), fetched for the
-    whole page in one query."""
-    responses = responses_to(conn, [a.id for a in accusations]) if accusations else []
-    answered = {event.id: event.responds_to for event in responses}
+def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> list[Incident]:
+    """Each accusation with its responses (and the retractions of its denials), each entry at its
+    version as of `as_of`, fetched for the whole page in one query."""
+    entries = responses_to(conn, [a.id for a in accusations], as_of) if accusations else []
+    corrections: dict[UUID, list[Event]] = {}
+    originals = []
+    for entry in entries:
+        if entry.corrects is not None:
+            corrections.setdefault(entry.corrects, []).append(entry)
+        else:
+            originals.append(entry)
+    # A retraction of a denial answers the denial; it belongs to the denial's accusation.
+    denied = {entry.id: entry.responds_to for entry in originals if entry.kind == "denial"}
     by_accusation: dict[UUID, list[Event]] = {}
-    for response in responses:
-        # A retraction of a denial answers the denial; it belongs to the denial's accusation.
-        accusation_id = answered.get(response.responds_to, response.responds_to)
-        by_accusation.setdefault(accusation_id, []).append(response)
+    for entry in originals:
+        accusation_id = denied.get(entry.responds_to, entry.responds_to)
+        by_accusation.setdefault(accusation_id, []).append(fold(entry, corrections.get(entry.id, [])))
     incidents = []
     for accusation in accusations:
-        thread: dict[str, list[Event]] = {kind.in_thread: [] for kind in domain.KINDS.values()}
-        for event in by_accusation.get(accusation.id, []):
-            thread[domain.KINDS[event.kind].in_thread].append(event)
-        retracted = {event.responds_to for event in thread["retractions"]}
-        status = domain.incident_status(accusation.id, thread["denials"], retracted)
-        incidents.append(Incident(id=accusation.id, status=status, accusation=accusation, **thread))
+        thread: dict[str, list[Event]] = {kind.in_thread: [] for kind in domain.KINDS.values() if kind.in_thread}
+        for entry in by_accusation.get(accusation.id, []):
+            thread[domain.KINDS[entry.kind].in_thread].append(entry)
+        latest = domain.assessment(thread)
+        assessment = None if latest is None else Assessment(
+            latest.verdict, latest.summary, latest.id, latest.seq, latest.recorded_by, latest.recorded_at)
+        incidents.append(Incident(id=accusation.id, status=domain.incident_status(accusation.id, thread),
+                                  assessment=assessment, accusation=fold(accusation, corrections.get(accusation.id, [])),
+                                  **thread))
     return incidents
 
 
