@@ -70,6 +70,29 @@ RECORD = ("claimant", "target", "act", "locations", "occurred_from", "occurred_t
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 
+# The field of a report each rule of the database is about: when the database refuses a write (a
+# client that raced another past the API's own checks), the answer names the field as they do.
+RULE_FIELDS = {
+    "event_parties_apart": "target",
+    "event_claimant_not_target": "target",
+    "event_occurred_order": "occurred_to",
+    "event_stated_after_act": "stated_at",
+    "event_denial_targets_accuser": "target",
+    "event_denial_by_accused": "claimant",
+    "event_denial_not_by_accuser": "claimant",
+    "event_retraction_by_same_side": "claimant",
+    "event_retraction_targets_target": "target",
+    "event_one_retraction": "responds_to",
+    "event_responds_to_original": "responds_to",
+    "event_responds_in_order": "responds_to",
+    "event_correction_keeps_response": "responds_to",
+    "event_corrects_original": "event_id",
+    "event_correction_by_recorder": "event_id",
+    "event_review_by_reviewer": "event_id",
+    "quote_span_in_source": "quotes",
+}
+
+
 class Refusal(ValueError):
     """A report that breaks the rules; `errors` maps each field to what is wrong with it."""
 

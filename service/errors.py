@@ -12,7 +12,7 @@ from flask import Flask, Response, json, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain import Forbidden, Refusal
+from .domain import RULE_FIELDS, Forbidden, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,9 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
     # log (event_one_retraction), refused as invalid like the rest.
     if isinstance(error, psycopg.errors.UniqueViolation) and constraint.endswith(("_key", "_pkey")):
         return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
+    field = RULE_FIELDS.get(constraint, "_schema")
     return problem(422, "Invalid request", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
-                   "invalid", errors={"_schema": [error.diag.message_primary or constraint]})
+                   "invalid", errors={field: [error.diag.message_primary or constraint]})
 
 
 def register(app: Flask) -> None:

@@ -3,9 +3,12 @@ API says which field is wrong; an incident's status follows its thread."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 
+from service.db import connect
 from tests.api import counts, post_accusation, problem_of
 from tests.test_database_rules import event_id, insert_event, refused_event
 
@@ -111,3 +114,32 @@ def test_the_retraction_tables_are_written_by_their_triggers_only(conn, statemen
     with pytest.raises(psycopg.errors.IntegrityConstraintViolation) as caught:
         conn.execute(statement)
     assert caught.value.diag.constraint_name.endswith(("_derived_only", "_append_only"))
+
+
+def test_two_sides_racing_to_withdraw_one_statement_write_it_once(app, reporter, dsn):
+    """Both pass the API's check before either has written; the database keeps the second out,
+    and its refusal still names the field."""
+    client = app.test_client()
+    accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    barrier, answers = threading.Barrier(4), []
+
+    def withdraw(claimant: str) -> None:
+        own = app.test_client()
+        barrier.wait()
+        answers.append(own.post("/v1/events", headers=reporter, json={
+            "kind": "retraction", "claimant": claimant, "responds_to": accusation["id"],
+            "stated_at": "2020-10-13T09:00:00+04:00", "summary": "Withdrawn.", "source": SOURCE}))
+
+    threads = [threading.Thread(target=withdraw, args=(claimant,))
+               for claimant in ("armenia", "armenia-mod", "armenia", "armenia-mod")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [201, 422, 422, 422]
+    for answer in answers:
+        if answer.status_code == 422:
+            assert list(problem_of(answer, 422)["errors"]) == ["responds_to"]
+    with connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM event WHERE kind = 'retraction' AND responds_to = %s",
+                            [accusation["id"]]).fetchone()["n"] == 1
