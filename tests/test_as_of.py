@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from service.db import connect
 from service.store import events, keys
 from tests.api import make_key, post_accusation, problem_of
+from tests.test_log_order import follow
 
 SOURCE = "moscow-ceasefire-article"
 STATUSES = ("disputed", "uncontested", "retracted")
@@ -141,22 +142,9 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                     events.review(conn, accusation.id, {"verdict": "doubtful", "note": "Checked."}, name,
                                   events.statement(conn, accusation.id))
 
-    seen: list[tuple[int, str]] = []
-
-    def follower() -> None:
-        last = start
-        with connect(dsn, autocommit=True) as conn:
-            while True:
-                finished = done.is_set()
-                page = events.after(conn, last, 7)
-                seen.extend((event.seq, event.kind) for event in page)
-                if page:
-                    last = page[-1].seq
-                elif finished:
-                    return
-
+    followed: list[events.Event] = []
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
-    reader = threading.Thread(target=follower)
+    reader = threading.Thread(target=follow, args=(dsn, start, done, followed))
     reader.start()
     for thread in threads:
         thread.start()
@@ -169,6 +157,7 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
         written = [(row["seq"], row["kind"]) for row in conn.execute(
             "SELECT seq, CASE WHEN corrects IS NULL THEN kind ELSE 'correction' END AS kind FROM event "
             "WHERE seq > %s ORDER BY seq", [start]).fetchall()]
+    seen = [(event.seq, event.kind) for event in followed]
     assert len(written) == writers * rounds * 5
     assert seen == written
     assert sorted({kind for _, kind in seen}) == ["accusation", "correction", "denial", "retraction", "review"]

@@ -40,6 +40,20 @@ def test_each_writers_batch_takes_one_contiguous_run_of_seq(dsn):
             assert run == list(range(run[0], run[0] + len(run)))
 
 
+def follow(dsn: str, after: int, done: threading.Event, seen: list) -> None:
+    """Read the log from just after `after` as a follower does, a page of 7 at a time, into
+    `seen`, until `done` is set and a read after it finds nothing new."""
+    with connect(dsn, autocommit=True) as conn:
+        while True:
+            finished = done.is_set()
+            page = events.after(conn, after, 7)
+            seen.extend(page)
+            if page:
+                after = page[-1].seq
+            elif finished:
+                return
+
+
 def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
     writers, per_writer = 4, 25
     done = threading.Event()
@@ -52,22 +66,9 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
                 with conn.transaction():
                     events.append(conn, report(n * 1000 + i), recorded_by=f"writer-{n}")
 
-    seen: list[int] = []
-
-    def follower() -> None:
-        last = start
-        with connect(dsn, autocommit=True) as conn:
-            while True:
-                finished = done.is_set()
-                page = events.after(conn, last, 7)
-                seen.extend(event.seq for event in page)
-                if page:
-                    last = page[-1].seq
-                elif finished:
-                    return
-
+    seen: list[events.Event] = []
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
-    reader = threading.Thread(target=follower)
+    reader = threading.Thread(target=follow, args=(dsn, start, done, seen))
     reader.start()
     for thread in threads:
         thread.start()
@@ -80,4 +81,4 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
         written = [row["seq"] for row in conn.execute(
             "SELECT seq FROM event WHERE seq > %s ORDER BY seq", [start]).fetchall()]
     assert len(written) == writers * per_writer
-    assert seen == written
+    assert [event.seq for event in seen] == written

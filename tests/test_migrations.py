@@ -1,5 +1,7 @@
 """The schema's migrations: an empty database goes to head, back to nothing, and up again."""
 
+from uuid import UUID
+
 import pytest
 
 from service import migrate
@@ -74,3 +76,20 @@ def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, clien
         migrate.downgrade(dsn, "0011")
     with connect(dsn) as conn:
         assert migrate.current_heads(conn) == migrate.script_heads()
+
+
+def test_a_log_with_retractions_steps_down_to_0011_with_its_status_tables_filled(dsn, client, reporter):
+    incident = client.get("/v1/incidents?status=disputed").get_json()["items"][0]
+    response = client.post("/v1/events", headers=reporter, json={
+        "kind": "retraction", "claimant": incident["denials"][0]["claimant"], "responds_to": incident["denials"][0]["id"],
+        "stated_at": "2020-10-13T09:00:00+04:00", "summary": "Withdrawn.", "source": "moscow-ceasefire-article"})
+    assert response.status_code == 201
+    migrate.downgrade(dsn, "0011")
+    with connect(dsn) as conn:
+        withdrawn = conn.execute("SELECT event_id, statement_id FROM incident_withdrawal").fetchall()
+        denied = conn.execute("SELECT event_id FROM incident_denied").fetchall()
+    assert [(row["event_id"], row["statement_id"]) for row in withdrawn] == [
+        (UUID(incident["id"]), UUID(incident["denials"][0]["id"]))]
+    assert [row["event_id"] for row in denied] == [UUID(incident["id"])]
+    migrate.upgrade(dsn)
+    assert client.get(f"/v1/incidents/{incident['id']}").get_json()["status"] == "uncontested"

@@ -71,7 +71,10 @@ BEGIN
 END $$;
 CREATE TRIGGER retraction_rules AFTER INSERT ON event REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION retraction_rules();
+"""
 
+# The status tables and their triggers (0012 makes them again when it steps down).
+TABLES = r"""
 CREATE TABLE incident_retracted (
     event_id      uuid NOT NULL CONSTRAINT incident_retracted_pkey PRIMARY KEY,
     stated_at     timestamptz NOT NULL,
@@ -138,7 +141,7 @@ ALTER TABLE event
 
 
 def upgrade() -> None:
-    op.execute(UPGRADE)
+    op.execute(UPGRADE + TABLES)
 
 
 def downgrade() -> None:

@@ -39,6 +39,9 @@ Revises: 0011
 Create Date: 2026-12-01
 """
 
+import importlib.util
+from pathlib import Path
+
 from alembic import op
 
 revision = "0012"
@@ -172,8 +175,16 @@ BEGIN
 END $$;
 """
 
+# A correction ends the rows of {table} of the version it replaces.
+SUPERSEDE = r"""
+    WITH corrected AS (SELECT corrects, min(seq) AS by_seq FROM new_events
+                        WHERE kind = 'accusation' AND corrects IS NOT NULL GROUP BY corrects)
+    UPDATE {table} x SET superseded_seq = c.by_seq
+      FROM corrected c
+     WHERE x.event_id = c.corrects AND x.superseded_seq IS NULL AND x.corrected_seq < c.by_seq;"""
+
 # The version columns of incident_actor and incident_place, and indexes that cover them.
-VERSIONS = r"""
+VERSIONS = rf"""
 ALTER TABLE incident_actor
     ADD COLUMN corrected_seq bigint NOT NULL DEFAULT 0,
     ADD COLUMN superseded_seq bigint,
@@ -257,16 +268,8 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM new_events WHERE kind = 'accusation' AND corrects IS NOT NULL) THEN
         RETURN NULL;
     END IF;
-    WITH corrected AS (SELECT corrects, min(seq) AS by_seq FROM new_events
-                        WHERE kind = 'accusation' AND corrects IS NOT NULL GROUP BY corrects)
-    UPDATE incident_actor x SET superseded_seq = c.by_seq
-      FROM corrected c
-     WHERE x.event_id = c.corrects AND x.superseded_seq IS NULL AND x.corrected_seq < c.by_seq;
-    WITH corrected AS (SELECT corrects, min(seq) AS by_seq FROM new_events
-                        WHERE kind = 'accusation' AND corrects IS NOT NULL GROUP BY corrects)
-    UPDATE incident_place x SET superseded_seq = c.by_seq
-      FROM corrected c
-     WHERE x.event_id = c.corrects AND x.superseded_seq IS NULL AND x.corrected_seq < c.by_seq;
+{SUPERSEDE.format(table="incident_actor")}
+{SUPERSEDE.format(table="incident_place")}
     RETURN NULL;
 END $$;
 CREATE TRIGGER incident_supersede AFTER INSERT ON event REFERENCING NEW TABLE AS new_events
@@ -475,48 +478,11 @@ CREATE INDEX event_incident_ceasefire_idx ON event (ceasefire_id, stated_at, seq
 CREATE INDEX event_incident_act_idx ON event (act_id, stated_at, seq) WHERE kind = 'accusation';
 CREATE INDEX event_incident_ceasefire_act_idx ON event (ceasefire_id, act_id, stated_at, seq) WHERE kind = 'accusation';
 
-CREATE TABLE incident_denied (
-    event_id      uuid NOT NULL CONSTRAINT incident_denied_pkey PRIMARY KEY,
-    stated_at     timestamptz NOT NULL,
-    occurred_from timestamptz NOT NULL,
-    seq           bigint NOT NULL
-);
-INSERT INTO incident_denied (event_id, stated_at, occurred_from, seq)
-SELECT a.id, a.stated_at, a.occurred_from, a.seq FROM event a
- WHERE a.kind = 'accusation' AND EXISTS (SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial');
-CREATE INDEX incident_denied_stated_idx ON incident_denied (stated_at, seq) INCLUDE (event_id, occurred_from);
-CREATE INDEX incident_denied_occurred_idx ON incident_denied (occurred_from, seq) INCLUDE (event_id, stated_at);
-CREATE FUNCTION incident_denied_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO incident_denied (event_id, stated_at, occurred_from, seq)
-    SELECT DISTINCT a.id, a.stated_at, a.occurred_from, a.seq
-      FROM new_events n JOIN event a ON a.id = n.responds_to
-     WHERE n.kind = 'denial'
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER incident_denied_fill AFTER INSERT ON event REFERENCING NEW TABLE AS new_events
-    FOR EACH STATEMENT EXECUTE FUNCTION incident_denied_fill();
-CREATE TRIGGER incident_denied_derived_only BEFORE INSERT ON incident_denied
-    FOR EACH STATEMENT EXECUTE FUNCTION derived_only();
-CREATE TRIGGER incident_denied_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON incident_denied
-    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
-
-CREATE TABLE incident_retracted (
-    event_id      uuid NOT NULL CONSTRAINT incident_retracted_pkey PRIMARY KEY,
-    stated_at     timestamptz NOT NULL,
-    occurred_from timestamptz NOT NULL,
-    seq           bigint NOT NULL,
-    retracted_seq bigint NOT NULL
-);
-CREATE INDEX incident_retracted_stated_idx ON incident_retracted (stated_at, seq) INCLUDE (event_id, occurred_from);
-CREATE INDEX incident_retracted_occurred_idx ON incident_retracted (occurred_from, seq) INCLUDE (event_id, stated_at);
-CREATE TABLE incident_withdrawal (
-    event_id      uuid NOT NULL,
-    statement_id  uuid NOT NULL,
-    retracted_seq bigint NOT NULL,
-    CONSTRAINT incident_withdrawal_pkey PRIMARY KEY (event_id, statement_id)
-);
+{incident_denied}
+{incident_retracted}
+-- 0011 made them on a log with no retractions; this one may hold some, which only this step writes.
+ALTER TABLE incident_retracted DISABLE TRIGGER incident_retracted_derived_only;
+ALTER TABLE incident_withdrawal DISABLE TRIGGER incident_withdrawal_derived_only;
 INSERT INTO incident_retracted (event_id, stated_at, occurred_from, seq, retracted_seq)
 SELECT a.id, a.stated_at, a.occurred_from, a.seq, r.seq
   FROM event r JOIN event a ON a.id = r.responds_to
@@ -525,28 +491,8 @@ INSERT INTO incident_withdrawal (event_id, statement_id, retracted_seq)
 SELECT CASE WHEN r.responds_to_kind = 'denial' THEN s.responds_to ELSE s.id END, s.id, r.seq
   FROM event r JOIN event s ON s.id = r.responds_to
  WHERE r.kind = 'retraction';
-CREATE FUNCTION incident_retracted_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO incident_retracted (event_id, stated_at, occurred_from, seq, retracted_seq)
-    SELECT a.id, a.stated_at, a.occurred_from, a.seq, n.seq
-      FROM new_events n JOIN event a ON a.id = n.responds_to
-     WHERE n.kind = 'retraction' AND n.responds_to_kind = 'accusation';
-    INSERT INTO incident_withdrawal (event_id, statement_id, retracted_seq)
-    SELECT CASE WHEN n.responds_to_kind = 'denial' THEN s.responds_to ELSE s.id END, s.id, n.seq
-      FROM new_events n JOIN event s ON s.id = n.responds_to
-     WHERE n.kind = 'retraction';
-    RETURN NULL;
-END $$;
-CREATE TRIGGER incident_retracted_fill AFTER INSERT ON event REFERENCING NEW TABLE AS new_events
-    FOR EACH STATEMENT EXECUTE FUNCTION incident_retracted_fill();
-CREATE TRIGGER incident_retracted_derived_only BEFORE INSERT ON incident_retracted
-    FOR EACH STATEMENT EXECUTE FUNCTION derived_only();
-CREATE TRIGGER incident_retracted_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON incident_retracted
-    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
-CREATE TRIGGER incident_withdrawal_derived_only BEFORE INSERT ON incident_withdrawal
-    FOR EACH STATEMENT EXECUTE FUNCTION derived_only();
-CREATE TRIGGER incident_withdrawal_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON incident_withdrawal
-    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
+ALTER TABLE incident_retracted ENABLE TRIGGER incident_retracted_derived_only;
+ALTER TABLE incident_withdrawal ENABLE TRIGGER incident_withdrawal_derived_only;
 
 DROP TRIGGER incident_state_fill ON event;
 DROP FUNCTION incident_state_fill();
@@ -646,5 +592,15 @@ ALTER TABLE event
 """
 
 
+def _revision(name: str):
+    """A sibling revision's module, for the definitions of what this one replaced."""
+    spec = importlib.util.spec_from_file_location(f"revision_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def downgrade() -> None:
-    op.execute(DOWNGRADE)
+    # The status tables as 0007 and 0011 made them; 0007's fills itself from the log.
+    op.execute(DOWNGRADE.replace("{incident_denied}", _revision("0007_incident_denied").UPGRADE)
+               .replace("{incident_retracted}", _revision("0011_retractions").TABLES))
