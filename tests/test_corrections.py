@@ -139,6 +139,11 @@ def test_what_cannot_be_corrected_is_refused_by_the_path(client, reporter, admin
                                      json=record_of(accusation)), 422)
     assert "a review is not corrected" in problem["errors"]["event_id"][0]
     problem_of(correct(client, reporter, {**accusation, "id": "0c6f7e0e-0000-4000-8000-000000000000"}), 404)
+    # A correction is not an incident of its own.
+    problem_of(client.get(f"/v1/incidents/{correction['id']}"), 404)
+    problem_of(client.post(f"/v1/incidents/{correction['id']}/denials", headers=reporter, json={
+        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
+        "source": SOURCE}), 404)
     problem_of(correct(client, reporter, {**accusation, "id": "not-an-id"}), 404)
     # A correction is the whole record: what it leaves out is refused, not kept from before.
     response = client.post(f"/v1/events/{accusation['id']}/corrections", headers=reporter,

@@ -96,7 +96,7 @@ def deny(report: dict, incident_id: str):
     accusation_id = _incident_id(incident_id)
     # The statement the denial needs anyway says whether the incident exists: no thread is read.
     accusation = events.statement(g.conn, accusation_id)
-    if accusation is None or accusation["kind"] != "accusation":
+    if accusation is None or accusation["kind"] != "accusation" or accusation["corrects"] is not None:
         raise no_incident(incident_id)
     event = events.append(g.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
                           recorded_by=g.key["name"], responding=accusation)
