@@ -167,11 +167,14 @@ class CorrectionIn(EventIn):
     class Meta:
         exclude = ("kind", "responds_to")
 
-    @ma.validates_schema
-    def says_what_it_does_not_inherit(self, record, **_):
-        missing = [name for name in domain.REQUIRED if record.get(name) is None]
-        if missing:
-            raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
+    # Nothing is inherited: the record is whole.
+    target = Slug(required=True)
+    act = Slug(required=True)
+    locations = fields.List(Slug(), required=True, validate=[ma.validate.Length(min=1, max=50), distinct],
+                            metadata={"uniqueItems": True})
+    occurred_from = Instant(required=True)
+    occurred_to = Instant(required=True)
+    time_precision = String(required=True, validate=ma.validate.OneOf(TIME_PRECISIONS))
 
 
 class ReviewIn(Strict):
