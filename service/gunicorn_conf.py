@@ -36,3 +36,10 @@ proc_name = "ceasefire-log"
 # services (or a service and the benchmark) would fight over, and which a container with a
 # read-only home cannot write; nothing here uses it.
 control_socket_disable = True
+
+
+def worker_exit(server, worker):
+    """Close the worker's pool while gevent's hub still runs: left to the garbage collector, the
+    pool's threads were joined after the hub had gone, and each exiting worker printed a
+    traceback ("greenlet is being finalized") on every stop."""
+    worker.wsgi.extensions["pool"].close()
