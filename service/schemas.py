@@ -115,6 +115,12 @@ def distinct(values: list) -> None:
         raise ma.ValidationError(f"each place once: {', '.join(repeated)} is given more than once")
 
 
+def Places(**kwargs) -> fields.List:
+    """An event's places: one to fifty, each once."""
+    return fields.List(Slug(), validate=[ma.validate.Length(min=1, max=50), distinct], metadata={"uniqueItems": True},
+                       **kwargs)
+
+
 class Quote(Strict):
     text = fields.String(required=True)
     start = fields.Integer(allow_none=True, metadata={"description": "Offset of the quote in the source's held text."})
@@ -131,8 +137,7 @@ class EventIn(Strict):
     target = Slug(load_default=None)
     responds_to = fields.UUID(load_default=None, allow_none=True)
     act = Slug(load_default=None)
-    locations = fields.List(Slug(), load_default=None, validate=[ma.validate.Length(min=1, max=50), distinct],
-                            metadata={"uniqueItems": True})
+    locations = Places(load_default=None)
     occurred_from = Instant(load_default=None)
     occurred_to = Instant(load_default=None)
     time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
@@ -170,8 +175,7 @@ class CorrectionIn(EventIn):
     # Nothing is inherited: the record is whole.
     target = Slug(required=True)
     act = Slug(required=True)
-    locations = fields.List(Slug(), required=True, validate=[ma.validate.Length(min=1, max=50), distinct],
-                            metadata={"uniqueItems": True})
+    locations = Places(required=True)
     occurred_from = Instant(required=True)
     occurred_to = Instant(required=True)
     time_precision = String(required=True, validate=ma.validate.OneOf(TIME_PRECISIONS))

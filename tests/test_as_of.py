@@ -4,13 +4,12 @@ kind of entry exactly once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 from service.db import connect
 from service.store import events, keys
 from tests.api import make_key, post_accusation, problem_of
-from tests.test_log_order import follow
+from tests.test_log_order import follow_while
 
 SOURCE = "moscow-ceasefire-article"
 STATUSES = ("disputed", "uncontested", "retracted")
@@ -110,7 +109,6 @@ REPORT = {
 
 def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(dsn):
     writers, rounds = 4, 5
-    done = threading.Event()
     when = datetime(2020, 10, 11, 9, tzinfo=timezone.utc)
     with connect(dsn) as conn:
         start = events.head(conn)
@@ -142,16 +140,7 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                     events.review(conn, accusation.id, {"verdict": "doubtful", "note": "Checked."}, name,
                                   events.statement(conn, accusation.id))
 
-    followed: list[events.Event] = []
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
-    reader = threading.Thread(target=follow, args=(dsn, start, done, followed))
-    reader.start()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    reader.join()
+    followed = follow_while(dsn, start, writer, writers)
 
     with connect(dsn) as conn:
         written = [(row["seq"], row["kind"]) for row in conn.execute(

@@ -40,23 +40,38 @@ def test_each_writers_batch_takes_one_contiguous_run_of_seq(dsn):
             assert run == list(range(run[0], run[0] + len(run)))
 
 
-def follow(dsn: str, after: int, done: threading.Event, seen: list) -> None:
-    """Read the log from just after `after` as a follower does, a page of 7 at a time, into
-    `seen`, until `done` is set and a read after it finds nothing new."""
-    with connect(dsn, autocommit=True) as conn:
-        while True:
-            finished = done.is_set()
-            page = events.after(conn, after, 7)
-            seen.extend(page)
-            if page:
-                after = page[-1].seq
-            elif finished:
-                return
+def follow_while(dsn: str, after: int, writer, writers: int) -> list[events.Event]:
+    """Run `writers` threads of `writer(n)` while a follower reads the log from just after
+    `after`, a page of 7 at a time, until the writers are done and a read after that finds
+    nothing new; returns what the follower saw."""
+    done, seen = threading.Event(), []
+
+    def follow() -> None:
+        last = after
+        with connect(dsn, autocommit=True) as conn:
+            while True:
+                finished = done.is_set()
+                page = events.after(conn, last, 7)
+                seen.extend(page)
+                if page:
+                    last = page[-1].seq
+                elif finished:
+                    return
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    reader = threading.Thread(target=follow)
+    reader.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    reader.join()
+    return seen
 
 
 def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
     writers, per_writer = 4, 25
-    done = threading.Event()
     with connect(dsn) as conn:
         start = conn.execute("SELECT max(seq) AS seq FROM event").fetchone()["seq"]
 
@@ -66,16 +81,7 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
                 with conn.transaction():
                     events.append(conn, report(n * 1000 + i), recorded_by=f"writer-{n}")
 
-    seen: list[events.Event] = []
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
-    reader = threading.Thread(target=follow, args=(dsn, start, done, seen))
-    reader.start()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    reader.join()
+    seen = follow_while(dsn, start, writer, writers)
 
     with connect(dsn) as conn:
         written = [row["seq"] for row in conn.execute(
