@@ -87,7 +87,9 @@ EVENT_ROWS = kwargs_row(_event)
 
 
 
-HEAD = "SELECT coalesce(max(seq), 0) AS head FROM event"
+# The seq of the log's last entry: one expression, for the statements that need it with others.
+HEAD_SEQ = "(SELECT coalesce(max(seq), 0) FROM event)"
+HEAD = f"SELECT {HEAD_SEQ} AS head"
 
 
 def head(conn: psycopg.Connection) -> int:
@@ -126,7 +128,9 @@ VERSIONS = SELECT_EVENTS + " WHERE (e.id = %(id)s OR e.corrects = %(id)s) AND e.
 
 def get(conn: psycopg.Connection, event_id: UUID, as_of: int | None = None) -> Event | None:
     """An entry of the log: an original at its version as of `as_of` (the latest without it), with
-    its revisions; a correction or a review as it was written."""
+    its revisions; a correction or a review as it was written. An `as_of` past the head is refused."""
+    if as_of is not None:
+        check_as_of(as_of, head(conn))
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         versions = cur.execute(VERSIONS, {"id": event_id, "as_of": BIGINT if as_of is None else as_of}).fetchall()
     if not versions or versions[0].id != event_id:
@@ -312,9 +316,6 @@ def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict, c
     return append(conn, report, recorded_by=key["name"], corrects=event_id)
 
 
-SOURCE = "SELECT id, text FROM source WHERE slug = %(slug)s"
-
-
 def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str,
            reviewed: dict) -> Event:
     """Append a reviewer's verdict on an accusation (`reviewed`, read with `statement`), with its
@@ -325,7 +326,10 @@ def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, reco
         raise domain.Refusal(errors, title="Invalid path")
     source = None
     if assessment.get("source") is not None:
-        source = conn.execute(SOURCE, {"slug": assessment["source"]}).fetchone()
+        # The one way a source is found (its text read only to place quotes), with nothing else to name.
+        source = conn.execute(RESOLVE, {"actors": [], "locations": [], "act": None, "ceasefire": None,
+                                        "source": assessment["source"],
+                                        "quoted": bool(assessment.get("quotes"))}).fetchone()["source"]
         if source is None:
             errors["source"] = [f"unknown source: {assessment['source']}"]
     elif assessment.get("quotes"):

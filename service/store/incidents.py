@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from .. import domain
-from .events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, responses_to
+from .events import EVENT_ROWS, SELECT_EVENTS, Event, HEAD_SEQ, check_as_of, fold, head, responses_to
 
 
 @dataclass
@@ -51,12 +51,12 @@ SORTS = {
     "-occurred": ("occurred_from", "DESC"),
 }
 
-RESOLVE = """
-SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
+RESOLVE = f"""
+SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{{}}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
        (SELECT id FROM location WHERE slug = %(location)s) AS location_id,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
        (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
-       (SELECT coalesce(max(seq), 0) FROM event) AS head
+       {HEAD_SEQ} AS head
 """
 
 SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
@@ -242,7 +242,7 @@ ACCUSATION = SELECT_EVENTS + (" WHERE e.id = %(id)s AND e.kind = 'accusation' AN
 
 def get(conn: psycopg.Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
     """One incident with its thread, now or as of a seq (the caller reads in one snapshot)."""
-    reflects = check_as_of(as_of, conn.execute("SELECT coalesce(max(seq), 0) AS head FROM event").fetchone()["head"])
+    reflects = check_as_of(as_of, head(conn))
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         accusation = cur.execute(ACCUSATION, {"id": incident_id, "as_of": reflects}).fetchone()
     return None if accusation is None else threads(conn, [accusation], reflects)[0]
