@@ -229,7 +229,7 @@ def _first_line(error: Exception) -> str:
               help="Where to write every figure as JSON (default bench-results-<date>.json).")
 def bench(events: int, quick: bool, runs: int | None, output: Path | None) -> None:
     """Measure the log at N events against 10,000, in scratch databases (never the service's own)."""
-    from . import bench as benchmark
+    from . import bench as benchmark  # the benchmark measures the product; nothing else imports it
 
     plan = benchmark.Plan.quick() if quick else benchmark.Plan(events=events, small=min(10_000, events))
     if runs:

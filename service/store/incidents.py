@@ -1,11 +1,8 @@
 """Incidents: accusations with their responses, filtered and paged, now or as of any seq.
 
 A page is three round trips whatever its size or depth: the filters' slugs with the log's head,
-the page of accusations, and every entry of their threads. The page walks one index in sort
-order: by actor (incident_actor), by place (incident_place), or by the incidents' own state
-(incident_state: its time, status, assessment, ceasefire or act), the others filtering along the
-way (migrations 0002 and 0012). Each of those tables holds a row for every version of an
-incident; a read keeps the rows in force now, or as of the seq it was asked for.
+the page of accusations, and every entry of their threads. The page walks the index the filters
+choose (store/filters.py) in sort order.
 """
 
 from __future__ import annotations
@@ -18,7 +15,8 @@ import psycopg
 from psycopg import sql
 
 from .. import domain
-from .events import EVENT_ROWS, SELECT_EVENTS, Event, HEAD_SEQ, check_as_of, fold, head, responses_to
+from . import filters as filters_sql
+from .events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, head, responses_to
 
 
 @dataclass
@@ -51,42 +49,13 @@ SORTS = {
     "-occurred": ("occurred_from", "DESC"),
 }
 
-RESOLVE = f"""
-SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{{}}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
-       (SELECT id FROM location WHERE slug = %(location)s) AS location_id,
-       (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
-       (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
-       {HEAD_SEQ} AS head
-"""
-
-SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
-# Filters on an incident's state (incident_state's own columns), and the column each compares.
-STATE_FILTERS = {"status": "status", "assessment": "assessment", "ceasefire": "ceasefire_id", "act": "act_id"}
-
-
-def resolve(conn: psycopg.Connection, filters: dict) -> dict:
-    """The ids of the slugs the filters name, and the log's head; every unknown slug is refused
-    at once."""
-    actor_slugs = [filters[name] for name in SIDES if filters.get(name)]
-    refs = conn.execute(RESOLVE, {"actors": actor_slugs, "location": filters.get("location"),
-                                  "ceasefire": filters.get("ceasefire"), "act": filters.get("act")}).fetchone()
-    errors = {name: [f"unknown actor: {filters[name]}"] for name in SIDES
-              if filters.get(name) and filters[name] not in refs["actors"]}
-    for name, kind in (("location", "location"), ("ceasefire", "ceasefire"), ("act", "act")):
-        if filters.get(name) and refs[f"{name}_id"] is None:
-            errors[name] = [f"unknown {kind}: {filters[name]}"]
-    if errors:
-        raise domain.Refusal(errors, title="Invalid query string")
-    return refs
-
-
 def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int,
          as_of: int | None) -> tuple[list[Incident], bool, int]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
     Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
     in one snapshot (db.snapshot), so "now" is one state of the log across the three queries."""
-    refs = resolve(conn, filters)
+    refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
     query, params = page_query(filters, refs, after, limit, as_of)
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
@@ -97,24 +66,6 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
     return threads(conn, accusations[:limit], reflects), more, reflects
 
 
-def in_force(table: str, alias: str, as_of: int | None) -> sql.Composed:
-    """The rows of a versioned incident table that hold now (as_of None) or as of a seq: for
-    incident_state the stretch that seq falls in, for the actor and place tables the version of
-    the record in force then."""
-    if table == "incident_state":
-        text = ("{t}.to_seq IS NULL" if as_of is None else
-                "{t}.from_seq <= %(as_of)s AND ({t}.to_seq IS NULL OR {t}.to_seq > %(as_of)s)")
-    else:
-        # The row holds from its accusation's seq, or from the correction it derives from. (As
-        # one expression it is a filter, not a bound of the walk: as `seq <= as_of` the planner
-        # took it for one and read a country's stated index whole, 12,900 rows at 100,000
-        # events, instead of the 299 of its window.)
-        text = ("{t}.superseded_seq IS NULL" if as_of is None else
-                "greatest({t}.seq, {t}.corrected_seq) <= %(as_of)s "
-                "AND ({t}.superseded_seq IS NULL OR {t}.superseded_seq > %(as_of)s)")
-    return sql.SQL(text).format(t=sql.Identifier(alias))
-
-
 def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
                as_of: int | None) -> tuple[sql.Composed, dict]:
     """The page's accusations as one query (one more row than `limit`, to tell whether more follow).
@@ -123,74 +74,12 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
     cover them; its walk reads the event table only for full-text search, so a page costs index
     pages, not a heap fetch for every candidate."""
     column, direction = SORTS[filters.get("sort") or "-stated"]
-    conditions, params = [], {"as_of": as_of}
+    selection = filters_sql.select(filters, refs, as_of)
+    conditions, params = selection.conditions, selection.params
     # The limit is written into the query, not passed: against LIMIT $n a generic plan is priced
     # for a tenth of the matches, so PostgreSQL kept planning each page anew (at 100,000 events
     # the disputed page took 2.9 ms so, 1.3 ms on its prepared plan).
     rows = sql.Literal(limit + 1)
-
-    actor_filters = [name for name in SIDES if filters.get(name)]
-    if actor_filters:
-        driver = "incident_actor"
-        first = actor_filters.pop(0)
-        conditions.append(sql.SQL("k.actor_id = %(driver_id)s AND k.side = ANY(%(driver_sides)s)"))
-        params |= {"driver_id": refs["actors"][filters[first]], "driver_sides": list(SIDES[first])}
-    elif filters.get("location"):
-        driver = "incident_place"
-        conditions.append(sql.SQL("k.location_id = %(location_id)s"))
-        params["location_id"] = refs["location_id"]
-    else:
-        driver = "incident_state"
-    conditions.append(in_force(driver, "k", as_of))
-
-    for name in actor_filters:
-        conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = k.event_id AND x.actor_id = {id} "
-            "AND x.side = ANY({sides}) AND {in_force})"
-        ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides"),
-                 in_force=in_force("incident_actor", "x", as_of)))
-        params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
-    if filters.get("location") and driver == "incident_actor":
-        conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = k.event_id AND x.location_id = %(location_id)s "
-            "AND {in_force})").format(in_force=in_force("incident_place", "x", as_of)))
-        params["location_id"] = refs["location_id"]
-
-    # The incident's state: the driver's own columns, or one probe of its row in force.
-    state = "k" if driver == "incident_state" else "s"
-    state_conditions = []
-    for name, state_column in STATE_FILTERS.items():
-        if filters.get(name):
-            state_conditions.append(sql.SQL("{s}.{column} = {value}").format(
-                s=sql.Identifier(state), column=sql.Identifier(state_column), value=sql.Placeholder(name)))
-            params[name] = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
-    searched = bool(filters.get("q"))
-    if searched:
-        params["q"] = filters["q"]
-    if driver != "incident_state" and (state_conditions or searched):
-        # Full text is over the record in force: the version the incident's state names.
-        search = (sql.SQL(" JOIN event v ON v.seq = s.version_seq AND v.search @@ websearch_to_tsquery('english', %(q)s)")
-                  if searched else sql.SQL(""))
-        conditions.append(sql.SQL("EXISTS (SELECT 1 FROM incident_state s{search} WHERE s.event_id = k.event_id "
-                                  "AND {in_force}{more})").format(
-            search=search, in_force=in_force("incident_state", "s", as_of),
-            more=sql.SQL("").join(sql.SQL(" AND ") + c for c in state_conditions)))
-    else:
-        conditions.extend(state_conditions)
-
-    if driver == "incident_state" and searched:
-        # Full text over the version in force. As EXISTS, the planner walks the incidents in
-        # order and tests each version's words for a common word (at 100,000 events "mortar",
-        # 4.4 ms), or hashes the search index's few matches for a rare one ("fabricated", 2.3 ms);
-        # sorting every match of the search index first took 16.7 and 7.2 ms.
-        conditions.append(sql.SQL("EXISTS (SELECT 1 FROM event v WHERE v.seq = k.version_seq AND v.kind = 'accusation' "
-                                  "AND v.search @@ websearch_to_tsquery('english', %(q)s))"))
-    if filters.get("occurred_after"):
-        conditions.append(sql.SQL("k.occurred_from >= %(occurred_after)s"))
-        params["occurred_after"] = filters["occurred_after"]
-    if filters.get("occurred_before"):
-        conditions.append(sql.SQL("k.occurred_from < %(occurred_before)s"))
-        params["occurred_before"] = filters["occurred_before"]
     windowed = column == "stated_at" and filters.get("occurred_after") and filters.get("occurred_before")
     if as_of is not None and direction == "DESC" and not windowed and after is None:
         # As of an early seq, a newest-first walk would pass every incident recorded since; the
@@ -212,7 +101,7 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
 
     selected = sql.SQL("SELECT k.event_id AS id, k.{column} AS sort_key, k.seq AS sort_seq FROM {driver} k "
                        "WHERE {conditions}").format(
-        column=sql.Identifier(column), driver=sql.Identifier(driver), conditions=sql.SQL(" AND ").join(conditions))
+        column=sql.Identifier(column), driver=sql.Identifier(selection.driver), conditions=sql.SQL(" AND ").join(conditions))
     direction_sql = sql.SQL(direction)
     if windowed:
         # A window of occurrence, in order of statement: read the window (a range of an occurred

@@ -1,6 +1,6 @@
 """`ceasefire-log bench`: the log at N events against the log at 10,000, measured in one run.
 
-It builds two synthetic logs (service/synthetic.py) in scratch databases: on an embedded
+It builds two synthetic logs (service/bench/synthetic.py) in scratch databases: on an embedded
 PostgreSQL in a temporary folder, or, with DATABASE_URL, in new databases on that server, which it
 drops afterwards. It never opens the service's own database. Against each log it starts the real
 service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
@@ -36,10 +36,12 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from . import migrate, seed, synthetic
-from .cli import gunicorn_command
-from .db import connect
-from .store import events, incidents, keys
+from .. import migrate, seed
+from . import synthetic
+from ..cli import gunicorn_command
+from ..db import connect
+from ..store import events, incidents, keys
+from ..store import filters as filters_sql
 
 TARGETS = {
     "median_ms_at_1m": 10.0,
@@ -294,7 +296,7 @@ def sql_position(dsn: str, filters: dict, pages: int) -> tuple[tuple | None, int
 def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = None) -> dict:
     """EXPLAIN (ANALYZE, BUFFERS) of the page query and of the responses query after it."""
     with connect(dsn, autocommit=True) as conn:
-        refs = incidents.resolve(conn, filters)
+        refs = filters_sql.resolve(conn, filters)
         query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of)
         page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
         ids = [row["id"] for row in conn.execute(query, params).fetchall()]
