@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from . import domain
+from .formats import MEDIA_TYPES
 
 
 class Strict(ma.Schema):
@@ -239,9 +240,16 @@ class EventPage(Page):
     items = fields.List(fields.Nested(EventOut), required=True)
 
 
+FORMATS = tuple(MEDIA_TYPES)
+FORMAT = {"description": "Answer as a JSON page (the default), or stream every match as NDJSON, CSV or GeoJSON "
+                         "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only."}
+
+
 class LogArgs(Strict):
     after = Integer(load_default=0, validate=SEQ)
     limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+    as_of = Integer(validate=SEQ, metadata={"description": "Stop at this seq: the log as it stood when it was the last entry."})
+    format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
 
 
 STATUSES = ("disputed", "uncontested", "retracted")
@@ -302,6 +310,7 @@ class IncidentArgs(Strict):
     sort = String(load_default="-stated", validate=ma.validate.OneOf(SORTS))
     limit = Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     cursor = Text(1, 500)
+    format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
 
 
 class CatalogueArgs(Strict):

@@ -104,6 +104,7 @@ DELIBERATE = re.compile("|".join([
     r"must not be before agreed_at",
     r"give both latitude and longitude, or neither",
     r"it holds an unpaired surrogate",  # JSON Schema has no way to say "valid Unicode"
+    r"as_of cannot be past it",  # a seq the log does not hold yet
 ]))
 
 

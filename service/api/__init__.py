@@ -10,6 +10,7 @@ from marshmallow import missing
 from webargs.flaskparser import FlaskParser
 
 from ..errors import invalid
+from ..formats import EXPORTS, MEDIA_TYPES
 
 
 class StrictParser(FlaskParser):
@@ -53,3 +54,23 @@ def refuse_undeclared_query() -> None:
     if not any(parameter["in"] == "query" for parameter in declared):
         raise invalid({name: ["Unknown field."] for name in request.args},
                       "This path takes no query parameters.", title="Invalid query string")
+
+
+def exportable(blp: flask_smorest.Blueprint, page: type):
+    """Document the streams a list answers besides its JSON page (service/exports.py). The page
+    is named again: apispec writes a response's `content` whole, from its schema or from here."""
+    content = {MEDIA_TYPES["json"]: {"schema": page},
+               **{MEDIA_TYPES[name]: {"schema": {"type": "string", "description": EXPORT_DESCRIPTIONS[name]}}
+                  for name in EXPORTS}}
+    headers = {"Content-Disposition": {"description": "For an export: the file name, saying what it holds and as of "
+                                                      "which seq.", "schema": {"type": "string"}},
+               "X-As-Of": {"description": "For an export: the seq of the last entry it reflects.",
+                           "schema": {"type": "integer"}}}
+    return blp.doc(responses={200: {"content": content, "headers": headers}})
+
+
+EXPORT_DESCRIPTIONS = {
+    "ndjson": "Every match, one JSON object a line, in the shape of the page's items.",
+    "csv": "Every match, one row each (RFC 4180, with a header); the README lists the columns.",
+    "geojson": "A FeatureCollection: a Feature per place of every match, a Point where its coordinates are known.",
+}

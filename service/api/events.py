@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from uuid import UUID
 
-from flask import current_app, g, url_for
+from flask import current_app, g, request, url_for
 
-from . import Blueprint, refusals
-from .. import wire
+from . import Blueprint, exportable, refusals
+from .. import exports, formats, wire
 from ..errors import ApiError
 from ..auth import requires
 from ..db import in_transaction, snapshot
 from ..idempotency import idempotent
 from ..pagination import link_headers
 from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
-from ..store import events
+from ..store import events, names
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events",
                 description="The append-only log of accusations, denials, retractions, corrections and reviews")
@@ -102,16 +103,48 @@ def review(assessment: dict, event_id: str):
 @blp.route("", methods=["GET"])
 @blp.arguments(LogArgs, location="query", as_kwargs=True)
 @blp.response(200, EventPage)
-def follow(after: int, limit: int):
-    """The log in append order, from just after `after` (a seq).
+@exportable(blp, EventPage)
+def follow(after: int, limit: int, as_of: int | None = None, format: str | None = None):
+    """The log in append order, from just after `after` (a seq), up to `as_of` when given.
 
     A follower that resumes from the last seq it saw misses nothing and sees nothing twice, even
-    while many writers append.
+    while many writers append. Asked for NDJSON, CSV or GeoJSON (by `Accept` or `format`), it
+    answers every entry from `after` to the head (or `as_of`) as one stream: each entry as it was
+    written, corrections and reviews included.
     """
+    format = formats.chosen(format, request.accept_mimetypes)
+    if format != "json":
+        return export(after, as_of, format)
     with current_app.extensions["pool"].connection() as conn:
-        page = events.after(conn, after, limit)
-    url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True) if len(page) == limit else None
+        if as_of is not None:
+            events.check_as_of(as_of, events.head(conn))
+        page = events.after(conn, after, limit, until=as_of)
+    full = len(page) == limit and (as_of is None or page[-1].seq < as_of)
+    args = {"as_of": as_of} if as_of is not None else {}
+    url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True, **args) if full else None
     return wire.page(page, url, link_headers(url))
+
+
+# Entries an export reads at a time, each batch on a connection taken from the pool for it alone.
+EXPORT_BATCH = 2000
+
+
+def export(after: int, as_of: int | None, format: str):
+    with snapshot() as conn:
+        catalogue = names.read(conn)
+        as_of = events.check_as_of(as_of, events.head(conn))
+        first = events.after(conn, after, EXPORT_BATCH, until=as_of)
+
+    def every() -> Iterator[events.Event]:
+        # The log below the head never changes, so batches read apart agree with each other.
+        batch = first
+        yield from batch
+        while len(batch) == EXPORT_BATCH:
+            with current_app.extensions["pool"].connection() as conn:
+                batch = events.after(conn, batch[-1].seq, EXPORT_BATCH, until=as_of)
+            yield from batch
+
+    return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})
 
 
 @blp.route("/<event_id>", methods=["GET"])

@@ -3,13 +3,14 @@ or as of any seq of the log."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from uuid import UUID
 
-from flask import g, url_for
+from flask import g, request, url_for
 
-from . import Blueprint, refusals
-from .. import wire
+from . import Blueprint, exportable, refusals
+from .. import exports, formats, wire
 from ..errors import ApiError
 from ..auth import requires
 from ..db import in_transaction, snapshot
@@ -17,7 +18,7 @@ from ..errors import invalid
 from ..idempotency import idempotent
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
 from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
-from ..store import events, incidents
+from ..store import events, incidents, names
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
                 description="Accusations with their responses: which are disputed, between whom, where")
@@ -37,6 +38,7 @@ def _incident_id(incident_id: str) -> UUID:
 @blp.route("", methods=["GET"])
 @blp.arguments(IncidentArgs, location="query")
 @blp.response(200, IncidentPage)
+@exportable(blp, IncidentPage)
 def list_incidents(filters: dict):
     """Incidents, filtered, newest statement first by default.
 
@@ -46,8 +48,14 @@ def list_incidents(filters: dict):
     last entry. Every page says which seq it reflects (`as_of`); pages follow `next` (or the
     `Link` header), which keeps it, so a listing's pages agree while writers append. A cursor
     only works with the filters and sort it was made for.
+
+    Asked for NDJSON, CSV or GeoJSON (by `Accept` or `format`), it answers every match as one
+    stream instead of a page, in the same order, as of one seq (`X-As-Of`, and the file name).
     """
     sort = filters.get("sort", "-stated")
+    format = formats.chosen(filters.pop("format", None), request.accept_mimetypes)
+    if format != "json":
+        return export(filters, format)
     digest = filters_digest(filters)
     after, as_of = None, filters.get("as_of")
     if filters.get("cursor"):
@@ -60,6 +68,33 @@ def list_incidents(filters: dict):
         page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
     url = next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest) if more else None)
     return wire.page(page, url, link_headers(url), as_of=as_of)
+
+
+# Incidents an export reads at a time, each batch in a snapshot of its own (service/exports.py).
+EXPORT_BATCH = 500
+
+
+def export(filters: dict, format: str):
+    if filters.get("cursor"):
+        raise invalid({"cursor": ["an export streams every match from the first; leave the cursor out"]},
+                      title="Invalid query string")
+    sort = filters["sort"]
+    with snapshot() as conn:
+        catalogue = names.read(conn)
+        first, more, as_of = incidents.page(conn, filters, None, EXPORT_BATCH, filters.get("as_of"))
+
+    def every() -> Iterator[incidents.Incident]:
+        batch, remaining = first, more
+        yield from batch
+        while remaining:
+            with snapshot() as conn:
+                batch, remaining, _ = incidents.page(conn, filters, incidents.position(batch[-1], sort),
+                                                     EXPORT_BATCH, as_of)
+            yield from batch
+
+    named_by = {name: value for name, value in filters.items()
+                if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")}
+    return exports.response("incidents", format, every(), catalogue, as_of, named_by)
 
 
 @blp.route("/<incident_id>", methods=["GET"])

@@ -161,13 +161,14 @@ def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID], as_of: in
         return cur.execute(RESPONSES, {"ids": accusation_ids, "as_of": as_of}).fetchall()
 
 
-def after(conn: psycopg.Connection, seq: int, limit: int) -> list[Event]:
-    """The log from just after `seq`, in order. Events commit in seq order (see 0001's log_head),
-    so a follower resuming from the last seq it saw misses nothing and sees nothing twice."""
+def after(conn: psycopg.Connection, seq: int, limit: int, until: int | None = None) -> list[Event]:
+    """The log from just after `seq` (up to `until`), in order. Events commit in seq order (see
+    0001's log_head), so a follower resuming from the last seq it saw misses nothing and sees
+    nothing twice."""
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(
-            SELECT_EVENTS + " WHERE e.seq > %(seq)s ORDER BY e.seq LIMIT %(limit)s", {"seq": seq, "limit": limit}
-        ).fetchall()
+            SELECT_EVENTS + " WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s",
+            {"seq": seq, "limit": limit, "until": BIGINT if until is None else until}).fetchall()
 
 
 RESOLVE = """

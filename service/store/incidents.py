@@ -168,7 +168,14 @@ def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> l
     return incidents
 
 
-def sort_position(incident: Incident, sort: str) -> list:
+def position(incident: Incident, sort: str) -> tuple[datetime, int]:
+    """The keyset position of an incident in a listing's order: its sort key and its seq."""
     column = SORTS[sort][0]
     value = incident.accusation.stated_at if column == "stated_at" else incident.accusation.occurred_from
-    return [value.isoformat(), incident.accusation.seq]
+    return value, incident.accusation.seq
+
+
+def sort_position(incident: Incident, sort: str) -> list:
+    """The position as a cursor holds it."""
+    value, seq = position(incident, sort)
+    return [value.isoformat(), seq]
