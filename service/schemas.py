@@ -10,6 +10,7 @@ from marshmallow import fields
 
 from . import domain
 from .formats import MEDIA_TYPES
+from .store import counts
 
 
 class Strict(ma.Schema):
@@ -311,6 +312,47 @@ class IncidentArgs(Strict):
     limit = Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     cursor = Text(1, 500)
     format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
+
+
+class CountsArgs(Strict):
+    """The incident filters, and how to count what they select."""
+    interval = String(load_default="day", validate=ma.validate.OneOf(counts.INTERVALS), metadata={
+        "description": "The length of a bucket (in UTC; a week begins on Monday)."})
+    by = String(load_default="status", validate=ma.validate.OneOf(counts.BY), metadata={
+        "description": "What each bucket counts: incidents of each status, of each act, or alleged by each side "
+                       "(the claimant's top-level actor)."})
+    time = String(load_default="occurred", validate=ma.validate.OneOf(tuple(counts.TIMES)), metadata={
+        "description": "Bucket incidents by when the act began, or by when the accusation was made."})
+    status = IncidentArgs._declared_fields["status"]
+    assessment = IncidentArgs._declared_fields["assessment"]
+    as_of = Integer(validate=SEQ, metadata=AS_OF)
+    claimant = Slug()
+    target = Slug()
+    party = Slug()
+    location = Slug()
+    ceasefire = Slug()
+    act = Slug()
+    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant; with "
+                                                      "time=occurred, the first bucket."})
+    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant; with "
+                                                       "time=occurred, the end of the last bucket."})
+    q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
+
+
+class Bucket(Strict):
+    start = fields.DateTime(required=True, metadata={"description": "Where the bucket begins (UTC)."})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "Incidents by status, act or side; every label of any bucket, 0 where none."})
+
+
+class CountsOut(Strict):
+    interval = fields.String(required=True)
+    by = fields.String(required=True)
+    time = fields.String(required=True)
+    as_of = fields.Integer(required=True, metadata={"description": "The seq of the last entry the counts reflect."})
+    buckets = fields.List(fields.Nested(Bucket), required=True, metadata={
+        "description": "In time order, from the window's start (or the first incident) to its end (or the last), "
+                       "empty ones included."})
 
 
 class CatalogueArgs(Strict):

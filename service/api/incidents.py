@@ -17,8 +17,8 @@ from ..db import in_transaction, snapshot
 from ..errors import invalid
 from ..idempotency import idempotent
 from ..pagination import decode, encode, filters_digest, link_headers, next_url
-from ..schemas import DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
-from ..store import events, incidents, names
+from ..schemas import CountsArgs, CountsOut, DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
+from ..store import counts, events, incidents, names
 
 blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
                 description="Accusations with their responses: which are disputed, between whom, where")
@@ -68,6 +68,25 @@ def list_incidents(filters: dict):
         page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
     url = next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest) if more else None)
     return wire.page(page, url, link_headers(url), as_of=as_of)
+
+
+@blp.route("/counts", methods=["GET"])
+@blp.arguments(CountsArgs, location="query")
+@blp.response(200, CountsOut)
+def count_incidents(query: dict):
+    """Incidents counted in time.
+
+    Buckets of a day, a week or a month (UTC), by when the act began (or, with `time=stated`,
+    when it was alleged), each counting the incidents of each status, act, or accusing side (the
+    claimant's top-level actor), for the same filters as the list and as of any seq. Every bucket
+    from the window's start (`occurred_after`, or the first incident) to its end is there, empty
+    ones included: "how many violations did each side allege each day of the month around this
+    ceasefire" is one request.
+    """
+    interval, by, time = query.pop("interval"), query.pop("by"), query.pop("time")
+    with snapshot() as conn:
+        buckets, as_of = counts.count(conn, query, interval, by, time, query.get("as_of"))
+    return {"interval": interval, "by": by, "time": time, "as_of": as_of, "buckets": buckets}
 
 
 # Incidents an export reads at a time, each batch in a snapshot of its own (service/exports.py).

@@ -1,0 +1,121 @@
+"""Incidents counted in time: how many each side alleged each day (week, month), or how many of
+each status or act, for any of the incident filters, now or as of a seq.
+
+One query over the same selection as the pages (store/filters.py), grouped in the database; the
+buckets between the first and the last (or the filters' window) are filled in here, empty ones
+included, so a chart has every day of the month around a ceasefire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+from psycopg import sql
+
+from .. import domain
+from . import filters as filters_sql
+from .events import check_as_of
+
+INTERVALS = ("day", "week", "month")
+BY = ("status", "side", "act")
+TIMES = {"occurred": "occurred_from", "stated": "stated_at"}
+# More buckets than this is a chart no one can read, and a request that asks for one mistook
+# the interval: it is refused with a sentence saying so.
+MOST_BUCKETS = 5000
+
+
+@dataclass
+class Bucket:
+    start: datetime
+    counts: dict[str, int]
+
+
+def count(conn: psycopg.Connection, filters: dict, interval: str, by: str, time: str,
+          as_of: int | None) -> tuple[list[Bucket], int]:
+    """The buckets, and the seq they reflect (the caller reads in one snapshot)."""
+    refs = filters_sql.resolve(conn, filters)
+    reflects = check_as_of(as_of, refs["head"])
+    selection = filters_sql.select(filters, refs, as_of)
+    on_state = selection.driver == "incident_state"
+    # What each incident is counted under: its state's status or act (the driver's own row, or
+    # its row in force), or the top-level actor of its claimant (incident_actor's row for it).
+    if by == "side":
+        label = sql.SQL("a.slug")
+        joins = sql.SQL("JOIN incident_actor x ON x.event_id = k.event_id AND x.side IN ('claimant', 'both') AND {f} "
+                        "JOIN actor a ON a.id = x.actor_id AND a.parent_id IS NULL").format(
+            f=filters_sql.in_force("incident_actor", "x", as_of))
+    else:
+        state = sql.SQL("k" if on_state else "s")
+        joins = sql.SQL("") if on_state else sql.SQL("JOIN incident_state s ON s.event_id = k.event_id AND {f} ").format(
+            f=filters_sql.in_force("incident_state", "s", as_of))
+        if by == "status":
+            label = sql.SQL("{s}.status").format(s=state)
+        else:
+            label = sql.SQL("a.slug")
+            joins += sql.SQL(" JOIN act a ON a.id = {s}.act_id").format(s=state)
+    query = sql.SQL("SELECT date_trunc(%(interval)s, k.{time}, 'UTC') AS start, {label} AS label, count(*) AS n "
+                    "FROM {driver} k {joins} WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2").format(
+        time=sql.Identifier(TIMES[time]), label=label, driver=sql.Identifier(selection.driver), joins=joins,
+        where=selection.where())
+    rows = conn.execute(query, {**selection.params, "interval": interval},
+                        prepare=False if filters.get("q") else None).fetchall()
+    counted: dict[datetime, dict[str, int]] = {}
+    for row in rows:
+        counted.setdefault(row["start"], {})[row["label"]] = row["n"]
+    return _buckets(counted, interval, _window(filters, time, counted)), reflects
+
+
+def _window(filters: dict, time: str, counted: dict) -> tuple[datetime, datetime] | None:
+    """The first and last instant to have a bucket: the filters' window of occurrence, when the
+    buckets are of occurrence and it is given, else the first and last incident counted."""
+    first = min(counted, default=None)
+    last = max(counted, default=None)
+    if time == "occurred":
+        if filters.get("occurred_after"):
+            first = filters["occurred_after"]
+        if filters.get("occurred_before"):
+            # The window's end is exclusive: its last bucket holds the instant just before it.
+            last = filters["occurred_before"] - timedelta(microseconds=1)
+    if first is None or last is None or first > last:
+        return None
+    return first, last
+
+
+def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
+             window: tuple[datetime, datetime] | None) -> list[Bucket]:
+    labels = sorted({label for counts in counted.values() for label in counts})
+    if window is None:
+        return []
+    start, end = (_truncate(instant, interval) for instant in window)
+    buckets = []
+    while start <= end:
+        if len(buckets) == MOST_BUCKETS:
+            raise domain.Refusal({"interval": [f"more than {MOST_BUCKETS} {interval}s between the first incident and "
+                                               f"the last: count by a longer interval, or narrow occurred_after and "
+                                               f"occurred_before"]}, title="Invalid query string")
+        buckets.append(Bucket(start, {label: counted.get(start, {}).get(label, 0) for label in labels}))
+        try:
+            start = _next(start, interval)
+        except (OverflowError, ValueError):  # past the year 9999: there is no next bucket
+            break
+    return buckets
+
+
+def _truncate(instant: datetime, interval: str) -> datetime:
+    """As date_trunc(interval, instant, 'UTC') does: a week begins on Monday (ISO 8601)."""
+    utc = instant.astimezone(timezone.utc)
+    day = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next(start: datetime, interval: str) -> datetime:
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "week":
+        return start + timedelta(weeks=1)
+    return start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
