@@ -91,9 +91,9 @@ def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
     buckets = []
     while start <= end:
         if len(buckets) == MOST_BUCKETS:
-            raise domain.Refusal({"interval": [f"more than {MOST_BUCKETS} {interval}s between the first incident and "
-                                               f"the last: count by a longer interval, or narrow occurred_after and "
-                                               f"occurred_before"]}, title="Invalid query string")
+            raise domain.Refusal({"interval": [f"more than {MOST_BUCKETS} {interval}s from {window[0]:%Y-%m-%d} to "
+                                               f"{window[1]:%Y-%m-%d}: count by a longer interval, or narrow "
+                                               f"occurred_after and occurred_before"]}, title="Invalid query string")
         buckets.append(Bucket(start, {label: counted.get(start, {}).get(label, 0) for label in labels}))
         try:
             start = _next(start, interval)
