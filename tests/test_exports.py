@@ -1,0 +1,198 @@
+"""Exports: every match of a list as NDJSON, CSV or GeoJSON, read back by real parsers and held to
+the JSON pages of the same filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas
+import pytest
+import shapely.geometry
+from geojson_pydantic import FeatureCollection
+
+from service.formats import rows
+from tests.api import ACCUSATION, make_key, post_accusation
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+PLACES = ["agdam", "tartar", "azerbaijan"]
+# The top-level actor of each actor the seed's and these accusations name: the side it speaks for.
+SIDES = {"azerbaijan-military": "azerbaijan", "jeyhun-bayramov": "azerbaijan", "armenia": "armenia",
+         "azerbaijan": "azerbaijan"}
+
+
+@pytest.fixture
+def busy_log(client, reporter, dsn):
+    """The seed and 36 more accusations over twelve days, a third denied, one corrected, one
+    retracted, one reviewed: every column of an export has something to say."""
+    reviewer = make_key(dsn, "observer", "reviewer")
+    ids = []
+    for n in range(36):
+        day = 11 + n % 12
+        response = post_accusation(
+            client, reporter, locations=[PLACES[n % 3]] if n % 4 else ["agdam", "tartar"],
+            occurred_from=f"2020-10-{day}T09:00:00+04:00", occurred_to=f"2020-10-{day}T10:00:00+04:00",
+            stated_at=f"2020-10-{day}T11:{n:02d}:00+04:00", act=["shelling", "drone-strike"][n % 2],
+            summary=f"Shelling number {n}, with a comma, a \"quote\" and a line\nbreak.",
+            quotes=["largely holding"] if n % 5 == 0 else [])
+        assert response.status_code == 201, response.get_json()
+        ids.append(response.get_json()["id"])
+        if n % 3 == 0:
+            denial = client.post(f"/v1/incidents/{ids[-1]}/denials", headers=reporter, json={
+                "claimant": "armenia-mod", "stated_at": f"2020-10-{day}T12:00:00+04:00", "summary": "Denied.",
+                "source": "moscow-ceasefire-article", "quotes": []})
+            assert denial.status_code == 201, denial.get_json()
+    record = {name: value for name, value in ACCUSATION.items() if name != "kind"}
+    assert client.post(f"/v1/events/{ids[1]}/corrections", headers=reporter,
+                       json={**record, "locations": ["tartar"], "summary": "Corrected: Tartar, not Agdam."}).status_code == 201
+    assert client.post("/v1/events", headers=reporter, json={
+        "kind": "retraction", "claimant": "azerbaijan-military", "responds_to": ids[2],
+        "stated_at": "2020-10-30T12:00:00+04:00", "summary": "Withdrawn.", "source": "moscow-ceasefire-article",
+        "quotes": []}).status_code == 201
+    assert client.post(f"/v1/events/{ids[3]}/reviews", headers=reviewer,
+                       json={"verdict": "plausible", "note": "Consistent with other reports."}).status_code == 201
+    return ids
+
+
+def pages(client, query: str) -> tuple[list[dict], int]:
+    """Every incident the JSON pages list for the query, and the seq they reflect."""
+    items, url = [], f"/v1/incidents?limit=7&{query}"
+    while url:
+        body = client.get(url).get_json()
+        items += body["items"]
+        url = body["next"]
+    return items, body["as_of"]
+
+
+QUERIES = ["", "status=disputed", "party=armenia&location=tartar", "act=drone-strike&sort=occurred",
+           "q=comma&occurred_after=2020-10-15T00:00:00%2B00:00", "status=retracted", "assessment=plausible"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_ndjson_holds_what_the_pages_hold_one_incident_a_line(client, busy_log, query):
+    expected, as_of = pages(client, query)
+    response = client.get(f"/v1/incidents?{query}", headers={"Accept": "application/x-ndjson"})
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = response.get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in lines] == expected
+    assert response.headers["X-As-Of"] == str(as_of)
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="incidents') and f"-as-of-{as_of}.ndjson" in disposition
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_csv_has_a_row_per_incident_with_names_sides_places_and_answers(client, busy_log, query):
+    expected, as_of = pages(client, query)
+    response = client.get(f"/v1/incidents?format=csv&{query}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.endswith("\r\n")
+    table = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert list(table[0] if table else rows.INCIDENT_COLUMNS) == list(rows.INCIDENT_COLUMNS)
+    assert [row["id"] for row in table] == [incident["id"] for incident in expected]
+    for row, incident in zip(table, expected):
+        accusation = incident["accusation"]
+        assert row["status"] == incident["status"]
+        assert row["summary"] == accusation["summary"]  # commas, quotes and line breaks survive
+        assert row["locations"].split("; ") == accusation["locations"]
+        assert row["claimant_side"] == SIDES[accusation["claimant"]] and row["target_side"] == SIDES[accusation["target"]]
+        assert int(row["denials"]) == len(incident["denials"])
+        assert row["denied_by"] == "; ".join(dict.fromkeys(d["claimant"] for d in incident["denials"]))
+        assert row["occurred_from"] == accusation["occurred_from"]
+        assert row["quotes"] == "\n".join(q["text"] for q in accusation["quotes"])
+        assert row["assessment"] == (incident["assessment"]["verdict"] if incident["assessment"] else "")
+
+
+def test_csv_reads_into_pandas_with_its_types(client, busy_log):
+    frame = pandas.read_csv(io.BytesIO(client.get("/v1/incidents?format=csv").get_data()))
+    assert len(frame) == 39 and frame["seq"].dtype.kind == "i" and frame["denials"].sum() == 13
+    assert set(frame["status"]) == {"disputed", "uncontested", "retracted"}
+    assert frame.loc[frame["location_names"] == "Tartar District", "location_coordinates"].iloc[0] == "40.3419 46.9322"
+
+
+def test_geojson_has_a_feature_per_incident_place_and_validates(client, busy_log):
+    expected, as_of = pages(client, "party=azerbaijan")
+    response = client.get("/v1/incidents?party=azerbaijan", headers={"Accept": "application/geo+json"})
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    collection = FeatureCollection.model_validate_json(response.get_data())
+    body = response.get_json()
+    assert body["as_of"] == as_of
+    features = body["features"]
+    assert [(f["properties"]["id"], f["properties"]["location"]) for f in features] == [
+        (incident["id"], place) for incident in expected for place in incident["accusation"]["locations"]]
+    assert len(collection.features) == len(features)
+    for feature in features:
+        if feature["properties"]["location"] == "armenia-unnamed-town":  # no coordinates known
+            assert feature["geometry"] is None
+            continue
+        point = shapely.geometry.shape(feature["geometry"])
+        assert point.geom_type == "Point" and -180 <= point.x <= 180 and -90 <= point.y <= 90
+    agdam = next(f for f in features if f["properties"]["location"] == "agdam")
+    assert agdam["geometry"]["coordinates"] == [46.9297, 39.9911]
+
+
+def test_a_place_without_coordinates_has_a_null_geometry(client):
+    features = client.get("/v1/incidents?format=geojson&location=armenia").get_json()["features"]
+    assert [f["properties"]["location"] for f in features] == ["armenia-unnamed-town"]
+    assert features[0]["geometry"] is None
+    FeatureCollection.model_validate(client.get("/v1/incidents?format=geojson&location=armenia").get_json())
+
+
+def test_an_export_as_of_a_seq_is_the_log_as_it_stood(client, busy_log):
+    early, _ = pages(client, "as_of=10")
+    response = client.get("/v1/incidents?format=ndjson&as_of=10")
+    assert [json.loads(line) for line in response.get_data(as_text=True).splitlines()] == early
+    assert response.headers["Content-Disposition"] == 'attachment; filename="incidents-as-of-10.ndjson"'
+
+
+def test_the_log_exports_every_entry_as_written(client, busy_log):
+    entries, url = [], "/v1/events?limit=9"
+    while url:
+        body = client.get(url).get_json()
+        entries += body["items"]
+        url = body["next"]
+    response = client.get("/v1/events?format=ndjson")
+    assert [json.loads(line) for line in response.get_data(as_text=True).splitlines()] == entries
+    kinds = {entry["kind"] for entry in entries}
+    assert kinds == {"accusation", "denial", "retraction", "correction", "review"}
+    table = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&after=4").get_data(as_text=True), newline="")))
+    assert [int(row["seq"]) for row in table] == [entry["seq"] for entry in entries if entry["seq"] > 4]
+    assert list(table[0]) == list(rows.EVENT_COLUMNS)
+    review = next(row for row in table if row["kind"] == "review")
+    assert review["verdict"] == "plausible" and review["claimant"] == "" and review["locations"] == ""
+    head = entries[-1]["seq"]
+    bounded = client.get("/v1/events?format=csv&as_of=20")
+    assert bounded.headers["Content-Disposition"] == 'attachment; filename="events-as-of-20.csv"'
+    assert [int(r["seq"]) for r in csv.DictReader(io.StringIO(bounded.get_data(as_text=True), newline=""))] == [
+        entry["seq"] for entry in entries if entry["seq"] <= 20]
+    assert client.get(f"/v1/events?format=geojson&after={head}").get_json() == {
+        "type": "FeatureCollection", "as_of": head, "features": []}
+
+
+def test_the_follower_pages_stop_at_as_of(client, busy_log):
+    body = client.get("/v1/events?limit=5&as_of=12").get_json()
+    seqs = [entry["seq"] for entry in body["items"]]
+    while body["next"]:
+        body = client.get(body["next"]).get_json()
+        seqs += [entry["seq"] for entry in body["items"]]
+    assert seqs[-1] == 12 and len(seqs) == len(set(seqs))
+
+
+def test_export_refusals_are_problems(client):
+    assert client.get("/v1/incidents?format=xlsx").status_code == 422
+    assert client.get("/v1/incidents?format=csv&party=nobody").get_json()["errors"] == {"party": ["unknown actor: nobody"]}
+    cursor = client.get("/v1/incidents?limit=1").get_json()["next"].split("cursor=")[1]
+    refused = client.get(f"/v1/incidents?format=csv&cursor={cursor}")
+    assert refused.status_code == 422 and "cursor" in refused.get_json()["errors"]
+    assert client.get("/v1/events?format=ndjson&as_of=999").status_code == 422
+    # An Accept the service cannot meet still gets JSON, as before exports.
+    assert client.get("/v1/incidents", headers={"Accept": "text/html"}).mimetype == "application/json"
+
+
+def test_the_readme_documents_every_csv_column():
+    readme = README.read_text()
+    for name in {**rows.INCIDENT_COLUMNS, **rows.EVENT_COLUMNS}:
+        assert re.search(rf"^\| `{name}` \|", readme, re.MULTILINE), name
