@@ -20,7 +20,7 @@ import click
 import psycopg
 from alembic.util import CommandError
 
-from . import migrate, seed as seeding
+from . import archive, migrate, seed as seeding
 from .auth import ROLES
 from .config import Settings, SettingsError
 from .db import connect
@@ -204,7 +204,7 @@ def main() -> None:
             click.echo(error.ctx.get_usage(), err=True)
         Failure(error.format_message()).show()
         sys.exit(error.exit_code)
-    except (EmbeddedError, seeding.SeedError, SettingsError, CommandError) as error:
+    except (EmbeddedError, seeding.SeedError, archive.ArchiveError, SettingsError, CommandError) as error:
         Failure(str(error)).show()
         sys.exit(1)
     except psycopg.OperationalError as error:
@@ -250,9 +250,7 @@ def key_store() -> Iterator[psycopg.Connection]:
     """A connection to a database whose schema holds the keys: a newcomer who runs `keys` before
     the first `serve` is told what to run, not that a relation is missing."""
     with database(_settings()) as dsn, connect(dsn) as conn:
-        if migrate.current_heads(conn) != migrate.script_heads():
-            raise Failure("the database is not set up yet: run `ceasefire-log db upgrade` "
-                          "(or start `ceasefire-log serve` once), then make keys")
+        _require_schema(conn, "then make keys")
         yield conn
 
 
@@ -291,3 +289,47 @@ def keys_revoke(name: str) -> None:
         if not store_keys.revoke(conn, name):
             raise Failure(f"no active key named {name}")
     click.echo(f"revoked {name}")
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--as-of", type=click.IntRange(0), help="The log as it stood when this seq was its last entry.")
+def export_log(file: Path, as_of: int | None) -> None:
+    """Write the whole log (catalogue, then every entry in seq order) to FILE as NDJSON; `-` is
+    standard output. Prints what it wrote and the file's SHA-256."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        _require_schema(conn, "first")
+        try:
+            if str(file) == "-":
+                summary = archive.export(conn, sys.stdout.buffer, as_of)
+            else:
+                partial = file.with_name(f".{file.name}.partial")
+                with partial.open("wb") as out:
+                    summary = archive.export(conn, out, as_of)
+                partial.replace(file)  # a file of that name is always a whole export
+        except OSError as error:
+            raise Failure(f"{file}: cannot write: {error.strerror}") from None
+    click.echo(f"{file}: {summary.entries} entries as of seq {summary.as_of}, sha256 {summary.sha256}", err=True)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_log(file: Path) -> None:
+    """Load a file written by `export` into this log, every rule enforced: all of it or, at the
+    first line it refuses, nothing. Entries the log holds already (by id) are left as they are."""
+    with database(_settings()) as dsn, connect(dsn) as conn:
+        _require_schema(conn, "first")
+        summary = archive.import_(conn, file)
+    click.echo(f"{file}: {summary.entries} entries added, {summary.present} already in the log, "
+               f"{summary.catalogue} catalogue rows added; as of seq {summary.as_of}, sha256 {summary.sha256}",
+               err=True)
+
+
+def _require_schema(conn: psycopg.Connection, then: str) -> None:
+    """A newcomer who runs a command before the first `serve` is told what to run, not that a
+    relation is missing."""
+    heads = migrate.current_heads(conn)
+    conn.rollback()  # the check leaves no transaction open: the command chooses its own
+    if heads != migrate.script_heads():
+        raise Failure(f"the database is not set up yet: run `ceasefire-log db upgrade` "
+                      f"(or start `ceasefire-log serve` once), {then}")

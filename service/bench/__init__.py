@@ -116,10 +116,10 @@ def build_log(dsn: str, cat: synthetic.Catalogue, size: int, plan: Plan, say: Ca
     migrate.upgrade(dsn)
     with connect(dsn) as conn:
         seed.load(conn, seed.DEFAULT_SEED)
-        ids = synthetic.install(conn, cat)
+        synthetic.install(conn, cat)
         conn.commit()
         started = time.perf_counter()
-        loaded = synthetic.load(conn, ids, synthetic.events(cat, size, plan.seed))
+        loaded = synthetic.load(conn, synthetic.events(cat, size, plan.seed))
         seconds = time.perf_counter() - started
     with connect(dsn, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")

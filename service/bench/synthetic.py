@@ -27,6 +27,8 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
+from ..store import bulk
+
 SPAN_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
 SPAN_END = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CONFLICTS = 12
@@ -176,8 +178,8 @@ def catalogue(seed: int) -> Catalogue:
     return cat
 
 
-def install(conn: psycopg.Connection, cat: Catalogue) -> dict[str, dict[str, int]]:
-    """Write the catalogue (parents before children) and return the ids of every slug by table."""
+def install(conn: psycopg.Connection, cat: Catalogue) -> None:
+    """Write the catalogue (parents before children)."""
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO actor (slug, name, kind, country, parent_id) VALUES (%(slug)s, %(name)s, %(kind)s, "
@@ -198,8 +200,6 @@ def install(conn: psycopg.Connection, cat: Catalogue) -> dict[str, dict[str, int
                         "WHERE c.slug = %s AND a.slug = ANY(%s)", (cf["slug"], cf["parties"]))
         cur.execute("INSERT INTO api_key (name, role, key_hash) VALUES (%s, 'reviewer', %s)",
                     (REVIEWED_BY, uuid.uuid4().hex))
-    return {table: {row["slug"]: row["id"] for row in conn.execute(f"SELECT slug, id FROM {table}")}
-            for table in ("actor", "location", "act", "source", "ceasefire")}
 
 
 @dataclass
@@ -219,8 +219,6 @@ class Event:
     summary: str
     quotes: list[str]
     source: str | None
-    # The kind of what it responds to: a retraction answers an accusation or a denial.
-    responds_to_kind: str | None = None
     # A correction: the entry whose record this is, as it should have been recorded.
     corrects: uuid.UUID | None = None
     verdict: str | None = None
@@ -277,7 +275,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
         if recent and chance < 0.03:
             reviewed = rng.choice(recent)
             yield Event(new_id(), "review", None, None, reviewed.id, None, [], None, None, None, None, None,
-                        f"Monitors: {words(8)}.", [], pick_source(rng, cat), responds_to_kind="accusation",
+                        f"Monitors: {words(8)}.", [], pick_source(rng, cat),
                         verdict=pick(VERDICTS, verdict_weights)[0], recorded_by=REVIEWED_BY)
             continue
         if withdrawable and rng.random() < 0.02:
@@ -287,7 +285,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             yield Event(new_id(), "retraction", statement.claimant, statement.target, statement.id, statement.act,
                         statement.locations, statement.occurred_from, statement.occurred_to,
                         statement.time_precision, max(stated, statement.stated_at), statement.ceasefire, summary, [],
-                        pick_source(rng, cat), responds_to_kind=statement.kind)
+                        pick_source(rng, cat))
             continue
         if open_accusations and rng.random() < 0.25:
             accusation = open_accusations.pop(rng.randrange(len(open_accusations)))
@@ -301,7 +299,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
                                  accusation.locations, accusation.occurred_from, accusation.occurred_to,
                                  accusation.time_precision, max(stated, accusation.stated_at), accusation.ceasefire,
                                  summary, [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [],
-                                 pick_source(rng, cat), responds_to_kind="accusation"))
+                                 pick_source(rng, cat)))
             continue
         conflict = pick(cat.conflicts, conflict_weights)
         victim, accused = (conflict.sides if rng.random() < 0.5 else conflict.sides[::-1])
@@ -331,7 +329,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
         quotes = [words(rng.randint(6, 16)) for _ in range(rng.choice([0, 1, 1, 2]))]
         event = Event(new_id(), "accusation", claimant, target, responds_to, act, places, occurred_from, occurred_to,
                       rng.choice(["exact", "hour", "hour", "day", "day", "unknown"]), stated, ceasefire, summary,
-                      quotes, pick_source(rng, cat), responds_to_kind="accusation" if responds_to else None)
+                      quotes, pick_source(rng, cat))
         remember(event)
         open_accusations.append(event)
         if len(open_accusations) > 3000:
@@ -346,31 +344,11 @@ def pick_source(rng: random.Random, cat: Catalogue) -> str:
     return cat.sources[min(int(rng.paretovariate(1.2)) - 1, len(cat.sources) - 1)]["slug"]
 
 
-STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS bench_stage (
-    ord bigint, id uuid, kind text, claimant_id bigint, target_id bigint, responds_to uuid, responds_to_kind text,
-    act_id bigint,
-    occurred_from timestamptz, occurred_to timestamptz, time_precision text, stated_at timestamptz,
-    ceasefire_id bigint, summary text, source_id bigint, quoted text, corrects uuid, verdict text, recorded_by text)
-"""
-FROM_STAGE = """
-INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
-                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by, search,
-                   corrects, verdict)
-SELECT id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from, occurred_to,
-       time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by,
-       to_tsvector('english', summary) || to_tsvector('english', quoted), corrects, verdict
-  FROM bench_stage ORDER BY ord
-"""
-
-
-def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Iterator[Event], batch: int = 20000) -> int:
-    """COPY the events in batches, each its own transaction, as a bulk import would. The event rows
-    go through a staging table so that the database computes their search vectors, as it does
-    for events posted over HTTP; places and quotes are copied straight into their tables, and the
-    log's rules and incident indexes are kept by the same triggers that guard every insert.
-    The next batch is generated on another thread while the database works on this one."""
-    actor, location, act, source, ceasefire = (ids[t] for t in ("actor", "location", "act", "source", "ceasefire"))
+def load(conn: psycopg.Connection, stream: Iterator[Event], batch: int = 20000) -> int:
+    """Write the events in batches, each its own transaction, through the bulk path an import
+    takes (store/bulk.py): the log's rules and incident indexes are kept by the same triggers
+    that guard every insert. The next batch is generated on another thread while the database
+    works on this one."""
     chunks: queue.Queue = queue.Queue(maxsize=2)
 
     def produce() -> None:
@@ -383,27 +361,18 @@ def load(conn: psycopg.Connection, ids: dict[str, dict[str, int]], stream: Itera
     producer = threading.Thread(target=produce, name="synthetic-events", daemon=True)
     producer.start()
     total = 0
-    conn.execute(STAGE)
+    bulk.prepare(conn)
     conn.commit()
     while (chunk := chunks.get()) is not None:
-        with conn.transaction(), conn.cursor() as cur:
-            cur.execute("TRUNCATE bench_stage")
-            with cur.copy("COPY bench_stage FROM STDIN") as copy:
-                for ord_, e in enumerate(chunk, total):
-                    copy.write_row((ord_, e.id, e.kind, actor.get(e.claimant), actor.get(e.target), e.responds_to,
-                                    e.responds_to_kind, act.get(e.act),
-                                    e.occurred_from, e.occurred_to, e.time_precision, e.stated_at,
-                                    ceasefire.get(e.ceasefire), e.summary, source.get(e.source), " ".join(e.quotes),
-                                    e.corrects, e.verdict, e.recorded_by))
-            cur.execute(FROM_STAGE)
-            with cur.copy("COPY event_location (event_id, location_id, position) FROM STDIN") as copy:
-                for e in chunk:
-                    for position, slug in enumerate(e.locations):
-                        copy.write_row((e.id, location[slug], position))
-            with cur.copy("COPY quote (event_id, position, text) FROM STDIN") as copy:
-                for e in chunk:
-                    for position, text in enumerate(e.quotes):
-                        copy.write_row((e.id, position, text))
+        entries = [bulk.Entry(
+            line=line, id=e.id, kind=e.kind, summary=e.summary, recorded_by=e.recorded_by, claimant=e.claimant,
+            target=e.target, responds_to=e.responds_to, corrects=e.corrects, act=e.act, locations=e.locations,
+            occurred_from=e.occurred_from, occurred_to=e.occurred_to, time_precision=e.time_precision,
+            stated_at=e.stated_at, ceasefire=e.ceasefire, source=e.source,
+            quotes=[{"text": text, "start": None, "end": None} for text in e.quotes], verdict=e.verdict)
+            for line, e in enumerate(chunk, total + 1)]
+        with conn.transaction():
+            bulk.load(conn, entries, keep_seq=False)
         total += len(chunk)
     producer.join()
     return total

@@ -1,0 +1,244 @@
+"""A whole log as one file: a backup, a move between servers, a release of the data to cite.
+
+NDJSON, a type on every line: first `log` (the format, and the seq the file reflects), then the
+catalogue (acts, sources with the text they hold and its SHA-256, actors and places parents first,
+ceasefires, the names and roles of the keys that wrote entries: never a key or its hash), then
+every entry in seq order, each as `GET /v1/events` shows it. Export, import into an empty
+database, export again: the same bytes.
+
+The import goes through the bulk path (store/bulk.py), so every rule the database holds is in
+force; it keeps each entry's id, seq and recording time, adds nothing for an id the log holds
+already, and runs in one transaction: the first line it refuses is named and nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+from uuid import UUID
+
+import marshmallow as ma
+import orjson
+import psycopg
+
+from . import domain, schemas
+from .store import acts, actors, bulk, ceasefires, events, locations, sources
+from .store.instants import localise
+
+FORMAT = "ceasefire-log/1"
+# Entries written or loaded a batch at a time: the writer's memory, and the loader's round trips.
+BATCH = 10_000
+
+
+class ArchiveError(ValueError):
+    """One line: the file, the line, and what is wrong with it."""
+
+
+@dataclass
+class Summary:
+    entries: int
+    as_of: int
+    sha256: str
+    present: int = 0
+    catalogue: int = 0
+
+
+# The catalogue, table by table, in the order a log needs it: what a row names comes before it.
+CATALOGUE = [
+    ("act", "SELECT slug, label, description FROM act ORDER BY slug", ()),
+    ("source", "SELECT slug, title, publisher, url, published_at, published_at_offset, text, sha256 FROM source "
+               "ORDER BY slug", ("published_at",)),
+    ("actor", "SELECT a.slug, a.name, a.kind, a.country, a.aliases, p.slug AS parent FROM actor a "
+              "LEFT JOIN actor p ON p.id = a.parent_id ORDER BY nlevel(a.path), a.slug", ()),
+    ("location", "SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases, p.slug AS parent "
+                 "FROM location l LEFT JOIN location p ON p.id = l.parent_id ORDER BY nlevel(l.path), l.slug", ()),
+    ("ceasefire", ceasefires.SELECT + " ORDER BY c.slug", ceasefires.INSTANTS),
+    ("key", "SELECT name, role FROM api_key ORDER BY name", ()),
+]
+DROPPED = {"ceasefire": {"created_at"}}
+
+
+def export(conn: psycopg.Connection, out: BinaryIO, as_of: int | None = None) -> Summary:
+    """Write the log (as of a seq) to `out`, in one snapshot of the database."""
+    digest = hashlib.sha256()
+
+    def put(chunk: bytes) -> None:
+        digest.update(chunk)
+        out.write(chunk)
+
+    conn.read_only = True
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    with conn.transaction():
+        head = events.head(conn)
+        bound = events.check_as_of(as_of, head)
+        # The file reflects its last entry: as of a seq no entry holds, it is the entry before.
+        reflects = conn.execute("SELECT coalesce(max(seq), 0) AS seq FROM event WHERE seq <= %(bound)s",
+                                {"bound": bound}).fetchone()["seq"]
+        put(orjson.dumps({"type": "log", "format": FORMAT, "as_of": reflects}, option=orjson.OPT_APPEND_NEWLINE))
+        for kind, query, instants in CATALOGUE:
+            for row in conn.execute(query):
+                row = localise(row, *instants)
+                for name in DROPPED.get(kind, ()):
+                    row.pop(name)
+                put(orjson.dumps({"type": kind, **row}, option=orjson.OPT_APPEND_NEWLINE))
+        written, after = 0, 0
+        while batch := events.after(conn, after, BATCH, until=reflects):
+            # An entry as the log shows it, without `revisions` (an original's list of corrections,
+            # which are entries of the file themselves).
+            put(b"".join(b'{"type":"event",' + orjson.dumps(entry)[1:-len(b',"revisions":[]}')] + b"}\n"
+                         for entry in batch))
+            written += len(batch)
+            after = batch[-1].seq
+    return Summary(written, reflects, digest.hexdigest())
+
+
+CATALOGUE_SCHEMAS = {"act": schemas.ActIn(), "actor": schemas.ActorIn(), "location": schemas.LocationIn(),
+                     "ceasefire": schemas.CeasefireIn(), "source": schemas.SourceIn()}
+CREATE = {"act": acts.create, "actor": actors.create, "location": locations.create, "ceasefire": ceasefires.create,
+          "source": sources.create}
+ENTRY_FIELDS = {"type", "id", "seq", "kind", "claimant", "target", "responds_to", "act", "locations", "occurred_from",
+                "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "source", "quotes", "recorded_by",
+                "recorded_at", "corrects", "verdict"}
+INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
+# An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
+# hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
+IMPORTED_KEY = "INSERT INTO api_key (name, role, key_hash) VALUES (%(name)s::text, %(role)s, 'imported:' || %(name)s::text) " \
+               "ON CONFLICT (name) DO NOTHING RETURNING name"
+
+
+def import_(conn: psycopg.Connection, path: Path) -> Summary:
+    """Load the file at `path` in one transaction, or nothing of it."""
+    digest = hashlib.sha256()
+    summary = Summary(0, 0, "")
+    try:
+        with conn.transaction():
+            bulk.prepare(conn)
+            batch: list[bulk.Entry] = []
+            last_seq = 0
+            for number, line in _lines(path, digest):
+                record = _record(line, number, path)
+                kind = record.pop("type")
+                if number == 1:
+                    if kind != "log" or record.get("format") != FORMAT:
+                        raise _error(path, number, f"not a ceasefire-log file: its first line must be "
+                                                   f'{{"type": "log", "format": "{FORMAT}", ...}}')
+                    summary.as_of = record.get("as_of", 0)
+                elif kind == "event":
+                    entry = _entry(record, number, path)
+                    if entry.seq <= last_seq:
+                        raise _error(path, number, f"seq {entry.seq} after seq {last_seq}: entries come in seq order")
+                    last_seq = entry.seq
+                    batch.append(entry)
+                    if len(batch) == BATCH:
+                        summary = _flush(conn, batch, summary, path)
+                        batch = []
+                elif batch or summary.entries or summary.present:
+                    raise _error(path, number, f"a {kind} line after the entries: the catalogue comes first")
+                else:
+                    summary.catalogue += _catalogue(conn, kind, record, number, path)
+            if batch:
+                summary = _flush(conn, batch, summary, path)
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
+    summary.sha256 = digest.hexdigest()
+    return summary
+
+
+def _lines(path: Path, digest) -> Iterator[tuple[int, bytes]]:
+    with path.open("rb") as file:
+        for number, line in enumerate(file, 1):
+            digest.update(line)
+            yield number, line
+
+
+def _record(line: bytes, number: int, path: Path) -> dict:
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        raise _error(path, number, f"not JSON: {error}") from None
+    if not isinstance(record, dict) or not isinstance(record.get("type"), str):
+        raise _error(path, number, 'each line is a JSON object with a "type"')
+    return record
+
+
+def _catalogue(conn: psycopg.Connection, kind: str, record: dict, number: int, path: Path) -> int:
+    """Add a catalogue row the log does not hold yet (by slug, or a key by name); 1 if added."""
+    if kind == "key":
+        if set(record) != {"name", "role"} or record["role"] not in ("reporter", "reviewer", "editor", "admin"):
+            raise _error(path, number, 'a key line is {"type": "key", "name": ..., "role": ...}, with a known role')
+        return _guarded(path, number, lambda: conn.execute(IMPORTED_KEY, record).fetchone() is not None)
+    if kind not in CATALOGUE_SCHEMAS:
+        raise _error(path, number, f"unknown type {kind!r}")
+    sha256 = record.pop("sha256", None) if kind == "source" else None
+    try:
+        row = CATALOGUE_SCHEMAS[kind].load(record)
+    except ma.ValidationError as error:
+        raise _error(path, number, f"{kind} {record.get('slug', '?')}: {_messages(error.messages)}") from None
+    if sha256 is not None and row.get("text") is not None and hashlib.sha256(row["text"].encode()).hexdigest() != sha256:
+        raise _error(path, number, f"source {row['slug']}: its text does not have the SHA-256 the file gives")
+    return _guarded(path, number, lambda: CREATE[kind](conn, row, if_absent=True) is not None)
+
+
+def _guarded(path: Path, number: int, write) -> int:
+    """1 if `write` added a row, 0 if the log held it already; a refusal names the line (and the
+    caller's transaction, rolled back, keeps nothing)."""
+    try:
+        return int(bool(write()))
+    except domain.Refusal as refusal:
+        raise _error(path, number, str(refusal)) from None
+    except psycopg.errors.DatabaseError as error:
+        raise _error(path, number, str(error).strip().splitlines()[0]) from None
+
+
+def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
+    """An entry line as the bulk path takes it; its shape checked here, its rules by the database."""
+    missing = ENTRY_FIELDS - {"revisions"} - record.keys() - {"type"}
+    unknown = record.keys() - ENTRY_FIELDS - {"revisions"}
+    if missing or unknown:
+        problem = "; ".join(filter(None, [missing and f"missing {', '.join(sorted(missing))}",
+                                          unknown and f"unknown fields {', '.join(sorted(unknown))}"]))
+        raise _error(path, number, problem)
+    try:
+        for name in ("id", "responds_to", "corrects"):
+            if record[name] is not None:
+                record[name] = UUID(record[name])
+        for name in INSTANTS:
+            if record[name] is not None:
+                instant = datetime.fromisoformat(record[name])
+                if instant.tzinfo is None:
+                    raise ValueError(f"{name} has no UTC offset")
+                record[name] = instant
+    except (TypeError, ValueError) as error:
+        raise _error(path, number, f"event {record.get('id')}: {error}") from None
+    if type(record["seq"]) is not int or record["seq"] < 1 or record["kind"] not in domain.KINDS \
+            or not isinstance(record["locations"], list) or not isinstance(record["quotes"], list) \
+            or not all(isinstance(q, dict) and set(q) == {"text", "start", "end"} for q in record["quotes"]) \
+            or record.get("revisions") not in (None, []):
+        raise _error(path, number, f"event {record['id']}: seq, kind, locations or quotes are not as GET /v1/events "
+                                   f"writes them")
+    record.pop("revisions", None)
+    return bulk.Entry(line=number, **record)
+
+
+def _flush(conn: psycopg.Connection, batch: list[bulk.Entry], summary: Summary, path: Path) -> Summary:
+    try:
+        added, present = bulk.load(conn, batch, keep_seq=True)
+    except bulk.BulkError as error:
+        raise _error(path, error.line, error.message) from None
+    summary.entries += added
+    summary.present += present
+    return summary
+
+
+def _messages(messages) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{name}: {_messages(value)}" for name, value in messages.items())
+    return " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+
+
+def _error(path: Path, number: int, message: str) -> ArchiveError:
+    return ArchiveError(f"{path.name} line {number}: {message}")

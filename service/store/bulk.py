@@ -1,0 +1,223 @@
+"""The bulk path into the log: entries COPYed into staging tables, then written with a few
+set-based statements a batch, through the same tables, constraints and triggers as every append.
+
+It serves the import of a whole log (archive.py), which keeps each entry's id, seq and recording
+time, and the benchmark's synthetic loader, which lets the log number its entries. Slugs are
+resolved in the database; an entry naming a slug, or an entry, that the log does not hold is
+refused with its line before anything of its batch is written. When the database refuses a
+batch, the batch is written again entry by entry, each in a savepoint, to name the first line
+it refuses; the caller's transaction then holds nothing of the batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+from .instants import offset
+
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
+    line bigint PRIMARY KEY, id uuid NOT NULL, seq bigint, kind text, claimant text, target text,
+    responds_to uuid, corrects uuid, act text, occurred_from timestamptz, occurred_to timestamptz,
+    time_precision text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
+    verdict text, recorded_by text, recorded_at timestamptz,
+    occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer);
+CREATE INDEX IF NOT EXISTS bulk_entry_id ON bulk_entry (id);
+CREATE TEMP TABLE IF NOT EXISTS bulk_place (line bigint, event_id uuid, slug text, position smallint);
+CREATE TEMP TABLE IF NOT EXISTS bulk_quote (line bigint, event_id uuid, position smallint, text text,
+                                            span_start integer, span_end integer);
+"""
+ENTRY_COLUMNS = ("line", "id", "seq", "kind", "claimant", "target", "responds_to", "corrects", "act", "occurred_from",
+                 "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "source", "quoted", "verdict",
+                 "recorded_by", "recorded_at", "occurred_from_offset", "occurred_to_offset", "stated_at_offset")
+
+# The first reference of the staged lines that the log does not hold (nor an earlier line).
+UNKNOWN = """
+SELECT line, field, value FROM (
+    SELECT s.line, 'claimant' AS field, s.claimant AS value FROM bulk_entry s
+     WHERE s.claimant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM actor a WHERE a.slug = s.claimant)
+    UNION ALL SELECT s.line, 'target', s.target FROM bulk_entry s
+     WHERE s.target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM actor a WHERE a.slug = s.target)
+    UNION ALL SELECT s.line, 'act', s.act FROM bulk_entry s
+     WHERE s.act IS NOT NULL AND NOT EXISTS (SELECT 1 FROM act a WHERE a.slug = s.act)
+    UNION ALL SELECT s.line, 'ceasefire', s.ceasefire FROM bulk_entry s
+     WHERE s.ceasefire IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ceasefire c WHERE c.slug = s.ceasefire)
+    UNION ALL SELECT s.line, 'source', s.source FROM bulk_entry s
+     WHERE s.source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM source o WHERE o.slug = s.source)
+    UNION ALL SELECT p.line, 'locations', p.slug FROM bulk_place p
+     WHERE NOT EXISTS (SELECT 1 FROM location l WHERE l.slug = p.slug)
+    UNION ALL SELECT s.line, 'responds_to', s.responds_to::text FROM bulk_entry s
+     WHERE s.responds_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.responds_to)
+       AND NOT EXISTS (SELECT 1 FROM bulk_entry o WHERE o.id = s.responds_to AND o.line < s.line)
+    UNION ALL SELECT s.line, 'corrects', s.corrects::text FROM bulk_entry s
+     WHERE s.corrects IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.corrects)
+       AND NOT EXISTS (SELECT 1 FROM bulk_entry o WHERE o.id = s.corrects AND o.line < s.line)
+) unknown ORDER BY line LIMIT 1
+"""
+
+# The kind an entry is stored with: a correction holds the kind of what it corrects (0012), and
+# an answer names the kind of what it answers; either may be in the log or earlier in the batch
+# (a statement does not see the rows it inserts itself).
+KIND_OF = ("coalesce((SELECT o.kind FROM event o WHERE o.id = {id}), "
+           "(SELECT o.kind FROM bulk_entry o WHERE o.id = {id}))")
+INSERT = """
+INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
+                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by,
+                   recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict, search)
+{overriding}
+SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
+       claimant.id, target.id, s.responds_to,
+       CASE WHEN s.responds_to IS NOT NULL THEN {answered_kind} END,
+       act.id, s.occurred_from, s.occurred_to, s.time_precision, s.stated_at, ceasefire.id, s.summary, source.id,
+       s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
+       s.stated_at_offset, s.corrects, s.verdict,
+       to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
+  FROM bulk_entry s
+  LEFT JOIN actor claimant ON claimant.slug = s.claimant
+  LEFT JOIN actor target ON target.slug = s.target
+  LEFT JOIN act ON act.slug = s.act
+  LEFT JOIN ceasefire ON ceasefire.slug = s.ceasefire
+  LEFT JOIN source ON source.slug = s.source
+ WHERE s.line BETWEEN %(first)s AND %(last)s
+ ORDER BY s.line
+"""
+PLACES = """
+INSERT INTO event_location (event_id, location_id, position)
+SELECT p.event_id, l.id, p.position FROM bulk_place p JOIN location l ON l.slug = p.slug
+ WHERE p.line BETWEEN %(first)s AND %(last)s
+"""
+QUOTES = """
+INSERT INTO quote (event_id, position, text, span_start, span_end)
+SELECT q.event_id, q.position, q.text, q.span_start, q.span_end FROM bulk_quote q
+ WHERE q.line BETWEEN %(first)s AND %(last)s
+"""
+
+
+@dataclass
+class Entry:
+    """An entry as the bulk path takes it: slugs, not ids; `seq` and `recorded_at` None to let
+    the log assign them. `kind` is the kind on the wire; a correction's stored kind is found."""
+    line: int
+    id: UUID
+    kind: str
+    summary: str
+    recorded_by: str
+    claimant: str | None = None
+    target: str | None = None
+    responds_to: UUID | None = None
+    corrects: UUID | None = None
+    act: str | None = None
+    locations: list[str] = field(default_factory=list)
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    time_precision: str | None = None
+    stated_at: datetime | None = None
+    ceasefire: str | None = None
+    source: str | None = None
+    quotes: list[dict] = field(default_factory=list)  # {"text", "start", "end"}; spans may be None
+    verdict: str | None = None
+    seq: int | None = None
+    recorded_at: datetime | None = None
+
+
+class BulkError(Exception):
+    """The first line of a batch the log refuses, and why."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line, self.message = line, message
+
+
+def prepare(conn: psycopg.Connection) -> None:
+    """The session's staging tables (temporary: each session has its own)."""
+    conn.execute(STAGE)
+
+
+def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, int]:
+    """Write a batch of entries in the caller's transaction, in line order; entries whose id the
+    log holds already are left as they are. With `keep_seq`, each entry keeps its seq, which
+    must be past the log's last. Returns (entries added, entries already there)."""
+    with conn.cursor() as cur:
+        cur.execute("TRUNCATE bulk_entry, bulk_place, bulk_quote")
+        with cur.copy(sql.SQL("COPY bulk_entry ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, ENTRY_COLUMNS)))) as copy:
+            for e in entries:
+                copy.write_row((e.line, e.id, e.seq, e.kind, e.claimant, e.target, e.responds_to, e.corrects, e.act,
+                                e.occurred_from, e.occurred_to, e.time_precision, e.stated_at, e.ceasefire, e.summary,
+                                e.source, "\n".join(q["text"] for q in e.quotes), e.verdict, e.recorded_by,
+                                e.recorded_at, offset(e.occurred_from), offset(e.occurred_to), offset(e.stated_at)))
+        with cur.copy("COPY bulk_place (line, event_id, slug, position) FROM STDIN") as copy:
+            for e in entries:
+                for position, slug in enumerate(e.locations):
+                    copy.write_row((e.line, e.id, slug, position))
+        with cur.copy("COPY bulk_quote (line, event_id, position, text, span_start, span_end) FROM STDIN") as copy:
+            for e in entries:
+                for position, quote in enumerate(e.quotes):
+                    copy.write_row((e.line, e.id, position, quote["text"], quote.get("start"), quote.get("end")))
+        # Idempotent by id: what the log holds already stays as it is.
+        present = cur.execute("DELETE FROM bulk_entry s USING event e WHERE e.id = s.id RETURNING s.line").fetchall()
+        if present:
+            lines = [row[0] if isinstance(row, tuple) else row["line"] for row in present]
+            cur.execute("DELETE FROM bulk_place WHERE line = ANY(%(lines)s)", {"lines": lines})
+            cur.execute("DELETE FROM bulk_quote WHERE line = ANY(%(lines)s)", {"lines": lines})
+        unknown = cur.execute(UNKNOWN).fetchone()
+        if unknown is not None:
+            line, name, value = _values(unknown, "line", "field", "value")
+            what = "entry" if name in {"responds_to", "corrects"} else {"claimant": "actor", "target": "actor",
+                                                                        "locations": "location"}.get(name, name)
+            raise BulkError(line, f"{name}: no {what} {value} in the log or earlier in the file")
+        if keep_seq:
+            early = cur.execute("SELECT s.line, s.seq, (SELECT coalesce(max(seq), 0) FROM event) AS head "
+                                "FROM bulk_entry s WHERE s.seq <= (SELECT coalesce(max(seq), 0) FROM event) "
+                                "ORDER BY s.line LIMIT 1").fetchone()
+            if early is not None:
+                line, seq, head = _values(early, "line", "seq", "head")
+                raise BulkError(line, f"seq {seq} is not past this log's last entry (seq {head}): the file does "
+                                      f"not continue this log")
+    added = len(entries) - len(present)
+    if added:
+        _write(conn, entries, keep_seq)
+    return added, len(present)
+
+
+def _write(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> None:
+    insert = sql.SQL(INSERT).format(
+        seq=sql.SQL("seq, " if keep_seq else ""), staged_seq=sql.SQL("s.seq, " if keep_seq else ""),
+        overriding=sql.SQL("OVERRIDING SYSTEM VALUE" if keep_seq else ""),
+        corrected_kind=sql.SQL(KIND_OF.format(id="s.corrects")), answered_kind=sql.SQL(KIND_OF.format(id="s.responds_to")))
+    span = {"first": entries[0].line, "last": entries[-1].line}
+    try:
+        with conn.transaction():
+            _statements(conn, insert, span)
+    except psycopg.errors.DatabaseError as refused:
+        # Name the line: again entry by entry, to the first the database refuses.
+        for entry in entries:
+            try:
+                with conn.transaction():
+                    _statements(conn, insert, {"first": entry.line, "last": entry.line})
+            except psycopg.errors.DatabaseError as error:
+                raise BulkError(entry.line, _first_line(error)) from None
+        raise BulkError(entries[0].line, _first_line(refused)) from None
+    if keep_seq:
+        # The log numbers what is appended next after the last seq it holds.
+        conn.execute("SELECT setval(pg_get_serial_sequence('event', 'seq'), (SELECT max(seq) FROM event))")
+
+
+def _statements(conn: psycopg.Connection, insert: sql.Composed, span: dict) -> None:
+    conn.execute(insert, span)
+    conn.execute(PLACES, span)
+    conn.execute(QUOTES, span)
+
+
+def _values(row, *names):
+    return tuple(row[name] for name in names) if isinstance(row, dict) else tuple(row)
+
+
+def _first_line(error: psycopg.Error) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
