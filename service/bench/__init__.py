@@ -51,6 +51,10 @@ TARGETS = {
     "service_over_sql": 4.0,
     "appends_per_s": 800.0,
     "bulk_per_s": 20000.0,
+    "import_per_s": 20000.0,
+    "export_per_s": 50000.0,
+    "csv_over_ndjson": 1.5,
+    "counts_ms": 50.0,
 }
 # Tables that grow with the log: a sequential scan of any of them is a query that will not scale.
 # (incident_high_water grows by a row for each write statement that raises it: a bulk load's
@@ -87,7 +91,7 @@ def scratch_databases(database_url: str | None) -> Iterator[Callable[[str], str]
     if database_url:
         admin_dsn = database_url
     else:
-        from .embedded import EmbeddedPostgres
+        from ..embedded import EmbeddedPostgres
 
         folder = Path(tempfile.mkdtemp(prefix="cfl-bench-"))
         embedded = EmbeddedPostgres(folder, database="bench")
@@ -145,7 +149,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(dsn: str, workers: int) -> Iterator[tuple[str, int]]:
+def service(dsn: str, workers: int) -> Iterator[tuple[str, int, int]]:
+    """The service under gunicorn on a free port: its host, port and master's pid."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": dsn, "CFL_HOST": "127.0.0.1", "CFL_PORT": str(port),
            "CFL_LOG_LEVEL": "warning", "CFL_READS_NEED_KEY": "false"}
@@ -166,7 +171,7 @@ def service(dsn: str, workers: int) -> Iterator[tuple[str, int]]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the service did not become ready within 60 s")
             time.sleep(0.1)
-        yield "127.0.0.1", port
+        yield "127.0.0.1", port, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -479,6 +484,111 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
     return result
 
 
+# -- data out and in --------------------------------------------------------------------------
+
+def _rss_kib(pid: int) -> int:
+    """Resident memory of a process, KiB (VmRSS; 0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _workers(master: int) -> list[int]:
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _stream(host: str, port: int, path: str, master: int, probe: str | None) -> dict:
+    """Read GET path to its end: the bytes, lines and seconds, the workers' highest resident memory
+    while it streamed against before it began, and (with `probe`) the latency of another request
+    sent over and over meanwhile."""
+    workers = _workers(master)
+    before = {pid: _rss_kib(pid) for pid in workers}
+    peak = dict(before)
+    probes: list[float] = []
+    conn = http.client.HTTPConnection(host, port, timeout=600)
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path} answered {response.status}: {response.read()[:300]!r}")
+    size = lines = 0
+    last_probe = 0.0
+    while chunk := response.read(1 << 20):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+        for pid in workers:
+            peak[pid] = max(peak[pid], _rss_kib(pid))
+        if probe and time.perf_counter() - last_probe > 0.05:
+            sent = time.perf_counter()
+            request(host, port, "GET", probe)
+            last_probe = time.perf_counter()
+            probes.append((last_probe - sent) * 1000)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {"bytes": size, "lines": lines, "seconds": round(seconds, 2),
+            "worker_rss_mib_before": round(max(before.values(), default=0) / 1024, 1),
+            "worker_rss_mib_peak": round(max(peak.values(), default=0) / 1024, 1),
+            **({"probe_ms": stats(probes)} if probes else {})}
+
+
+def measure_data(dsn: str, host: str, port: int, master: int, cat: synthetic.Catalogue, plan: Plan,
+                 make: Callable[[str], str], say: Callable[[str], None]) -> dict:
+    """Counts, exports over HTTP and by the CLI's code, and an import of the whole log into an
+    empty database, on the large log."""
+    from .. import archive
+
+    ceasefire, effective = cat.conflicts[0].ceasefires[1]
+    month = (f"by=side&interval=day&ceasefire={ceasefire}"
+             f"&occurred_after={urllib.parse.quote((effective - timedelta(days=15)).isoformat())}"
+             f"&occurred_before={urllib.parse.quote((effective + timedelta(days=15)).isoformat())}")
+    counts_ms, _ = time_http(host, port, f"/v1/incidents/counts?{month}", plan.runs, plan.warm_up)
+    say(f"  counts: a month of daily counts by side for {ceasefire}: {_fmt(counts_ms)}")
+    probe = "/v1/incidents?" + urllib.parse.urlencode(queries(cat)["disputed"])
+    alone, _ = time_http(host, port, probe, plan.runs, 0)
+    result: dict = {"counts_month_ms": counts_ms, "probe_alone_ms": alone}
+    for format in ("ndjson", "csv"):
+        streamed = _stream(host, port, f"/v1/events?format={format}", master, probe)
+        # A CSV row may span lines (quotes are one a line): the entries are the NDJSON's lines.
+        entries = result["http_ndjson"]["lines"] if format == "csv" else streamed["lines"]
+        streamed["events_per_s"] = round(entries / streamed["seconds"]) if streamed["seconds"] else None
+        result[f"http_{format}"] = streamed
+        say(f"  GET /v1/events?format={format}: {entries:,} entries, {streamed['bytes'] / 2**20:,.0f} MiB in "
+            f"{streamed['seconds']} s ({streamed['events_per_s']:,}/s); worker RSS {streamed['worker_rss_mib_before']} "
+            f"-> {streamed['worker_rss_mib_peak']} MiB; a disputed page meanwhile "
+            f"{_fmt(streamed['probe_ms']) if 'probe_ms' in streamed else 'not sent (too short)'} "
+            f"(alone {_fmt(alone)})")
+    incidents_csv = _stream(host, port, "/v1/incidents?format=csv", master, None)
+    result["http_incidents_csv"] = incidents_csv
+    say(f"  GET /v1/incidents?format=csv: {incidents_csv['lines']:,} lines in {incidents_csv['seconds']} s")
+    with tempfile.TemporaryDirectory(prefix="cfl-bench-") as folder:
+        path = Path(folder) / "log.ndjson"
+        with connect(dsn) as conn, path.open("wb") as out:
+            started = time.perf_counter()
+            exported = archive.export(conn, out)
+            export_s = time.perf_counter() - started
+        target = make("imported")
+        migrate.upgrade(target)
+        with connect(target) as conn:
+            started = time.perf_counter()
+            imported = archive.import_(conn, path)
+            import_s = time.perf_counter() - started
+        result["export"] = {"entries": exported.entries, "seconds": round(export_s, 2), "bytes": path.stat().st_size,
+                            "events_per_s": round(exported.entries / export_s)}
+        result["import"] = {"entries": imported.entries, "seconds": round(import_s, 2),
+                            "events_per_s": round(imported.entries / import_s), "same_sha256": imported.sha256 == exported.sha256}
+    say(f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
+        f"{result['export']['bytes'] / 2**20:,.0f} MiB); import into an empty log: {import_s:.1f} s "
+        f"({result['import']['events_per_s']:,}/s)")
+    return result
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print) -> dict:
@@ -497,10 +607,12 @@ def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print
             load = build_log(dsn, cat, size, plan, say)
             with connect(dsn) as conn:
                 report["server_version"] = conn.execute("SHOW server_version").fetchone()["server_version"]
-            with service(dsn, plan.workers) as (host, port):
+            with service(dsn, plan.workers) as (host, port, pid):
                 measured = measure_queries(dsn, host, port, cat, plan, deep=label == "large", say=say)
+                data = measure_data(dsn, host, port, pid, cat, plan, make, say) if label == "large" else None
                 appends = measure_appends(dsn, host, port, plan, say) if label == "large" else None
-            report[label] = {"load": load, "queries": measured, **({"appends": appends} if appends else {})}
+            report[label] = {"load": load, "queries": measured, **({"data": data} if data else {}),
+                             **({"appends": appends} if appends else {})}
     report["ratios"] = ratios(report)
     report["verdicts"] = verdicts(report, plan)
     say(summary(report))
@@ -541,6 +653,11 @@ def verdicts(report: dict, plan: Plan) -> dict:
         "appends_per_s": {"value": appends["events_per_s"], "target": TARGETS["appends_per_s"],
                           "follower_exactly_once": appends["follower_exactly_once"]},
         "bulk_per_s": {"value": large["load"]["events_per_s"], "target": TARGETS["bulk_per_s"]},
+        "import_per_s": {"value": large["data"]["import"]["events_per_s"], "target": TARGETS["import_per_s"]},
+        "export_per_s": {"value": large["data"]["http_ndjson"]["events_per_s"], "target": TARGETS["export_per_s"]},
+        "csv_over_ndjson": {"value": round(large["data"]["http_csv"]["seconds"] / large["data"]["http_ndjson"]["seconds"], 2),
+                            "target": TARGETS["csv_over_ndjson"]},
+        "counts_ms": {"value": large["data"]["counts_month_ms"]["median"], "target": TARGETS["counts_ms"]},
         "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
     }
 
@@ -575,6 +692,14 @@ def summary(report: dict) -> str:
         f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",
         f"  bulk load        {v['bulk_per_s']['value']:8.0f} /s    (>= {v['bulk_per_s']['target']:.0f})  "
         f"{mark(v['bulk_per_s']['value'] >= v['bulk_per_s']['target'])}",
+        f"  import           {v['import_per_s']['value']:8.0f} /s    (>= {v['import_per_s']['target']:.0f})  "
+        f"{mark(v['import_per_s']['value'] >= v['import_per_s']['target'])}",
+        f"  NDJSON export    {v['export_per_s']['value']:8.0f} /s    (>= {v['export_per_s']['target']:.0f}, GET /v1/events)  "
+        f"{mark(v['export_per_s']['value'] >= v['export_per_s']['target'])}",
+        f"  CSV / NDJSON     {v['csv_over_ndjson']['value']:8.2f}      (<= {v['csv_over_ndjson']['target']})  "
+        f"{mark(v['csv_over_ndjson']['value'] <= v['csv_over_ndjson']['target'])}",
+        f"  counts (month)   {v['counts_ms']['value']:8.2f} ms   (<= {v['counts_ms']['target']:.0f} ms, median)  "
+        f"{mark(v['counts_ms']['value'] <= v['counts_ms']['target'])}",
         f"  no sequential scan of a growing table: {mark(v['no_seq_scan_of_growing_tables'])}",
     ]
     return "\n".join(lines)
