@@ -152,11 +152,20 @@ def test_the_readme_compose_flow(stack):
     assert stack.events() == kept, "the data did not survive down and up"
     assert "api" in stack.sh("docker compose ps --services --filter status=running")
 
+    # A backup out on standard output, and in again from a mounted folder: nothing added twice.
+    stack.sh(as_written("mkdir -p backup && docker compose run --rm -T api ceasefire-log export - > backup/log.ndjson"))
+    backup = (stack.folder / "backup" / "log.ndjson").read_text().splitlines()
+    assert json.loads(backup[0])["type"] == "log" and len([l for l in backup if '"type":"event"' in l]) == kept
+    restore = as_written('docker compose run --rm -T -v "$PWD/backup:/backup:ro" api ceasefire-log import /backup/log.ndjson')
+    assert "0 entries added" in stack.sh(restore + " 2>&1")
+
     stack.sh("docker compose down --volumes")
     assert "`docker compose down --volumes` deletes" in SECTION
     stack.sh(as_written("docker compose up -d"))
     stack.ready()
     assert stack.events() == kept - 1, "down --volumes should have started again from the seed"
+    assert "1 entries added" in stack.sh(restore + " 2>&1")  # the report posted above, back from the backup
+    assert stack.events() == kept
 
 
 def test_the_image_alone_runs_its_own_database(stack):
