@@ -18,7 +18,7 @@ import psycopg
 import yaml
 
 from . import domain, migrate
-from .store import acts, actors, ceasefires, events, locations, sources
+from .store import acts, actors, bulk, ceasefires, locations, sources
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"
@@ -61,7 +61,7 @@ def load(conn: psycopg.Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
         _catalogue(conn, where, locations.create, document.get("locations") or [], "locations")
         if document.get("ceasefire"):
             _catalogue(conn, where, ceasefires.create, [document["ceasefire"]], "ceasefire")
-        added = _events(conn, where, source["slug"], document.get("events") or [])
+        added = _events(conn, where, source["slug"], text, document.get("events") or [])
     return {"events_added": added}
 
 
@@ -135,9 +135,12 @@ def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, s
             raise where.error(line, name, _first_line(error)) from None
 
 
-def _events(conn: psycopg.Connection, where: _Where, source_slug: str, entries: list) -> int:
+def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
+    """The events, checked for shape here, then written through the bulk path (store/bulk.py),
+    where the database holds them to the log's rules; a refusal names the entry and its line."""
     ids: dict[str, uuid.UUID] = {}
-    for index, entry in enumerate(entries):
+    answering: dict[uuid.UUID, dict] = {}
+    for index, entry in enumerate(entries_in):
         line = entry.get("__line__", 1) if isinstance(entry, dict) else 1
         _mapping(entry, where, f"events[{index}]", line)
         name = f"events[{index}] {entry.get('key', '?')}"
@@ -163,22 +166,31 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, entries: 
         report["responds_to"] = ids.get(responds_to)
         entry["__report__"] = report
 
-    present = {row["id"] for row in conn.execute(
-        "SELECT id FROM event WHERE id = ANY(%(ids)s)", {"ids": list(ids.values())}).fetchall()}
-    added = 0
-    for index, entry in enumerate(entries):
-        event_id = ids[entry["key"]]
-        if event_id in present:
-            continue
-        name = f"events[{index}] {entry['key']}"
-        try:
-            with conn.transaction():
-                events.append(conn, entry["__report__"], recorded_by=RECORDED_BY, event_id=event_id)
-        except domain.Refusal as refusal:
-            raise where.error(entry["__line__"], name, str(refusal)) from None
-        except psycopg.errors.IntegrityError as error:
-            raise where.error(entry["__line__"], name, _first_line(error)) from None
-        added += 1
+    entries = []
+    for index, entry in enumerate(entries_in):
+        report, name = entry["__report__"], f"events[{index}] {entry['key']}"
+        kind = domain.KINDS.get(report["kind"])
+        answered = answering.get(report["responds_to"])
+        if report["target"] is None and kind is not None and kind.aimed_at and answered is not None:
+            report["target"] = answered[kind.aimed_at]  # a denial's target is the accuser
+        answering[ids[entry["key"]]] = report
+        quotes = []
+        for position, quote in enumerate(report["quotes"] or []):
+            span = domain.find_span(text or "", quote) if text is not None else (None, None)
+            if span is None:
+                raise where.error(entry["__line__"], name, f"quote {position} is not in the source's text, "
+                                                           f"character for character: {quote!r}")
+            quotes.append({"text": quote, "start": span[0], "end": span[1]})
+        entries.append(bulk.Entry(line=entry["__line__"], id=ids[entry["key"]], recorded_by=RECORDED_BY,
+                                  **{**report, "quotes": quotes}))
+    names = {entry["__line__"]: f"events[{index}] {entry['key']}" for index, entry in enumerate(entries_in)}
+    if not entries:
+        return 0
+    bulk.prepare(conn)
+    try:
+        added, _ = bulk.load(conn, entries, keep_seq=False)
+    except bulk.BulkError as error:
+        raise where.error(error.line, names[error.line], error.message) from None
     return added
 
 

@@ -125,7 +125,7 @@ def first_event_line(path, predicate=lambda record: True, after: int = 0) -> int
 @pytest.mark.parametrize("what,change,message", [
     ("not JSON", lambda r: "{not json", r"not JSON"),
     ("a field missing", lambda r: {k: v for k, v in r.items() if k != "summary"}, r"missing summary"),
-    ("an unknown actor", lambda r: {**r, "claimant": "nobody"}, r"claimant: no actor nobody in the log"),
+    ("an unknown actor", lambda r: {**r, "claimant": "nobody"}, r"claimant: unknown actor: nobody"),
     ("a naive instant", lambda r: {**r, "stated_at": "2020-10-12T11:00:00"}, r"stated_at has no UTC offset"),
     ("a quote moved off its span", lambda r: {**r, "quotes": [{"text": "largely holding", "start": 0, "end": 15}]},
      r"its span does not hold its text in the source"),

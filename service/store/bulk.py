@@ -168,9 +168,10 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
         unknown = cur.execute(UNKNOWN).fetchone()
         if unknown is not None:
             line, name, value = _values(unknown, "line", "field", "value")
-            what = "entry" if name in {"responds_to", "corrects"} else {"claimant": "actor", "target": "actor",
-                                                                        "locations": "location"}.get(name, name)
-            raise BulkError(line, f"{name}: no {what} {value} in the log or earlier in the file")
+            if name in {"responds_to", "corrects"}:
+                raise BulkError(line, f"{name}: no entry {value} in the log or earlier in the file")
+            kind = {"claimant": "actor", "target": "actor", "locations": "location"}.get(name, name)
+            raise BulkError(line, f"{name}: unknown {kind}: {value}")
         if keep_seq:
             early = cur.execute("SELECT s.line, s.seq, (SELECT coalesce(max(seq), 0) FROM event) AS head "
                                 "FROM bulk_entry s WHERE s.seq <= (SELECT coalesce(max(seq), 0) FROM event) "

@@ -211,7 +211,7 @@ def statement(conn: psycopg.Connection, event_id: UUID) -> dict | None:
     return conn.execute(RESPONDING, {"id": event_id}).fetchone()
 
 
-def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: UUID | None = None,
+def append(conn: psycopg.Connection, report: dict, recorded_by: str,
            responding: dict | None = None, corrects: UUID | None = None) -> Event:
     """Check a claim against the log and append it: the event, its places and its quotes, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong. `responding` is
@@ -260,7 +260,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str, event_id: U
     # From this insert to the commit, the transaction holds the log's head (0001's log_head), so
     # every other writer waits: the event, its places and its quotes go in one round trip, and
     # the answer is built from what was just written instead of read back.
-    event_id = event_id or uuid4()
+    event_id = uuid4()
     with conn.pipeline():
         inserted = conn.execute(INSERT, {
             "id": event_id,
