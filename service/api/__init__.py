@@ -10,7 +10,7 @@ from marshmallow import missing
 from webargs.flaskparser import FlaskParser
 
 from ..errors import invalid
-from ..formats import EXPORTS, MEDIA_TYPES
+from ..formats import MEDIA_TYPES
 
 
 class StrictParser(FlaskParser):
@@ -61,7 +61,12 @@ def exportable(blp: flask_smorest.Blueprint, page: type):
     is named again: apispec writes a response's `content` whole, from its schema or from here."""
     content = {MEDIA_TYPES["json"]: {"schema": page},
                **{MEDIA_TYPES[name]: {"schema": {"type": "string", "description": EXPORT_DESCRIPTIONS[name]}}
-                  for name in EXPORTS}}
+                  for name in ("ndjson", "csv")},
+               # A client reads GeoJSON as the JSON it is.
+               MEDIA_TYPES["geojson"]: {"schema": {
+                   "type": "object", "description": EXPORT_DESCRIPTIONS["geojson"], "required": ["type", "features"],
+                   "properties": {"type": {"const": "FeatureCollection"}, "as_of": {"type": "integer"},
+                                  "features": {"type": "array", "items": {"type": "object"}}}}}}
     headers = {"Content-Disposition": {"description": "For an export: the file name, saying what it holds and as of "
                                                       "which seq.", "schema": {"type": "string"}},
                "X-As-Of": {"description": "For an export: the seq of the last entry it reflects.",
