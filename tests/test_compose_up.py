@@ -101,6 +101,9 @@ def stack(tmp_path):
             (folder / name.decode()).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, folder / name.decode())
     made = Stack(folder, free_port())
+    # As on a machine that never built it: an image left by an earlier checkout would be used as it
+    # is (pull_policy: never), and this checkout would not be the one tested.
+    subprocess.run(["docker", "image", "rm", "-f", "ceasefire-log:local"], capture_output=True, timeout=120)
     yield made
     subprocess.run(["bash", "-c", "docker compose down --volumes --remove-orphans"], cwd=folder, env=made.env,
                    capture_output=True, timeout=300)
