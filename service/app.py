@@ -47,7 +47,8 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     settings = settings or Settings.from_env()
     dsn = dsn or settings.database_url or _embedded_dsn(settings)
 
-    app = CeasefireFlask(__name__)
+    # No app-wide static folder: the pages serve their own assets (service/web/static).
+    app = CeasefireFlask(__name__, static_folder=None)
     app.config.update(
         API_TITLE="ceasefire-log",
         API_VERSION="1",
@@ -92,6 +93,9 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
+    from .web import blp as pages
+
+    app.register_blueprint(pages)
     app.before_request(headers.assign_request_id)
     app.before_request(refuse_undeclared_query)
     app.before_request(body.read_json)

@@ -1,4 +1,5 @@
-"""One error path: every failure the service can produce is RFC 9457 problem+json.
+"""One error path: every failure the service can produce is RFC 9457 problem+json, or, on the
+pages for people (service/web), the same problem as a page.
 
 https://www.rfc-editor.org/rfc/rfc9457
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from flask import Flask, Response, json, request
+from flask import Flask, Response, json, render_template, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -43,7 +44,11 @@ def problem(status: int, title: str, detail: str, kind: str | None = None,
         "detail": detail,
         **extensions,
     }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    if request and request.blueprint == "web":
+        response = Response(render_template("error.html", title=title, detail=detail,
+                                            errors=extensions.get("errors")), status=status, mimetype="text/html")
+    else:
+        response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -180,6 +180,10 @@ def test_the_image_alone_runs_its_own_database(stack):
         stack.ready()
         status, _, disputed = stack.http("GET", "/v1/incidents?status=disputed")
         assert status == 200 and len(disputed["items"]) == 1
+        # The pages' templates and assets travel in the image too.
+        for path, media_type in (("/", "text/html"), ("/static/style.css", "text/css")):
+            with urllib.request.urlopen(stack.url + path, timeout=20) as page:
+                assert page.status == 200 and page.headers.get_content_type() == media_type
         user = stack.sh(f"docker inspect --format '{{{{.Config.User}}}}' {name}").strip()
         assert user and not user.startswith(("0", "root"))
     finally:

@@ -47,8 +47,8 @@ def refusals(blp: flask_smorest.Blueprint, *statuses: int, secured: bool = False
 def refuse_undeclared_query() -> None:
     """A view that declares no query arguments takes none: `/v1/actors/x?limit=5` or
     `/healthz?verbose=1` is refused by name, as a misspelt filter on a list is."""
-    if not request.args or request.endpoint is None:
-        return
+    if not request.args or request.endpoint is None or request.blueprint == "web":
+        return  # the pages read their own query (service/web)
     view = current_app.view_functions[request.endpoint]
     declared = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     if not any(parameter["in"] == "query" for parameter in declared):

@@ -45,3 +45,10 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
         SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
     return [localise(row, "published_at") for row in rows]
+
+
+def held(conn: psycopg.Connection, slugs: set[str]) -> dict[str, dict]:
+    """The sources of these slugs with the text held of each (one query for a whole thread)."""
+    rows = conn.execute("SELECT slug, title, publisher, url, sha256, text FROM source WHERE slug = ANY(%(slugs)s)",
+                        {"slugs": list(slugs)}).fetchall()
+    return {row["slug"]: row for row in rows}

@@ -1,0 +1,80 @@
+"""Pages for people: the incidents with a filter form, and an incident's thread with each quote
+shown in its source. Server-rendered, readable without JavaScript, outside /v1 and OpenAPI; they
+read through store/ as the API does, so a page costs the API's queries and a few of its own.
+
+Errors on these pages are pages too (errors.problem renders HTML for this blueprint)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import marshmallow as ma
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..db import snapshot
+from ..errors import invalid
+from ..pagination import decode, encode, filters_digest, next_url
+from ..schemas import IncidentArgs, STATUSES
+from ..store import incidents, names, sources
+from . import quotes
+
+blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+# The pages load nothing from anywhere else, and run no script: a Content-Security-Policy that
+# says so, so an injected tag could do nothing either.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+ARGS = IncidentArgs(exclude=("format",))
+FILTERS = ("status", "party", "claimant", "target", "location", "ceasefire", "act", "occurred_after",
+           "occurred_before", "q")
+
+
+@blp.after_request
+def protect(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@blp.route("/")
+def incident_list():
+    """Incidents, newest statement first, with the API's filters as a form: every state of the
+    form is a URL to share, and each page links the next."""
+    # A form sends its empty fields: an empty field is no filter.
+    given = {name: value for name, value in request.args.items() if value.strip()}
+    try:
+        filters = ARGS.load(given)
+    except ma.ValidationError as error:
+        raise invalid({name: list(messages) for name, messages in error.messages.items()},
+                      title="Invalid filter") from None
+    digest = filters_digest(filters)
+    after, as_of = None, filters.get("as_of")
+    if filters.get("cursor"):
+        *after, as_of = decode(filters["cursor"], digest, (datetime, int, int))
+    with snapshot() as conn:
+        catalogue = names.read(conn)
+        page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
+    following = next_url(encode([*incidents.sort_position(page[-1], filters["sort"]), as_of], digest)) if more else None
+    return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
+                           form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
+                           filtered=any(given.get(name) for name in FILTERS))
+
+
+@blp.route("/incidents/<incident_id>")
+def incident_page(incident_id: str):
+    """An incident's thread as a conversation in time order, each quote highlighted in its source."""
+    try:
+        parsed = UUID(incident_id)
+    except ValueError:
+        abort(404, f"No incident {incident_id}: no accusation has that id.")
+    with snapshot() as conn:
+        incident = incidents.get(conn, parsed)
+        if incident is None:
+            abort(404, f"No incident {incident_id}: no accusation has that id.")
+        catalogue = names.read(conn)
+        entries = sorted([incident.accusation, *incident.denials, *incident.counter_accusations,
+                          *incident.retractions, *incident.reviews], key=lambda entry: entry.seq)
+        held = sources.held(conn, {entry.source for entry in entries if entry.source})
+    return render_template("incident.html", incident=incident, entries=entries, names=catalogue, sources=held,
+                           excerpt=quotes.excerpt)

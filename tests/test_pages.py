@@ -1,0 +1,168 @@
+"""The pages for people, in a real browser: headless Chromium (Debian's), driven by Playwright,
+against the service started as the README starts it. Screenshots of each page at 1280 and 375 px
+go to screenshots/ (README, "Pages")."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.api import make_key, post_accusation
+from tests.test_cli import serve  # noqa: F401 (a fixture)
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "screenshots"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                                reason="no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+DISPUTED = "9915ceb2-ffe5-5116-aff6-e10990583817"  # the seed's shelling of Agdam and Tartar, denied
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def site(serve, dsn, client):  # noqa: F811
+    """The service as `serve` runs it, on this test's database, with 240 more incidents."""
+    key = make_key(dsn, "pages", "reporter")
+    for n in range(240):
+        day = 11 + n % 18
+        assert post_accusation(client, key, occurred_from=f"2020-10-{day}T09:00:00+04:00",
+                               occurred_to=f"2020-10-{day}T10:00:00+04:00",
+                               stated_at=f"2020-10-{day}T11:{n % 60:02d}:00+04:00",
+                               summary=f"Generated report {n}.").status_code == 201
+    _, url = serve({"DATABASE_URL": dsn})
+    return url
+
+
+class Watched:
+    """A page with what it asked for and what it complained about."""
+
+    def __init__(self, browser, base: str, width: int = 1280, **context):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": width, "height": 900}, **context)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.refused = 0  # error pages opened on purpose: the browser logs each one's status
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        if self.refused and message.text.startswith("Failed to load resource: the server responded with a status of 4"):
+            self.refused -= 1
+            return
+        self.errors.append(message.text)
+
+    def open(self, path: str, refused: bool = False):
+        self.refused += refused
+        return self.page.goto(self.base + path)
+
+    def check(self) -> None:
+        assert self.errors == []
+        strangers = [url for url in self.requests if not url.startswith(self.base)]
+        assert strangers == [], "a request left the service"
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def shoot(watched: Watched, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    watched.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    watched.page.screenshot(path=str(SCREENSHOTS / f"{name}-top.png"))  # what a first look shows
+
+
+def test_the_list_shows_the_disputed_incident_filters_and_pages(browser, site):
+    watched = Watched(browser, site)
+    assert watched.open("/").status == 200
+    page = watched.page
+    rows = page.locator("ol.incidents > li")
+    assert rows.count() == 50
+    # Filtering by party and place narrows the list to the seed's disputed incident.
+    page.select_option("select[name=status]", "disputed")
+    page.fill("input[name=party]", "armenia")
+    page.fill("input[name=location]", "tartar")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "status=disputed" in page.url and "party=armenia" in page.url and "location=tartar" in page.url
+    assert rows.count() == 1
+    assert "Armed Forces of Azerbaijan accused Armenia of shelling" in rows.first.inner_text()
+    assert "Denied by Ministry of Defence of Armenia" in rows.first.inner_text()
+    assert rows.first.locator(".status-disputed").count() == 1
+    shoot(watched, "incidents-filtered-1280")
+    # The next-page links walk every incident once.
+    watched.open("/")
+    seen = set()
+    while True:
+        seen |= {link.get_attribute("href") for link in page.locator("ol.incidents a").all()}
+        following = page.locator("a[rel=next]")
+        if following.count() == 0:
+            break
+        following.click()
+        page.wait_for_load_state()
+    assert len(seen) == 243
+    watched.open("/?party=nobody-at-all", refused=True)
+    assert "unknown actor: nobody-at-all" in page.inner_text("main")
+    watched.open("/?q=nothing+says+this")
+    assert "No incident matches these filters" in page.inner_text("main")
+    watched.check()
+    watched.close()
+
+
+def test_the_thread_shows_the_denial_beside_the_accusation_and_its_words_in_the_article(browser, site):
+    watched = Watched(browser, site)
+    assert watched.open(f"/incidents/{DISPUTED}").status == 200
+    page = watched.page
+    kinds = page.locator("ol.thread > li .kind").all_inner_texts()
+    assert kinds[0].startswith("Accusation by Armed Forces of Azerbaijan")
+    assert any(kind.startswith("Denial by Ministry of Defence of Armenia") for kind in kinds)
+    assert any(kind.startswith("Counter-accusation by Armenia") for kind in kinds)
+    marked = page.locator("li.kind-denial mark")
+    assert marked.first.inner_text() == "largely holding"
+    quote = page.locator("li.kind-denial figure.quote").first.inner_text()
+    assert "Characters" in quote and "of the source's text" in quote
+    assert "SHA-256 " in page.locator("li.kind-denial .source").inner_text()
+    shoot(watched, "incident-1280")
+    assert watched.open("/incidents/00000000-0000-4000-8000-000000000000", refused=True).status == 404
+    assert "No incident" in page.inner_text("main")
+    watched.check()
+    watched.close()
+
+
+@pytest.mark.parametrize("path,name", [("/", "incidents"), (f"/incidents/{DISPUTED}", "incident"),
+                                       ("/?party=nobody", "error")])
+def test_no_serious_accessibility_violations_at_both_widths(browser, site, path, name):
+    for width in (1280, 375):
+        # axe is injected as a script of the test's own, which the pages' policy would refuse.
+        watched = Watched(browser, site, width=width, bypass_csp=True)
+        watched.open(path, refused="nobody" in path)
+        watched.page.add_script_tag(path=str(AXE))
+        results = watched.page.evaluate("async () => await axe.run(document)")
+        serious = [(v["id"], v["help"]) for v in results["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path, width)
+        assert watched.page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+        shoot(watched, f"{name}-{width}")
+        watched.close()
+
+
+def test_the_pages_allow_only_their_own_assets(browser, site):
+    watched = Watched(browser, site)
+    response = watched.open("/")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "style-src 'self'" in policy
+    watched.check()
+    watched.close()
