@@ -4,7 +4,11 @@ go to screenshots/ (README, "Pages")."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import urllib.request
+from datetime import datetime, timedelta
+from urllib.parse import quote
 from pathlib import Path
 
 import pytest
@@ -108,7 +112,7 @@ def test_the_list_shows_the_disputed_incident_filters_and_pages(browser, site):
     watched.open("/")
     seen = set()
     while True:
-        seen |= {link.get_attribute("href") for link in page.locator("ol.incidents a").all()}
+        seen |= {link.get_attribute("href") for link in page.locator("ol.incidents a[href^='/incidents/']").all()}
         following = page.locator("a[rel=next]")
         if following.count() == 0:
             break
@@ -143,7 +147,35 @@ def test_the_thread_shows_the_denial_beside_the_accusation_and_its_words_in_the_
     watched.close()
 
 
+def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
+    watched = Watched(browser, site)
+    assert watched.open("/ceasefires/moscow-humanitarian-2020").status == 200
+    page = watched.page
+    svg = page.locator("figure.timeline svg")
+    start, end = (datetime.fromisoformat(svg.get_attribute(name)) for name in ("data-start", "data-end"))
+    effective = datetime.fromisoformat("2020-10-10T12:00:00+04:00")  # the seed's "in force"
+    assert start < effective < end
+    # One bar for each day and side that alleged something, as the counts say.
+    query = (f"by=side&ceasefire=moscow-humanitarian-2020&occurred_after={quote((effective - timedelta(days=15)).isoformat())}"
+             f"&occurred_before={quote((effective + timedelta(days=15)).isoformat())}")
+    with urllib.request.urlopen(f"{site}/v1/incidents/counts?{query}") as answer:
+        buckets = json.load(answer)["buckets"]
+    expected = {(b["start"][:10], side): n for b in buckets for side, n in b["counts"].items() if n}
+    bars = page.locator("rect.bar")
+    drawn = {(bars.nth(i).get_attribute("data-day"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())}
+    assert drawn == set(expected) and bars.count() == len(expected)
+    # The moment it took effect, at its place on the time axis.
+    width = float(svg.get_attribute("viewBox").split()[2])
+    margin = float(svg.get_attribute("data-margin"))
+    marker = float(page.locator("line.effective").get_attribute("x1"))
+    assert marker == pytest.approx(margin + (width - 2 * margin) * ((effective - start) / (end - start)), abs=0.01)
+    assert page.locator("ol.incidents > li").count() == 50  # its incidents, newest first
+    watched.check()
+    watched.close()
+
+
 @pytest.mark.parametrize("path,name", [("/", "incidents"), (f"/incidents/{DISPUTED}", "incident"),
+                                       ("/ceasefires/moscow-humanitarian-2020", "ceasefire"),
                                        ("/?party=nobody", "error")])
 def test_no_serious_accessibility_violations_at_both_widths(browser, site, path, name):
     for width in (1280, 375):

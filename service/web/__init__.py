@@ -16,8 +16,8 @@ from ..db import snapshot
 from ..errors import invalid
 from ..pagination import decode, encode, filters_digest, next_url
 from ..schemas import IncidentArgs, STATUSES
-from ..store import incidents, names, sources
-from . import quotes
+from ..store import ceasefires, counts, incidents, names, sources
+from . import quotes, timeline
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
@@ -59,6 +59,22 @@ def incident_list():
     return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
                            form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
                            filtered=any(given.get(name) for name in FILTERS))
+
+
+@blp.route("/ceasefires/<slug>")
+def ceasefire_page(slug: str):
+    """A ceasefire: the agreement, a timeline of the allegations by accusing side around the
+    moment it took effect, and its incidents."""
+    with snapshot() as conn:
+        ceasefire = ceasefires.get(conn, slug)
+        if ceasefire is None:
+            abort(404, f"No ceasefire {slug}.")
+        window = timeline.window(ceasefire)
+        buckets, as_of = counts.count(conn, {"ceasefire": slug, **window}, "day", "side", "occurred", None)
+        listed, more, _ = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
+        catalogue = names.read(conn)
+    return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
+                           incidents=listed, more=more, names=catalogue, as_of=as_of)
 
 
 @blp.route("/incidents/<incident_id>")
