@@ -174,8 +174,34 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     watched.close()
 
 
+def test_actor_and_place_pages_sit_in_their_trees_and_list_what_involves_them(browser, site):
+    watched = Watched(browser, site)
+    page = watched.page
+    watched.open(f"/incidents/{DISPUTED}")
+    page.locator("li.kind-denial .kind a.actor").click()  # the denier's name opens the actor
+    page.wait_for_load_state()
+    assert page.url.endswith("/actors/armenia-mod")
+    assert page.locator("nav.crumbs").inner_text().strip() == "Armenia ›"
+    # An incident's parties are its accusation's claimant and target: a denier is not one.
+    assert "No incident involves it yet" in page.inner_text("main")
+    page.locator("nav.crumbs a").click()
+    page.wait_for_load_state()
+    assert page.locator("ul.children").inner_text().strip() == "Ministry of Defence of Armenia"
+    assert "Coordinates" not in page.inner_text("dl.facts")  # an actor has none
+    assert page.locator("ol.incidents > li").count() == 50  # Armenia is a party to every generated one
+    watched.open("/locations/azerbaijan")
+    assert page.locator("ul.children li").all_inner_texts() == ["Aghdam District", "Tartar District"]
+    page.locator("ol.incidents a.place", has_text="Aghdam District").first.click()  # a place opens the place
+    page.wait_for_load_state()
+    assert page.url.endswith("/locations/agdam") and page.locator("h1").inner_text() == "Aghdam District"
+    assert watched.open("/actors/nobody", refused=True).status == 404
+    watched.check()
+    watched.close()
+
+
 @pytest.mark.parametrize("path,name", [("/", "incidents"), (f"/incidents/{DISPUTED}", "incident"),
                                        ("/ceasefires/moscow-humanitarian-2020", "ceasefire"),
+                                       ("/actors/armenia", "actor"), ("/locations/azerbaijan", "location"),
                                        ("/?party=nobody", "error")])
 def test_no_serious_accessibility_violations_at_both_widths(browser, site, path, name):
     for width in (1280, 375):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 from ..domain import Refusal
 
@@ -43,3 +44,19 @@ def _parent_id(conn: psycopg.Connection, table: str, parent: str | None) -> int 
     if row is None:
         raise Refusal({"parent": [f"unknown {table}: {parent}"]})
     return row["id"]
+
+
+TREE = """
+SELECT (SELECT coalesce(json_agg(json_build_object('slug', a.slug, 'name', a.name) ORDER BY nlevel(a.path)), '[]')
+          FROM {table} a WHERE a.path @> e.path AND a.id <> e.id) AS ancestors,
+       (SELECT coalesce(json_agg(json_build_object('slug', c.slug, 'name', c.name) ORDER BY c.name), '[]')
+          FROM {table} c WHERE c.parent_id = e.id) AS children
+  FROM {table} e WHERE e.slug = %(slug)s
+"""
+
+
+def tree(conn: psycopg.Connection, table: str, slug: str) -> dict | None:
+    """An actor's (or a place's) place in its tree: its ancestors from the top, and its children."""
+    if table not in ("actor", "location"):
+        raise ValueError(table)
+    return conn.execute(sql.SQL(TREE).format(table=sql.Identifier(table)), {"slug": slug}).fetchone()

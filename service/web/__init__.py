@@ -16,7 +16,7 @@ from ..db import snapshot
 from ..errors import invalid
 from ..pagination import decode, encode, filters_digest, next_url
 from ..schemas import IncidentArgs, STATUSES
-from ..store import ceasefires, counts, incidents, names, sources
+from ..store import actors, ceasefires, counts, incidents, locations, names, sources
 from . import quotes, timeline
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
@@ -75,6 +75,30 @@ def ceasefire_page(slug: str):
         catalogue = names.read(conn)
     return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
                            incidents=listed, more=more, names=catalogue, as_of=as_of)
+
+
+@blp.route("/actors/<slug>")
+def actor_page(slug: str):
+    """An actor with its place in the tree, and the incidents it or anything beneath it is party to."""
+    return _entry_page("actor", slug, actors.get, "party")
+
+
+@blp.route("/locations/<slug>")
+def location_page(slug: str):
+    """A place with its place in the tree, and the incidents there or anywhere beneath it."""
+    return _entry_page("location", slug, locations.get, "location")
+
+
+def _entry_page(table: str, slug: str, get, filter_name: str):
+    with snapshot() as conn:
+        entry = get(conn, slug)
+        if entry is None:
+            abort(404, f"No {table} {slug}.")
+        tree = actors.tree(conn, table, slug)
+        listed, more, as_of = incidents.page(conn, {filter_name: slug, "sort": "-stated"}, None, 50, None)
+        catalogue = names.read(conn)
+    return render_template("entry.html", table=table, entry=entry, tree=tree, incidents=listed, more=more,
+                           names=catalogue, as_of=as_of, filter_name=filter_name)
 
 
 @blp.route("/incidents/<incident_id>")
