@@ -169,6 +169,16 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     margin = float(svg.get_attribute("data-margin"))
     marker = float(page.locator("line.effective").get_attribute("x1"))
     assert marker == pytest.approx(margin + (width - 2 * margin) * ((effective - start) / (end - start)), abs=0.01)
+    # The map: a mark for each place with coordinates, drawn as what it is (both are districts);
+    # the place whose coordinates are unknown is named beneath it instead.
+    marks = page.locator("figure.map circle.place")
+    assert {marks.nth(i).get_attribute("data-place") for i in range(marks.count())} == {"agdam", "tartar"}
+    assert marks.count() == 2 and all(marks.nth(i).get_attribute("stroke-dasharray") for i in range(2))
+    assert page.locator("figure.map path.country").count() >= 3  # Azerbaijan, Armenia and their neighbours
+    assert "An Armenian town (not named in the source)" in page.locator("figure.map figcaption").inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("figure.map").screenshot(path=str(SCREENSHOTS / "ceasefire-map-1280.png"))
+    page.locator("figure.timeline").screenshot(path=str(SCREENSHOTS / "ceasefire-timeline-1280.png"))
     assert page.locator("ol.incidents > li").count() == 50  # its incidents, newest first
     watched.check()
     watched.close()

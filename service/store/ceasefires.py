@@ -77,3 +77,22 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
         SELECT + " WHERE c.slug > %(after)s ORDER BY c.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
     return [localise(row, *INSTANTS) for row in rows]
+
+
+PLACES = """
+SELECT l.slug, l.name, l.latitude, l.longitude, l.precision, count(*) AS incidents
+  FROM incident_state s
+  JOIN event v ON v.seq = s.version_seq
+  JOIN event_location el ON el.event_id = v.id
+  JOIN location l ON l.id = el.location_id
+ WHERE s.ceasefire_id = (SELECT id FROM ceasefire WHERE slug = %(slug)s) AND s.to_seq IS NULL
+ GROUP BY l.id
+ ORDER BY incidents DESC, l.slug
+ LIMIT 500
+"""
+
+
+def places(conn: psycopg.Connection, slug: str) -> list[dict]:
+    """The places its incidents name (each incident's record in force), with how many name each:
+    the 500 most named."""
+    return conn.execute(PLACES, {"slug": slug}).fetchall()

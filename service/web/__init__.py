@@ -17,7 +17,7 @@ from ..errors import invalid
 from ..pagination import decode, encode, filters_digest, next_url
 from ..schemas import IncidentArgs, STATUSES
 from ..store import actors, ceasefires, counts, incidents, locations, names, sources
-from . import quotes, timeline
+from . import quotes, timeline, worldmap
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
@@ -73,7 +73,9 @@ def ceasefire_page(slug: str):
         buckets, as_of = counts.count(conn, {"ceasefire": slug, **window}, "day", "side", "occurred", None)
         listed, more, _ = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
         catalogue = names.read(conn)
+        named = ceasefires.places(conn, slug)
     return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
+                           map=worldmap.draw(named), unmapped=[p for p in named if p["latitude"] is None],
                            incidents=listed, more=more, names=catalogue, as_of=as_of)
 
 
