@@ -56,6 +56,20 @@ def decode(cursor: str, digest: str, kinds: tuple[type, ...]) -> list:
         raise refused from None
 
 
+def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | None]:
+    """Where a listing of incidents resumes and as of which seq: (sort key, seq) and the seq its
+    cursor keeps, or no position and the `as_of` asked for. An `as_of` that contradicts its
+    cursor is refused."""
+    as_of = filters.get("as_of")
+    if not filters.get("cursor"):
+        return None, as_of
+    *after, cursor_as_of = decode(filters["cursor"], digest, (datetime, int, int))
+    if as_of is not None and as_of != cursor_as_of:
+        raise invalid({"as_of": [f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
+                                 f"start again without the cursor"]}, title="Invalid query string")
+    return tuple(after), cursor_as_of
+
+
 def _typed(value, kind: type):
     if kind is datetime:
         instant = datetime.fromisoformat(value)

@@ -294,7 +294,8 @@ class ReadArgs(Strict):
     as_of = Integer(validate=SEQ, metadata=AS_OF)
 
 
-class IncidentArgs(Strict):
+class IncidentFilters(Strict):
+    """What selects incidents: the same filters for a list, an export and counts."""
     status = String(validate=ma.validate.OneOf(STATUSES))
     assessment = String(validate=ma.validate.OneOf(domain.VERDICTS), metadata={
         "description": "Incidents whose latest review has this verdict."})
@@ -305,16 +306,21 @@ class IncidentArgs(Strict):
     location = Slug()
     ceasefire = Slug()
     act = Slug()
-    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant."})
-    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant."})
+    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant (for "
+                                                      "counts by occurrence, the first bucket)."})
+    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant (for counts "
+                                                       "by occurrence, the end of the last bucket)."})
     q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
+
+
+class IncidentArgs(IncidentFilters):
     sort = String(load_default="-stated", validate=ma.validate.OneOf(SORTS))
     limit = Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     cursor = Text(1, 500)
     format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
 
 
-class CountsArgs(Strict):
+class CountsArgs(IncidentFilters):
     """The incident filters, and how to count what they select."""
     interval = String(load_default="day", validate=ma.validate.OneOf(counts.INTERVALS), metadata={
         "description": "The length of a bucket (in UTC; a week begins on Monday)."})
@@ -323,20 +329,6 @@ class CountsArgs(Strict):
                        "(the claimant's top-level actor)."})
     time = String(load_default="occurred", validate=ma.validate.OneOf(tuple(counts.TIMES)), metadata={
         "description": "Bucket incidents by when the act began, or by when the accusation was made."})
-    status = IncidentArgs._declared_fields["status"]
-    assessment = IncidentArgs._declared_fields["assessment"]
-    as_of = Integer(validate=SEQ, metadata=AS_OF)
-    claimant = Slug()
-    target = Slug()
-    party = Slug()
-    location = Slug()
-    ceasefire = Slug()
-    act = Slug()
-    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant; with "
-                                                      "time=occurred, the first bucket."})
-    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant; with "
-                                                       "time=occurred, the end of the last bucket."})
-    q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
 
 
 class Bucket(Strict):

@@ -4,7 +4,6 @@ or as of any seq of the log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from uuid import UUID
 
 from flask import g, request, url_for
@@ -16,7 +15,7 @@ from ..auth import requires
 from ..db import in_transaction, snapshot
 from ..errors import invalid
 from ..idempotency import idempotent
-from ..pagination import decode, encode, filters_digest, link_headers, next_url
+from ..pagination import encode, filters_digest, incident_position, link_headers, next_url
 from ..schemas import CountsArgs, CountsOut, DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
 from ..store import counts, events, incidents, names
 
@@ -57,15 +56,9 @@ def list_incidents(filters: dict):
     if format != "json":
         return export(filters, format)
     digest = filters_digest(filters)
-    after, as_of = None, filters.get("as_of")
-    if filters.get("cursor"):
-        *after, cursor_as_of = decode(filters["cursor"], digest, (datetime, int, int))
-        if as_of is not None and as_of != cursor_as_of:
-            raise invalid({"as_of": [f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
-                                     f"start again without the cursor"]}, title="Invalid query string")
-        as_of = cursor_as_of
+    after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
-        page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
+        page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
     url = next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest) if more else None)
     return wire.page(page, url, link_headers(url), as_of=as_of)
 

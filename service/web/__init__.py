@@ -6,7 +6,6 @@ Errors on these pages are pages too (errors.problem renders HTML for this bluepr
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 import marshmallow as ma
@@ -14,7 +13,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ..db import snapshot
 from ..errors import invalid
-from ..pagination import decode, encode, filters_digest, next_url
+from ..pagination import encode, filters_digest, incident_position, next_url
 from ..schemas import IncidentArgs, STATUSES
 from ..store import actors, ceasefires, counts, incidents, locations, names, sources
 from . import quotes, timeline, worldmap
@@ -49,12 +48,10 @@ def incident_list():
         raise invalid({name: list(messages) for name, messages in error.messages.items()},
                       title="Invalid filter") from None
     digest = filters_digest(filters)
-    after, as_of = None, filters.get("as_of")
-    if filters.get("cursor"):
-        *after, as_of = decode(filters["cursor"], digest, (datetime, int, int))
+    after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
         catalogue = names.read(conn)
-        page, more, as_of = incidents.page(conn, filters, tuple(after) if after else None, filters["limit"], as_of)
+        page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
     following = next_url(encode([*incidents.sort_position(page[-1], filters["sort"]), as_of], digest)) if more else None
     return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
                            form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
