@@ -101,7 +101,8 @@ CATALOGUE_SCHEMAS = {"act": schemas.ActIn(), "actor": schemas.ActorIn(), "locati
 CREATE = {"act": acts.create, "actor": actors.create, "location": locations.create, "ceasefire": ceasefires.create,
           "source": sources.create}
 ENTRY_FIELDS = {"type", "id", "seq", "kind", "claimant", "target", "responds_to", "act", "locations", "occurred_from",
-                "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "source", "quotes", "recorded_by",
+                "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire", "summary", "source", "quotes",
+                "recorded_by",
                 "recorded_at", "corrects", "verdict"}
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in

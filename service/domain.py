@@ -65,8 +65,8 @@ KINDS = {
 # The kinds a report to POST /v1/events may have; the others are posted to what they are about.
 REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
 # The fields of a claim's record: what a correction replaces, and what its revisions compare.
-RECORD = ("claimant", "target", "act", "locations", "occurred_from", "occurred_to", "time_precision", "stated_at",
-          "ceasefire", "summary", "source", "quotes")
+RECORD = ("claimant", "target", "act", "locations", "occurred_from", "occurred_to", "time_precision", "time_note",
+          "stated_at", "ceasefire", "summary", "source", "quotes")
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 

@@ -143,6 +143,9 @@ class EventIn(Strict):
     occurred_from = Instant(load_default=None)
     occurred_to = Instant(load_default=None)
     time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
+    time_note = Text(1, 1000, load_default=None, allow_none=True, metadata={
+        "description": "How the time was arrived at when the source does not state it outright, e.g. "
+                       "\"the article says 'moments after the ceasefire took force'\"."})
     stated_at = Instant(required=True)
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
@@ -220,6 +223,7 @@ class EventOut(Strict):
     occurred_from = fields.DateTime(required=True, allow_none=True)
     occurred_to = fields.DateTime(required=True, allow_none=True)
     time_precision = fields.String(required=True, allow_none=True)
+    time_note = fields.String(required=True, allow_none=True)
     stated_at = fields.DateTime(required=True, allow_none=True)
     ceasefire = fields.String(allow_none=True)
     summary = fields.String(required=True)
@@ -426,6 +430,8 @@ class CeasefireIn(Strict):
     parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
     agreed_at = Instant(load_default=None, allow_none=True)
     effective_at = Instant(load_default=None, allow_none=True)
+    time_note = Text(1, 1000, load_default=None, allow_none=True, metadata={
+        "description": "Where agreed_at and effective_at come from, when the source does not state them."})
     terms = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=100))
     source = Slug(load_default=None, allow_none=True)
 

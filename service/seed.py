@@ -96,7 +96,7 @@ def _mapping(value, where: _Where, entry: str, line: int) -> dict:
 
 
 def _clean(entry: dict) -> dict:
-    return {name: value for name, value in entry.items() if name not in {"__line__", "text_file", "sha256", "time_note"}}
+    return {name: value for name, value in entry.items() if name not in {"__line__", "text_file", "sha256"}}
 
 
 def _source_text(path: Path, source: dict, where: _Where) -> str | None:
@@ -162,7 +162,7 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str
         responds_to = entry.get("responds_to")
         if responds_to is not None and responds_to not in ids:
             raise where.error(line, name, f"responds_to {responds_to}: no earlier event has that key")
-        report = {field: entry.get(field) for field in EVENT_FIELDS - {"key", "time_basis", "time_note"}}
+        report = {field: entry.get(field) for field in EVENT_FIELDS - {"key", "time_basis"}}
         report["responds_to"] = ids.get(responds_to)
         entry["__report__"] = report
 

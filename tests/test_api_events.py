@@ -81,6 +81,26 @@ def test_a_denial_inherits_target_act_places_and_time(client, reporter):
     assert incident["status"] == "disputed" and [d["id"] for d in incident["denials"]] == [denial["id"]]
 
 
+def test_a_note_on_how_the_time_was_known_goes_with_that_time(client, reporter):
+    note = 'The article says "moments after the ceasefire took force"; the hour is from the public record.'
+    accusation = post_accusation(client, reporter, time_note=note).get_json()
+    assert accusation["time_note"] == note and client.get(f"/v1/events/{accusation['id']}").get_json() == accusation
+    answer = {"claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
+              "source": "moscow-ceasefire-article"}
+    # A denial that takes the accusation's time takes its note; one that gives its own time does not.
+    inherited = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json=answer).get_json()
+    assert inherited["time_note"] == note
+    own = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
+        **answer, "occurred_from": "2020-10-12T07:00:00+04:00", "occurred_to": "2020-10-12T08:00:00+04:00",
+        "time_precision": "hour"}).get_json()
+    assert own["time_note"] is None
+    assert post_accusation(client, reporter).get_json()["time_note"] is None
+    problem = problem_of(post_accusation(client, reporter, time_note=""), 422)
+    assert "time_note" in problem["errors"]
+    assert client.get("/v1/ceasefires/moscow-humanitarian-2020").get_json()["time_note"].startswith(
+        "agreed_at and effective_at are from the public record")
+
+
 def test_a_counter_accusation_joins_the_thread(client, reporter):
     response = post_accusation(client, reporter, claimant="armenia", target="azerbaijan-military",
                                responds_to=SHELLING, locations=["armenia-unnamed-town"])

@@ -38,6 +38,11 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
         assert figures["as_of_service_ms"]["n"] == figures["as_of_sql_ms"]["n"] == report["plan"]["runs"]
     assert max(figures["deep_depth"] for figures in report["large"]["queries"].values()) == report["plan"]["deep_pages"]
     assert set(report["ratios"]) == QUERIES
+    for size in ("small", "large"):
+        assert set(report[size]["pages"]) == {"front", "front_filtered", "ceasefire"}
+        assert all(page["ms"]["n"] == report["plan"]["runs"] and page["bytes"] > 1000
+                   for page in report[size]["pages"].values())
+    assert report["verdicts"]["page_ms"]["worst"] > 0
 
     appends = report["large"]["appends"]
     assert appends["events"] == appends["events_stored"] == 2 * 20

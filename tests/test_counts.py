@@ -19,7 +19,8 @@ def by_hand(incidents: list[dict], by: str, time: str, interval: str) -> Counter
         accusation = incident["accusation"]
         instant = datetime.fromisoformat(accusation["occurred_from" if time == "occurred" else "stated_at"])
         day = instant.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        start = {"day": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}[interval]
+        hour = instant.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        start = {"hour": hour, "day": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}[interval]
         label = {"status": incident["status"], "act": accusation["act"], "side": SIDES[accusation["claimant"]]}[by]
         counted[(start.isoformat(), label)] += 1
     return counted
@@ -32,6 +33,7 @@ def by_hand(incidents: list[dict], by: str, time: str, interval: str) -> Counter
     ("status", "occurred", "month", "location=tartar"),
     ("side", "stated", "day", "status=disputed&q=comma"),
     ("act", "occurred", "day", "as_of=30"),
+    ("side", "stated", "hour", "occurred_after=2020-10-10T00:00:00Z&occurred_before=2020-10-20T00:00:00Z"),
 ])
 def test_counts_agree_with_the_pages(client, busy_log, by, time, interval, query):
     incidents, as_of = pages(client, query)
@@ -61,8 +63,11 @@ def test_a_window_has_every_bucket_empty_ones_included(client, busy_log):
 
 def test_nothing_matched_is_no_buckets_and_bad_counts_are_refused(client):
     assert client.get("/v1/incidents/counts?status=retracted").get_json()["buckets"] == []
-    problem = problem_of(client.get("/v1/incidents/counts?interval=hour"), 422)
+    problem = problem_of(client.get("/v1/incidents/counts?interval=year"), 422)
     assert "interval" in problem["errors"]
+    problem = problem_of(client.get("/v1/incidents/counts?interval=hour&occurred_after=2020-01-01T00:00:00Z"
+                                    "&occurred_before=2021-01-01T00:00:00Z"), 422)
+    assert problem["errors"]["interval"][0].startswith("more than 5000 hours from 2020-01-01 to 2020-12-31")
     problem = problem_of(client.get("/v1/incidents/counts?occurred_after=1000-01-01T00:00:00Z"
                                     "&occurred_before=9000-01-01T00:00:00Z"), 422)
     assert problem["errors"]["interval"][0].startswith("more than 5000 days from 1000-01-01 to 8999-12-31")

@@ -147,6 +147,34 @@ def test_the_thread_shows_the_denial_beside_the_accusation_and_its_words_in_the_
     watched.close()
 
 
+def test_allegations_within_a_few_days_are_drawn_by_the_hour_with_how_their_times_were_known(browser, serve, dsn):  # noqa: F811
+    """The seed alone: every allegation "moments after the ceasefire took force", all in one hour.
+    A day's bar would hide that; the chart is by the hour, and the pages say where each time came from."""
+    _, base = serve({"DATABASE_URL": dsn})
+    watched = Watched(browser, base)
+    assert watched.open("/ceasefires/moscow-humanitarian-2020").status == 200
+    page = watched.page
+    assert page.locator("h2", has_text="Allegations an hour").count() == 1
+    svg = page.locator("figure.timeline svg")
+    start, end = (datetime.fromisoformat(svg.get_attribute(name)) for name in ("data-start", "data-end"))
+    assert (start.isoformat(), end.isoformat()) == ("2020-10-10T00:00:00+00:00", "2020-10-11T00:00:00+00:00")
+    bars = page.locator("rect.bar")
+    drawn = {(bars.nth(i).get_attribute("data-hour"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())}
+    # The accusation and the counter-accusation, both begun at 12:00 UTC+04:00.
+    assert drawn == {("2020-10-10T08:00Z", "azerbaijan"), ("2020-10-10T08:00Z", "armenia")}
+    width, margin = float(svg.get_attribute("viewBox").split()[2]), float(svg.get_attribute("data-margin"))
+    marker = float(page.locator("line.effective").get_attribute("x1"))
+    assert marker == pytest.approx(margin + (width - 2 * margin) * 8 / 24, abs=0.01)
+    assert "from the public record; the article gives no times" in page.locator("dd.time-note").inner_text()
+    shoot(watched, "ceasefire-seed-1280")
+    watched.open(f"/incidents/{DISPUTED}")
+    notes = page.locator("p.time-note")
+    assert notes.count() == 3  # the accusation's, the denial's and the counter-accusation's
+    assert "moments after the ceasefire took force" in notes.first.inner_text()
+    watched.check()
+    watched.close()
+
+
 def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     watched = Watched(browser, site)
     assert watched.open("/ceasefires/moscow-humanitarian-2020").status == 200

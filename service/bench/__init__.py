@@ -55,6 +55,7 @@ TARGETS = {
     "export_per_s": 50000.0,
     "csv_over_ndjson": 1.5,
     "counts_ms": 50.0,
+    "page_ms": 50.0,
 }
 # Tables that grow with the log: a sequential scan of any of them is a query that will not scale.
 # (incident_high_water grows by a row for each write statement that raises it: a bulk load's
@@ -363,6 +364,29 @@ def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, pl
     return results
 
 
+def pages(cat: synthetic.Catalogue) -> dict[str, str]:
+    """The pages for people that the benchmark times: the front page as it opens and filtered, and
+    the page of the busiest conflict's busiest ceasefire (its timeline, map and incidents)."""
+    conflict = cat.conflicts[0]
+    return {
+        "front": "/",
+        "front_filtered": "/?" + urllib.parse.urlencode({"status": "disputed", "party": conflict.sides[1].state}),
+        "ceasefire": f"/ceasefires/{conflict.ceasefires[1][0]}",
+    }
+
+
+def measure_pages(host: str, port: int, cat: synthetic.Catalogue, plan: Plan, say: Callable[[str], None]) -> dict:
+    """Each page's latency through HTTP (an upper bound on its server time: the connection is new
+    each time, as for the API's queries), and its size."""
+    results = {}
+    for name, path in pages(cat).items():
+        figures, _ = time_http(host, port, path, plan.runs, plan.warm_up)
+        _, body, _ = request(host, port, "GET", path)
+        results[name] = {"path": path, "ms": figures, "bytes": len(body)}
+        say(f"  page {name:14} {_fmt(figures)}  ({len(body) / 1024:,.0f} KiB)")
+    return results
+
+
 def _fmt(figures: dict) -> str:
     return (f"min {figures['min']:6.2f}  med {figures['median']:6.2f}  p95 {figures['p95']:6.2f}  "
             f"max {figures['max']:6.2f} ms")
@@ -609,9 +633,10 @@ def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print
                 report["server_version"] = conn.execute("SHOW server_version").fetchone()["server_version"]
             with service(dsn, plan.workers) as (host, port, pid):
                 measured = measure_queries(dsn, host, port, cat, plan, deep=label == "large", say=say)
+                shown = measure_pages(host, port, cat, plan, say)
                 data = measure_data(dsn, host, port, pid, cat, plan, make, say) if label == "large" else None
                 appends = measure_appends(dsn, host, port, plan, say) if label == "large" else None
-            report[label] = {"load": load, "queries": measured, **({"data": data} if data else {}),
+            report[label] = {"load": load, "queries": measured, "pages": shown, **({"data": data} if data else {}),
                              **({"appends": appends} if appends else {})}
     report["ratios"] = ratios(report)
     report["verdicts"] = verdicts(report, plan)
@@ -658,6 +683,8 @@ def verdicts(report: dict, plan: Plan) -> dict:
         "csv_over_ndjson": {"value": round(large["data"]["http_csv"]["seconds"] / large["data"]["http_ndjson"]["seconds"], 2),
                             "target": TARGETS["csv_over_ndjson"]},
         "counts_ms": {"value": large["data"]["counts_month_ms"]["median"], "target": TARGETS["counts_ms"]},
+        "page_ms": {"worst": max(page["ms"]["median"] for page in large["pages"].values()),
+                    "target": TARGETS["page_ms"], "at_events": plan.events},
         "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
     }
 
@@ -700,6 +727,8 @@ def summary(report: dict) -> str:
         f"{mark(v['csv_over_ndjson']['value'] <= v['csv_over_ndjson']['target'])}",
         f"  counts (month)   {v['counts_ms']['value']:8.2f} ms   (<= {v['counts_ms']['target']:.0f} ms, median)  "
         f"{mark(v['counts_ms']['value'] <= v['counts_ms']['target'])}",
+        f"  pages (median)   {v['page_ms']['worst']:8.2f} ms   (<= {v['page_ms']['target']:.0f} ms at 1,000,000: "
+        f"/, / filtered, a ceasefire's page)  {mark(v['page_ms']['worst'] <= v['page_ms']['target'])}",
         f"  no sequential scan of a growing table: {mark(v['no_seq_scan_of_growing_tables'])}",
     ]
     return "\n".join(lines)

@@ -24,7 +24,7 @@ STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
     line bigint PRIMARY KEY, id uuid NOT NULL, seq bigint, kind text, claimant text, target text,
     responds_to uuid, corrects uuid, act text, occurred_from timestamptz, occurred_to timestamptz,
-    time_precision text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
+    time_precision text, time_note text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
     verdict text, recorded_by text, recorded_at timestamptz,
     occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer);
 CREATE INDEX IF NOT EXISTS bulk_entry_id ON bulk_entry (id);
@@ -33,7 +33,7 @@ CREATE TEMP TABLE IF NOT EXISTS bulk_quote (line bigint, event_id uuid, position
                                             span_start integer, span_end integer);
 """
 ENTRY_COLUMNS = ("line", "id", "seq", "kind", "claimant", "target", "responds_to", "corrects", "act", "occurred_from",
-                 "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "source", "quoted", "verdict",
+                 "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire", "summary", "source", "quoted", "verdict",
                  "recorded_by", "recorded_at", "occurred_from_offset", "occurred_to_offset", "stated_at_offset")
 
 # The first reference of the staged lines that the log does not hold (nor an earlier line).
@@ -67,13 +67,13 @@ KIND_OF = ("coalesce((SELECT o.kind FROM event o WHERE o.id = {id}), "
            "(SELECT o.kind FROM bulk_entry o WHERE o.id = {id}))")
 INSERT = """
 INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
-                   occurred_to, time_precision, stated_at, ceasefire_id, summary, source_id, recorded_by,
+                   occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
                    recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
        CASE WHEN s.responds_to IS NOT NULL THEN {answered_kind} END,
-       act.id, s.occurred_from, s.occurred_to, s.time_precision, s.stated_at, ceasefire.id, s.summary, source.id,
+       act.id, s.occurred_from, s.occurred_to, s.time_precision, s.time_note, s.stated_at, ceasefire.id, s.summary, source.id,
        s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
        s.stated_at_offset, s.corrects, s.verdict,
        to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
@@ -116,6 +116,7 @@ class Entry:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
     time_precision: str | None = None
+    time_note: str | None = None
     stated_at: datetime | None = None
     ceasefire: str | None = None
     source: str | None = None
@@ -148,7 +149,7 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
                 sql.SQL(", ").join(map(sql.Identifier, ENTRY_COLUMNS)))) as copy:
             for e in entries:
                 copy.write_row((e.line, e.id, e.seq, e.kind, e.claimant, e.target, e.responds_to, e.corrects, e.act,
-                                e.occurred_from, e.occurred_to, e.time_precision, e.stated_at, e.ceasefire, e.summary,
+                                e.occurred_from, e.occurred_to, e.time_precision, e.time_note, e.stated_at, e.ceasefire, e.summary,
                                 e.source, "\n".join(q["text"] for q in e.quotes), e.verdict, e.recorded_by,
                                 e.recorded_at, offset(e.occurred_from), offset(e.occurred_to), offset(e.stated_at)))
         with cur.copy("COPY bulk_place (line, event_id, slug, position) FROM STDIN") as copy:

@@ -11,8 +11,8 @@ SELECT = """
 SELECT c.slug, c.name, broker.slug AS brokered_by,
        ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
               WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
-       c.agreed_at, c.agreed_at_offset, c.effective_at, c.effective_at_offset, c.terms, source.slug AS source,
-       c.created_at
+       c.agreed_at, c.agreed_at_offset, c.effective_at, c.effective_at_offset, c.time_note, c.terms,
+       source.slug AS source, c.created_at
   FROM ceasefire c
   LEFT JOIN actor broker ON broker.id = c.brokered_by
   LEFT JOIN source ON source.id = c.source_id
@@ -41,9 +41,9 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
         raise Refusal(errors)
     row = conn.execute(
         """INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, agreed_at_offset, effective_at,
-                                  effective_at_offset, terms, source_id)
+                                  effective_at_offset, time_note, terms, source_id)
            VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
-                   %(effective_at_offset)s, %(terms)s, %(source_id)s)
+                   %(effective_at_offset)s, %(time_note)s, %(terms)s, %(source_id)s)
            """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING id, slug",
         {
             "slug": ceasefire["slug"],
@@ -53,6 +53,7 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
             "effective_at": ceasefire.get("effective_at"),
             "agreed_at_offset": offset(ceasefire.get("agreed_at")),
             "effective_at_offset": offset(ceasefire.get("effective_at")),
+            "time_note": ceasefire.get("time_note"),
             "terms": ceasefire.get("terms") or [],
             "source_id": refs["source_id"],
         },

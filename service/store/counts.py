@@ -1,4 +1,4 @@
-"""Incidents counted in time: how many each side alleged each day (week, month), or how many of
+"""Incidents counted in time: how many each side alleged each hour (day, week, month), or how many of
 each status or act, for any of the incident filters, now or as of a seq.
 
 One query over the same selection as the pages (store/filters.py), grouped in the database; the
@@ -17,7 +17,7 @@ from .. import domain
 from . import filters as filters_sql
 from .events import check_as_of
 
-INTERVALS = ("day", "week", "month")
+INTERVALS = ("hour", "day", "week", "month")
 BY = ("status", "side", "act")
 TIMES = {"occurred": "occurred_from", "stated": "stated_at"}
 # More buckets than this is a chart no one can read, and a request that asks for one mistook
@@ -105,6 +105,8 @@ def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
 def _truncate(instant: datetime, interval: str) -> datetime:
     """As date_trunc(interval, instant, 'UTC') does: a week begins on Monday (ISO 8601)."""
     utc = instant.astimezone(timezone.utc)
+    if interval == "hour":
+        return utc.replace(minute=0, second=0, microsecond=0)
     day = utc.replace(hour=0, minute=0, second=0, microsecond=0)
     if interval == "day":
         return day
@@ -114,6 +116,8 @@ def _truncate(instant: datetime, interval: str) -> datetime:
 
 
 def _next(start: datetime, interval: str) -> datetime:
+    if interval == "hour":
+        return start + timedelta(hours=1)
     if interval == "day":
         return start + timedelta(days=1)
     if interval == "week":

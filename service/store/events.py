@@ -38,6 +38,7 @@ class Event:
     occurred_from: datetime | None
     occurred_to: datetime | None
     time_precision: str | None
+    time_note: str | None
     stated_at: datetime | None
     ceasefire: str | None
     summary: str
@@ -60,7 +61,7 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
        act.slug AS act,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
-       e.occurred_from, e.occurred_to, e.time_precision, e.stated_at, ceasefire.slug AS ceasefire,
+       e.occurred_from, e.occurred_to, e.time_precision, e.time_note, e.stated_at, ceasefire.slug AS ceasefire,
        e.summary, source.slug AS source,
        coalesce((SELECT json_agg(json_build_object('text', q.text, 'start', q.span_start, 'end', q.span_end)
                                  ORDER BY q.position)
@@ -193,11 +194,11 @@ SELECT e.kind, e.corrects, claimant.slug AS claimant, claimant.path::text AS cla
 
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
-                   occurred_from, occurred_to, time_precision, stated_at, ceasefire_id, summary,
+                   occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
-        %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(stated_at)s, %(ceasefire_id)s,
+        %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
@@ -273,6 +274,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
             "occurred_from": report["occurred_from"],
             "occurred_to": report["occurred_to"],
             "time_precision": report["time_precision"],
+            "time_note": report.get("time_note"),
             "stated_at": report["stated_at"],
             "ceasefire_id": refs["ceasefire_id"],
             "summary": report["summary"],
@@ -294,7 +296,8 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
         id=event_id, seq=row["seq"], kind="correction" if corrects else report["kind"], claimant=report["claimant"],
         target=report["target"], responds_to=report.get("responds_to"), act=report["act"],
         locations=list(report["locations"]), occurred_from=report["occurred_from"], occurred_to=report["occurred_to"],
-        time_precision=report["time_precision"], stated_at=report["stated_at"], ceasefire=report.get("ceasefire"),
+        time_precision=report["time_precision"], time_note=report.get("time_note"), stated_at=report["stated_at"],
+        ceasefire=report.get("ceasefire"),
         summary=report["summary"], source=report["source"], quotes=quotes, recorded_by=recorded_by,
         recorded_at=row["recorded_at"], corrects=corrects,
     )
@@ -345,7 +348,8 @@ def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, reco
         inserted = conn.execute(INSERT, {
             "id": event_id, "kind": "review", "claimant_id": None, "target_id": None, "responds_to": accusation_id,
             "responds_to_kind": "accusation", "act_id": None, "occurred_from": None, "occurred_to": None,
-            "time_precision": None, "stated_at": None, "ceasefire_id": None, "summary": assessment["note"],
+            "time_precision": None, "time_note": None, "stated_at": None, "ceasefire_id": None,
+            "summary": assessment["note"],
             "source_id": source["id"] if source else None, "recorded_by": recorded_by,
             "quoted": "\n".join(quote["text"] for quote in quotes), "corrects": None,
             "verdict": assessment["verdict"], "occurred_from_offset": 0, "occurred_to_offset": 0,
@@ -355,7 +359,8 @@ def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, reco
     row = inserted.fetchone()
     return Event(
         id=event_id, seq=row["seq"], kind="review", claimant=None, target=None, responds_to=accusation_id, act=None,
-        locations=[], occurred_from=None, occurred_to=None, time_precision=None, stated_at=None, ceasefire=None,
+        locations=[], occurred_from=None, occurred_to=None, time_precision=None, time_note=None, stated_at=None,
+        ceasefire=None,
         summary=assessment["note"], source=assessment.get("source"), quotes=quotes, recorded_by=recorded_by,
         recorded_at=row["recorded_at"], verdict=assessment["verdict"],
     )
@@ -382,6 +387,9 @@ def _inherit(conn: psycopg.Connection, report: dict, responding: dict, kind: dom
         statement = get(conn, report["responds_to"])
         for name in situation:
             report[name] = getattr(statement, name)
+        # A note on how the time was arrived at goes with the time it is about, and only with it.
+        if "occurred_from" in situation and report.get("time_note") is None:
+            report["time_note"] = statement.time_note
 
 
 def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:

@@ -67,8 +67,11 @@ def ceasefire_page(slug: str):
         if ceasefire is None:
             abort(404, f"No ceasefire {slug}.")
         window = timeline.window(ceasefire)
-        buckets, as_of = counts.count(conn, {"ceasefire": slug, **window}, "day", "side", "occurred", None)
-        listed, more, _ = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
+        # A month of hours (720 buckets) in one grouped query; the chart folds them into days
+        # unless the allegations fall within a few days.
+        buckets, as_of = ([], None) if window is None else counts.count(
+            conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
+        listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
         catalogue = names.read(conn)
         named = ceasefires.places(conn, slug)
     return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
