@@ -11,7 +11,7 @@ from flask.globals import request_ctx
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from . import auth, body, errors, headers
+from . import auth, body, caching, errors, headers
 from .api.contract import Contract
 from .config import Settings
 from .db import make_pool
@@ -100,7 +100,10 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     app.before_request(refuse_undeclared_query)
     app.before_request(body.read_json)
     app.before_request(auth.check_read_access)
+    app.before_request(caching.check)
+    # after_request hooks run last registered first: the common headers have the last word.
     app.after_request(headers.common)
+    app.after_request(caching.stamp)
     return app
 
 

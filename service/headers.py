@@ -19,16 +19,20 @@ def assign_request_id() -> None:
     g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
+def keyed() -> bool:
+    """Whether this answer is for one key's holder: a shared cache must not keep it."""
+    return "Authorization" in request.headers or current_app.extensions["settings"].reads_need_key
+
+
 def common(response: Response) -> Response:
     # A request refused before the first hook ran (413) still gets an id.
     response.headers["X-Request-Id"] = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Content-Type-Options"] = "nosniff"
-    keyed = "Authorization" in request.headers or current_app.extensions["settings"].reads_need_key
-    if response.status_code >= 400 or keyed:
+    if response.status_code >= 400 or keyed():
         response.headers["Cache-Control"] = "no-store"
     if request.method in READ_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "Link, Location, Retry-After, X-Request-Id"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Link, Location, Retry-After, X-As-Of, X-Request-Id"
     return response
 
 
