@@ -129,10 +129,10 @@ def _check_port(host: str, port: int) -> None:
             raise Failure(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
-def gunicorn_command() -> list[str]:
-    """The service under gunicorn, configured by service/gunicorn_conf.py from the environment."""
-    return [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn_conf.py")),
-            "service.wsgi:app"]
+def gunicorn_command(app: str = "service.wsgi:app") -> list[str]:
+    """The service (or, for the benchmark, another app) under gunicorn, configured by
+    service/gunicorn_conf.py from the environment."""
+    return [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn_conf.py")), app]
 
 
 def _gunicorn(env: dict) -> int:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -43,6 +44,11 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
         assert all(page["ms"]["n"] == report["plan"]["runs"] and page["bytes"] > 1000
                    for page in report[size]["pages"].values())
     assert report["verdicts"]["page_ms"]["worst"] > 0
+    if shutil.which("wrk"):  # .ci/run installs it
+        crowd = report["large"]["crowd"]
+        for run in ("service", "floor", "not_modified"):
+            assert crowd[run]["requests"] > 0 and 0 < crowd[run]["p50_ms"] <= crowd[run]["p99_ms"]
+        assert crowd["over_floor"] > 0 and crowd["not_modified_cost"] > 0
 
     appends = report["large"]["appends"]
     assert appends["events"] == appends["events_stored"] == 2 * 20

@@ -56,6 +56,9 @@ TARGETS = {
     "csv_over_ndjson": 1.5,
     "counts_ms": 50.0,
     "page_ms": 50.0,
+    "crowd_over_floor": 0.6,
+    "crowd_p99_over_median": 4.0,
+    "not_modified_cost": 0.2,
 }
 # Tables that grow with the log: a sequential scan of any of them is a query that will not scale.
 # (incident_high_water grows by a row for each write statement that raises it: a bulk load's
@@ -75,11 +78,13 @@ class Plan:
     appenders: int = 4
     appends_each: int = 300
     workers: int = 0  # 0: the service's own default
+    crowd_seconds: int = 20
     seed: int = 20201010
 
     @classmethod
     def quick(cls) -> "Plan":
-        return cls(events=3000, small=1000, runs=3, warm_up=3, deep_pages=3, appenders=2, appends_each=20)
+        return cls(events=3000, small=1000, runs=3, warm_up=3, deep_pages=3, appenders=2, appends_each=20,
+                   crowd_seconds=2)
 
 
 # -- scratch databases -------------------------------------------------------------------------
@@ -150,14 +155,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(dsn: str, workers: int) -> Iterator[tuple[str, int, int]]:
-    """The service under gunicorn on a free port: its host, port and master's pid."""
+def service(dsn: str, workers: int, app: str = "service.wsgi:app") -> Iterator[tuple[str, int, int]]:
+    """The service (or the floor, service/bench/floor.py) under gunicorn on a free port: its host,
+    port and master's pid."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": dsn, "CFL_HOST": "127.0.0.1", "CFL_PORT": str(port),
            "CFL_LOG_LEVEL": "warning", "CFL_READS_NEED_KEY": "false"}
     if workers:
         env["CFL_WORKERS"] = str(workers)
-    process = subprocess.Popen(gunicorn_command(), env=env,
+    process = subprocess.Popen(gunicorn_command(app), env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -390,6 +396,92 @@ def measure_pages(host: str, port: int, cat: synthetic.Catalogue, plan: Plan, sa
 def _fmt(figures: dict) -> str:
     return (f"min {figures['min']:6.2f}  med {figures['median']:6.2f}  p95 {figures['p95']:6.2f}  "
             f"max {figures['max']:6.2f} ms")
+
+
+# -- a crowd of readers ------------------------------------------------------------------------
+
+CROWD = 16
+WRK_SCRIPT = """
+local paths = {%s}
+local tags = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  local n = (i %% #paths) + 1
+  if tags[n] then return wrk.format("GET", paths[n], {["If-None-Match"] = tags[n]}) end
+  return wrk.format("GET", paths[n])
+end
+"""
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _lua(text: str) -> str:
+    return "[[" + text + "]]"
+
+
+def wrk(host: str, port: int, paths: list[str], seconds: int, tags: list[str] | None = None,
+        connections: int = CROWD) -> dict:
+    """`connections` clients on kept-alive connections walking `paths` in turn for `seconds`
+    (wrk, two threads), each request with its If-None-Match when `tags` are given: requests/s and
+    latency percentiles in ms. Every answer must be 200 (or 304 when tagged)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (", ".join(map(_lua, paths)), ", ".join(map(_lua, tags or []))))
+    try:
+        done = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name,
+                               f"http://{host}:{port}"], capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        os.unlink(script.name)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr.strip()[-300:]}")
+    out = done.stdout
+    figures: dict = {"connections": connections, "seconds": seconds}
+    for line in out.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in ("50%", "75%", "90%", "99%"):
+            number = words[1].rstrip("usm")
+            figures[f"p{words[0][:-1]}_ms"] = round(float(number) * _UNITS[words[1][len(number):]], 3)
+        elif line.startswith("Requests/sec:"):
+            figures["requests_per_s"] = float(words[1])
+        elif "requests in" in line:
+            figures["requests"] = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            figures["not_2xx_3xx"] = int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            figures["socket_errors"] = line.split(":", 1)[1].strip()
+    if figures.get("not_2xx_3xx") or "socket_errors" in figures:
+        raise RuntimeError(f"wrk saw failures: {out[-500:]}")
+    return figures
+
+
+def measure_crowd(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan,
+                  say: Callable[[str], None]) -> dict | None:
+    """16 readers walking the benchmark's incident queries: against the service, against the floor
+    (service/bench/floor.py) on the same log in the same run, and against the service again with
+    each request's If-None-Match (a 304 for every one while nothing is appended)."""
+    if shutil.which("wrk") is None:
+        say("  crowd: wrk is not installed (apt-get install wrk): not measured")
+        return None
+    paths = [path_of(args) for args in queries(cat).values()]
+    for path in paths:  # as warm as the single-client figures: every worker has prepared each query
+        for _ in range(plan.warm_up // 4 or 1):
+            request(host, port, "GET", path)
+    served = wrk(host, port, paths, plan.crowd_seconds)
+    tags = [request(host, port, "GET", path)[2]["ETag"] for path in paths]
+    revalidated = wrk(host, port, paths, plan.crowd_seconds, tags)
+    with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
+        for path in paths:
+            for _ in range(plan.warm_up // 4 or 1):
+                request(floor_host, floor_port, "GET", path)
+        floor = wrk(floor_host, floor_port, paths, plan.crowd_seconds)
+    result = {"service": served, "floor": floor, "not_modified": revalidated,
+              "over_floor": round(served["requests_per_s"] / floor["requests_per_s"], 3),
+              "p99_over_median": round(served["p99_ms"] / served["p50_ms"], 2),
+              "not_modified_cost": round(served["requests_per_s"] / revalidated["requests_per_s"], 3)}
+    say(f"  crowd of {CROWD}: service {served['requests_per_s']:,.0f} req/s (p50 {served['p50_ms']} ms, "
+        f"p99 {served['p99_ms']} ms); floor {floor['requests_per_s']:,.0f} req/s (p50 {floor['p50_ms']} ms, "
+        f"p99 {floor['p99_ms']} ms); service/floor {result['over_floor']:.2f}; "
+        f"304s {revalidated['requests_per_s']:,.0f} req/s, a 304 costs {result['not_modified_cost']:.2f} of a page")
+    return result
 
 
 # -- appends and a follower -------------------------------------------------------------------
@@ -634,9 +726,10 @@ def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print
             with service(dsn, plan.workers) as (host, port, pid):
                 measured = measure_queries(dsn, host, port, cat, plan, deep=label == "large", say=say)
                 shown = measure_pages(host, port, cat, plan, say)
+                crowd = measure_crowd(dsn, host, port, cat, plan, say) if label == "large" else None
                 data = measure_data(dsn, host, port, pid, cat, plan, make, say) if label == "large" else None
                 appends = measure_appends(dsn, host, port, plan, say) if label == "large" else None
-            report[label] = {"load": load, "queries": measured, "pages": shown, **({"data": data} if data else {}),
+            report[label] = {"load": load, "queries": measured, "pages": shown, **({"crowd": crowd} if crowd else {}), **({"data": data} if data else {}),
                              **({"appends": appends} if appends else {})}
     report["ratios"] = ratios(report)
     report["verdicts"] = verdicts(report, plan)
@@ -686,6 +779,10 @@ def verdicts(report: dict, plan: Plan) -> dict:
         "page_ms": {"worst": max(page["ms"]["median"] for page in large["pages"].values()),
                     "target": TARGETS["page_ms"], "at_events": plan.events},
         "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
+        **({"crowd": {"over_floor": large["crowd"]["over_floor"], "p99_over_median": large["crowd"]["p99_over_median"],
+                      "not_modified_cost": large["crowd"]["not_modified_cost"],
+                      "targets": [TARGETS["crowd_over_floor"], TARGETS["crowd_p99_over_median"],
+                                  TARGETS["not_modified_cost"]]}} if "crowd" in large else {}),
     }
 
 
@@ -731,6 +828,18 @@ def summary(report: dict) -> str:
         f"/, / filtered, a ceasefire's page)  {mark(v['page_ms']['worst'] <= v['page_ms']['target'])}",
         f"  no sequential scan of a growing table: {mark(v['no_seq_scan_of_growing_tables'])}",
     ]
+    if "crowd" in v:
+        c = v["crowd"]
+        lines += [
+            f"  crowd / floor    {c['over_floor']:8.2f}      (>= {TARGETS['crowd_over_floor']}, requests/s of {CROWD} "
+            f"readers)  {mark(c['over_floor'] >= TARGETS['crowd_over_floor'])}",
+            f"  crowd p99 / p50  {c['p99_over_median']:8.2f}      (<= {TARGETS['crowd_p99_over_median']})  "
+            f"{mark(c['p99_over_median'] <= TARGETS['crowd_p99_over_median'])}",
+            f"  304 / page       {c['not_modified_cost']:8.2f}      (<= {TARGETS['not_modified_cost']}, cost per "
+            f"request under the crowd)  {mark(c['not_modified_cost'] <= TARGETS['not_modified_cost'])}",
+        ]
+    else:
+        lines.append("  crowd: not measured (no wrk)")
     return "\n".join(lines)
 
 
