@@ -6,7 +6,7 @@ import http
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, g, request, send_from_directory
 from flask.globals import request_ctx
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -14,7 +14,7 @@ from flask_smorest.utils import prepare_response
 from . import auth, body, caching, errors, headers
 from .api.contract import Contract
 from .config import Settings
-from .db import make_pool
+from .db import ReplicaFailed, make_pool
 from .schemas import Problem
 
 
@@ -79,6 +79,10 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     pool = make_pool(settings, dsn)
     pool.open(wait=False)
     app.extensions["pool"] = pool
+    if settings.read_url:
+        replicas = make_pool(settings, settings.read_url, name="ceasefire-log-replica")
+        replicas.open(wait=False)
+        app.extensions["read_pool"] = replicas
 
     api = CeasefireApi(app, spec_kwargs={"extra_plugins": [Contract(settings.reads_need_key)]})
     # flask-smorest's own pagination is not used (pages are keyset, with `next`); its schema
@@ -108,6 +112,15 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
 
 
 class CeasefireFlask(Flask):
+    def dispatch_request(self):
+        """A read the replica failed part-way is read again, whole, from the primary: reads
+        change nothing, so making one twice is safe."""
+        try:
+            return super().dispatch_request()
+        except ReplicaFailed:
+            g.primary_only = True
+            return super().dispatch_request()
+
     def make_default_options_response(self) -> Response:
         """OPTIONS: 204 with the methods the path allows, and what a browser on another origin
         needs to read it (never to write)."""

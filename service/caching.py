@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
+from .db import at_least, read
 from .headers import READ_METHODS, keyed
-from .store.events import HEAD
+from .store import events
 
 # The reads whose every answer is a function of the log up to its head (or up to `as_of`).
 LOG_READS = {"events.follow", "events.get_event", "incidents.list_incidents", "incidents.count_incidents",
@@ -48,8 +49,12 @@ def check() -> Response | None:
     if "as_of" in request.args:
         g.etag, g.immutable = f'a{request.args["as_of"]}-{_representation()}', True
     else:
-        with current_app.extensions["pool"].connection() as conn:
-            head = conn.execute(HEAD).fetchone()["head"]
+        # The head of the log the read will be made on (the replica's, when there is one), once
+        # it holds the writer's own entry: a tag of an older head must not answer for it.
+        min_seq = request.args.get("min_seq", "")
+        if min_seq.isdigit():
+            at_least(int(min_seq))
+        head = read(events.head)
         g.etag, g.immutable = f"h{head}-{_representation()}", False
     if request.if_none_match.contains(g.etag):
         return stamp(Response(status=304))

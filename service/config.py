@@ -44,7 +44,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 # Every variable the service reads. README.md's configuration table documents each, and the compose
 # file may set no other (tests/test_compose.py holds both to this list).
 VARIABLES = (
-    "DATABASE_URL", "CFL_DATA_DIR", "CFL_HOST", "CFL_PORT", "CFL_WORKERS", "CFL_TIMEOUT",
+    "DATABASE_URL", "CFL_READ_URL", "CFL_REPLICA_WAIT_MS", "CFL_DATA_DIR", "CFL_HOST", "CFL_PORT", "CFL_WORKERS", "CFL_TIMEOUT",
     "CFL_POOL_MIN", "CFL_POOL_MAX", "CFL_POOL_TIMEOUT", "CFL_READS_NEED_KEY", "CFL_LOG_LEVEL",
     "CFL_LOG_FORMAT",
 )
@@ -61,6 +61,11 @@ def _default_workers() -> int:
 class Settings:
     # A PostgreSQL URL; when empty the service runs its own embedded PostgreSQL in data_dir.
     database_url: str | None = None
+    # A streaming replica of it, for reads (DESIGN.md, "Growing past one machine").
+    read_url: str | None = None
+    # Seconds a read that must see a seq (min_seq, as_of, a cursor's) waits for the replica to
+    # replay it before it is answered from the primary.
+    replica_wait: float = 1.0
     data_dir: Path = field(default_factory=lambda: Path("data"))
     pool_min: int = 1
     pool_max: int = 10
@@ -87,6 +92,8 @@ class Settings:
         pool_max = _int(env, "CFL_POOL_MAX", 10, 1, 1000)
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            read_url=env.get("CFL_READ_URL") or None,
+            replica_wait=_int(env, "CFL_REPLICA_WAIT_MS", 1000, 0, 30000) / 1000,
             data_dir=Path(env.get("CFL_DATA_DIR") or "data"),
             pool_min=min(_int(env, "CFL_POOL_MIN", 1, 0, 1000), pool_max),
             pool_max=pool_max,

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from typing import TypeVar
 
 import orjson
 import psycopg
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from psycopg import IsolationLevel
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .config import Settings
 from .errors import OutcomeUnknown
+from .store.events import HEAD
+
+T = TypeVar("T")
 
 
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
@@ -42,7 +47,7 @@ def connect(dsn: str, **overrides) -> psycopg.Connection:
     return psycopg.connect(dsn, **{**CONNECT_KWARGS, **overrides})
 
 
-def make_pool(settings: Settings, dsn: str) -> ConnectionPool:
+def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> ConnectionPool:
     """A pool that is not open yet: each gunicorn worker opens its own after the fork."""
     return ConnectionPool(
         dsn,
@@ -50,12 +55,88 @@ def make_pool(settings: Settings, dsn: str) -> ConnectionPool:
         max_size=settings.pool_max,
         timeout=settings.pool_timeout,
         open=False,
-        name="ceasefire-log",
+        name=name,
         kwargs=CONNECT_KWARGS,
         # A connection that died while idle (database restarted) is replaced, not handed out.
         check=ConnectionPool.check_connection,
         reconnect_timeout=60,
     )
+
+
+class ReplicaFailed(Exception):
+    """A read on the replica broke off (it stopped, or its connection did): the request is read
+    again from the primary (CeasefireFlask.dispatch_request, `read`)."""
+
+
+# After the replica failed a read, this worker reads from the primary for a while rather than
+# make every request find out again; the pool reconnects to the replica in the background.
+REPLICA_RESTS = 2.0
+# A replica connection is waited for this long at most before the read goes to the primary.
+REPLICA_CHECKOUT = 0.25
+# How often a read that needs a seq the replica has not replayed yet asks it again.
+REPLICA_POLL = 0.01
+_replica_down_until = 0.0
+
+
+def at_least(seq: int | None) -> None:
+    """This request must see the log up to `seq` at least: its own write (`min_seq`), an `as_of`,
+    or a cursor's. A replica that has not replayed it yet is waited for, then passed over."""
+    if seq is not None and has_request_context():
+        g.min_seq = max(seq, g.get("min_seq") or 0)
+
+
+def _replica_failed() -> None:
+    global _replica_down_until
+    _replica_down_until = time.monotonic() + REPLICA_RESTS
+
+
+def replica_rests_until() -> float:
+    """Until when (time.monotonic) this worker reads from the primary after the replica failed."""
+    return _replica_down_until
+
+
+def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
+    """The pool and connection a read uses: the replica's (CFL_READ_URL), once it has replayed
+    the seq the request needs, or the primary's."""
+    primary, replicas = current_app.extensions["pool"], current_app.extensions.get("read_pool")
+    if replicas is None or g.get("primary_only") or time.monotonic() < _replica_down_until:
+        return primary, primary.getconn()
+    try:
+        conn = replicas.getconn(timeout=REPLICA_CHECKOUT)
+    except PoolTimeout:
+        _replica_failed()
+        return primary, primary.getconn()
+    needed = g.get("min_seq")
+    deadline = time.monotonic() + current_app.extensions["settings"].replica_wait
+    try:
+        conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+        while needed is not None:
+            # The first statement fixes the snapshot: a head that has reached `needed` here is
+            # the log the whole read sees.
+            if conn.execute(HEAD).fetchone()["head"] >= needed:
+                break
+            conn.commit()
+            if time.monotonic() >= deadline:
+                _give_back(replicas, conn)
+                return primary, primary.getconn()
+            time.sleep(REPLICA_POLL)
+        return replicas, conn
+    except psycopg.OperationalError:
+        _replica_failed()
+        _give_back(replicas, conn)
+        return primary, primary.getconn()
+
+
+def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
+    """Return a read's connection as it was lent; a broken one the pool replaces."""
+    try:
+        if conn.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
+            conn.rollback()
+        if not conn.closed:
+            conn.isolation_level = conn.read_only = None
+    except psycopg.Error:
+        pass  # the connection is gone; putconn sees it and discards it
+    pool.putconn(conn)
 
 
 @contextmanager
@@ -64,17 +145,34 @@ def snapshot() -> Iterator[psycopg.Connection]:
     and the head it reports agree even while writers append: a read-only REPEATABLE READ
     transaction, which psycopg opens with the first statement. It ends with a COMMIT, though it
     wrote nothing: on a ROLLBACK psycopg forgets every statement it prepared on the connection,
-    and planning a page's three queries afresh cost each request 3 ms."""
-    with current_app.extensions["pool"].connection() as conn:
+    and planning a page's three queries afresh cost each request 3 ms.
+
+    With a read replica (CFL_READ_URL) the read is made there when the replica can serve it; a
+    replica that fails during the read raises ReplicaFailed, and the read is made again."""
+    pool, conn = _reader()
+    try:
         conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
-        try:
-            yield conn
-            conn.commit()
-        finally:
-            if conn.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
-                conn.rollback()
-            if not conn.closed:
-                conn.isolation_level = conn.read_only = None
+        yield conn
+        conn.commit()
+    except psycopg.OperationalError as error:
+        if pool is not current_app.extensions["pool"]:
+            _replica_failed()
+            raise ReplicaFailed() from error
+        raise
+    finally:
+        _give_back(pool, conn)
+
+
+def read(work: Callable[[psycopg.Connection], T]) -> T:
+    """`work` in a snapshot, made again on the primary if the replica fails it: for the reads
+    that cannot be answered again whole (a batch of a streaming export, read as of one seq)."""
+    try:
+        with snapshot() as conn:
+            return work(conn)
+    except ReplicaFailed:
+        g.primary_only = True
+        with snapshot() as conn:
+            return work(conn)
 
 
 def in_transaction(view):

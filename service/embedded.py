@@ -36,8 +36,11 @@ class EmbeddedBusy(EmbeddedError):
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, database: str = DATABASE):
+    def __init__(self, data_dir: Path, database: str = DATABASE, socket_dir: Path | None = None):
         self.data_dir = Path(data_dir).resolve()
+        # A socket folder of the caller's keeps the server's address the same across restarts;
+        # by default each start makes (and each stop removes) one of its own.
+        self._given_socket_dir = None if socket_dir is None else Path(socket_dir)
         self.pgdata = self.data_dir / "pgdata"
         self.database = database
         self.lock_path = self.data_dir / "lock"
@@ -121,7 +124,11 @@ class EmbeddedPostgres:
     def _start(self) -> str:
         fresh = not (self.pgdata / "PG_VERSION").exists()
         # Sockets live in a short private folder: a socket path may not exceed ~107 bytes.
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="cfl-pg-"))
+        if self._given_socket_dir is not None:
+            self._given_socket_dir.mkdir(parents=True, exist_ok=True)
+            self._socket_dir = self._given_socket_dir
+        else:
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="cfl-pg-"))
         if fresh:
             self.pgdata.mkdir(mode=0o700, exist_ok=True)
         if self._user:
@@ -158,9 +165,23 @@ class EmbeddedPostgres:
     def _stop_server(self) -> None:
         if (self.pgdata / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", "60", "stop")
-        if self._socket_dir is not None:
+        if self._socket_dir is not None and self._given_socket_dir is None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self._socket_dir = None
+        self._socket_dir = None
+
+    def make_standby_of(self, primary: "EmbeddedPostgres") -> None:
+        """Make this new folder a streaming replica of the running `primary`: a base backup that
+        keeps the primary's address (pg_basebackup -R), replayed as a hot standby once started."""
+        if (self.pgdata / "PG_VERSION").exists():
+            raise EmbeddedError(f"{self.pgdata} holds a database already; a standby starts from an empty folder")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
+        if self._user:
+            self._prepare_for_system_user(self.pgdata)
+        done = self._run("pg_basebackup", "-D", str(self.pgdata), "-R", "-X", "stream", "-c", "fast",
+                         "-h", str(primary._socket_dir), "-U", "postgres", timeout=600)
+        if done.returncode != 0:
+            raise EmbeddedError(f"pg_basebackup into {self.pgdata} failed: {_last_line(done.stderr)}")
 
     def stop(self) -> None:
         """Stop the server cleanly (a fast shutdown: sessions end, data is flushed) and let go of the folder."""

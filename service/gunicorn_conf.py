@@ -42,4 +42,6 @@ def worker_exit(server, worker):
     """Close the worker's pool while gevent's hub still runs: left to the garbage collector, the
     pool's threads were joined after the hub had gone, and each exiting worker printed a
     traceback ("greenlet is being finalized") on every stop."""
-    worker.wsgi.extensions["pool"].close()
+    for name in ("pool", "read_pool"):
+        if name in worker.wsgi.extensions:
+            worker.wsgi.extensions[name].close()

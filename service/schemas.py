@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from . import domain
+from .db import at_least
 from .formats import MEDIA_TYPES
 from .store import counts
 
@@ -23,6 +24,8 @@ class Strict(ma.Schema):
 class Health(Strict):
     status = fields.String(required=True)
     schema = fields.List(fields.String())
+    replica = fields.Dict(metadata={"description": "With a read replica: its state, entries behind, seconds since "
+                                                   "its last replay, and where reads go now."})
 
 
 class Problem(Strict):
@@ -250,7 +253,22 @@ FORMAT = {"description": "Answer as a JSON page (the default), or stream every m
                          "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only."}
 
 
-class LogArgs(Strict):
+class Fresh(Strict):
+    """A read that must see the log up to a seq: a writer reading its own write. Taken here and
+    given to the read's connection (db.at_least), not to the view."""
+    min_seq = Integer(validate=SEQ, metadata={"description": (
+        "Answer from a log that holds at least this seq: send the seq of your own write to read it back. "
+        "With a read replica, the read waits briefly for the replica to replay it, then is answered by the "
+        "primary.")})
+
+    @ma.post_load
+    def needs(self, data, **_):
+        at_least(data.pop("min_seq", None))
+        at_least(data.get("as_of"))  # the log cannot be read as of an entry it does not hold yet
+        return data
+
+
+class LogArgs(Fresh):
     after = Integer(load_default=0, validate=SEQ)
     limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
     as_of = Integer(validate=SEQ, metadata={"description": "Stop at this seq: the log as it stood when it was the last entry."})
@@ -294,11 +312,11 @@ SORTS = ("occurred", "-occurred", "stated", "-stated")
 AS_OF = {"description": "Read the log as it stood when this seq was its last entry (the head when left out)."}
 
 
-class ReadArgs(Strict):
+class ReadArgs(Fresh):
     as_of = Integer(validate=SEQ, metadata=AS_OF)
 
 
-class IncidentFilters(Strict):
+class IncidentFilters(Fresh):
     """What selects incidents: the same filters for a list, an export and counts."""
     status = String(validate=ma.validate.OneOf(STATUSES))
     assessment = String(validate=ma.validate.OneOf(domain.VERDICTS), metadata={

@@ -33,7 +33,13 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            said = process.stderr.read() if process.stderr else ""
+            if process.stderr:
+                said = process.stderr.read()
+            elif getattr(process, "log", None):
+                process.log.seek(0)
+                said = process.log.read()
+            else:
+                said = ""
             raise AssertionError(f"serve exited early with status {process.returncode}: {said}")
         try:
             get(url)

@@ -27,9 +27,13 @@ def serve(tmp_path):
 
     def start(env: dict) -> tuple[subprocess.Popen, str]:
         port = free_port()
+        # Its output goes to a file: a pipe nobody reads fills under load, and the service
+        # then blocks writing its access log.
+        log = open(tmp_path / f"serve-{port}.log", "w+")
         process = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "1"],
                                    env={**base_env(), "CFL_DATA_DIR": str(tmp_path / "data"), **env},
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        process.log = log
         started.append(process)
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/healthz", process)
@@ -40,6 +44,7 @@ def serve(tmp_path):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
+        process.log.close()
 
 
 def test_serve_answers_health_and_readiness_then_stops_on_sigterm(serve, dsn):

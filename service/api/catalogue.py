@@ -3,13 +3,13 @@ each, all alike: list (by slug, keyset), read one, and create (admin keys only).
 
 from __future__ import annotations
 
-from flask import current_app, g, url_for
+from flask import g, url_for
 
 from .. import schemas
 from . import Blueprint, refusals
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction
+from ..db import in_transaction, snapshot
 from ..idempotency import idempotent
 from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
 from ..schemas import CatalogueArgs, page_of
@@ -27,7 +27,7 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
     def listing(args):
         digest = filters_digest({})
         after = decode(args["cursor"], digest, (str,))[0] if args.get("cursor") else None
-        with current_app.extensions["pool"].connection() as conn:
+        with snapshot() as conn:
             rows = store.page(conn, after, args["limit"] + 1)
         more = len(rows) > args["limit"]
         rows = rows[: args["limit"]]
@@ -42,7 +42,7 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
         # Only a slug can name an entry; anything else (a NUL, a newline) names nothing.
         row = None
         if SLUG.fullmatch(slug):
-            with current_app.extensions["pool"].connection() as conn:
+            with snapshot() as conn:
                 row = store.get(conn, slug)
         if row is None:
             raise ApiError(404, "Not Found", f"No {singular} {slug}.", "not-found")

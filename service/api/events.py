@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from flask import current_app, g, request, url_for
+from flask import g, request, url_for
 
 from . import Blueprint, exportable, refusals
 from .. import exports, formats, wire
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction, snapshot
+from ..db import in_transaction, read, snapshot
 from ..idempotency import idempotent
 from ..pagination import link_headers
 from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
@@ -115,7 +115,7 @@ def follow(after: int, limit: int, as_of: int | None = None, format: str | None 
     format = formats.chosen(format, request.accept_mimetypes)
     if format != "json":
         return export(after, as_of, format)
-    with current_app.extensions["pool"].connection() as conn:
+    with snapshot() as conn:
         if as_of is not None:
             events.check_as_of(as_of, events.head(conn))
         page = events.after(conn, after, limit, until=as_of)
@@ -140,8 +140,8 @@ def export(after: int, as_of: int | None, format: str):
         batch = first
         yield from batch
         while len(batch) == EXPORT_BATCH:
-            with current_app.extensions["pool"].connection() as conn:
-                batch = events.after(conn, batch[-1].seq, EXPORT_BATCH, until=as_of)
+            last = batch[-1].seq
+            batch = read(lambda conn: events.after(conn, last, EXPORT_BATCH, until=as_of))
             yield from batch
 
     return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})

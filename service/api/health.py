@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import time
 
-from .. import migrate
+import psycopg
+from flask import current_app
+from psycopg_pool import PoolTimeout
+
+from .. import db, migrate
 from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health
+from ..store import events
 
 READY_WITHIN = 1.0
 
@@ -29,6 +34,9 @@ def healthz():
 def readyz():
     """The database answers and its schema is at the migrations' head.
 
+    With a read replica, `replica` says how far behind it is (entries not yet replayed, seconds
+    since it last replayed a commit) and where this worker's reads go now.
+
     503 with Retry-After while the database is away or its schema is behind; answers within a
     second either way.
     """
@@ -40,4 +48,35 @@ def readyz():
         raise ApiError(503, "Service Unavailable",
                        f"The database schema is at {sorted(current) or 'nothing'}, the service needs {sorted(expected)}; "
                        "run `ceasefire-log db upgrade`.", "schema-not-at-head", headers={"Retry-After": "5"})
-    return {"status": "ready", "schema": sorted(current)}
+    answer = {"status": "ready", "schema": sorted(current)}
+    if "read_pool" in current_app.extensions:
+        answer["replica"] = _replica(conn_head(current_app.extensions["pool"]))
+    return answer
+
+
+REPLICA_STATE = """
+SELECT pg_is_in_recovery() AS standby, (SELECT coalesce(max(seq), 0) FROM event) AS head,
+       extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS replayed_seconds_ago
+"""
+
+
+def conn_head(pool) -> int:
+    with pool.connection(timeout=READY_WITHIN) as conn:
+        return events.head(conn)
+
+
+def _replica(primary_head: int) -> dict:
+    """How far the read replica is behind: entries of the log it has not replayed yet, and how
+    long ago it last replayed a commit. An unreachable replica leaves the service ready: its
+    reads go to the primary."""
+    try:
+        with current_app.extensions["read_pool"].connection(timeout=READY_WITHIN) as conn:
+            state = conn.execute(REPLICA_STATE).fetchone()
+    except (psycopg.Error, PoolTimeout) as error:
+        return {"state": "unreachable", "detail": str(error).strip().splitlines()[0] if str(error).strip() else
+                type(error).__name__, "reads_from": "primary"}
+    seconds = state["replayed_seconds_ago"]
+    return {"state": "streaming" if state["standby"] else "not a standby",
+            "behind_entries": max(primary_head - state["head"], 0),
+            "last_replay_seconds_ago": None if seconds is None else round(float(seconds), 3),
+            "reads_from": "replica" if time.monotonic() >= db.replica_rests_until() else "primary"}
