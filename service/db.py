@@ -100,16 +100,16 @@ def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
     the seq the request needs, or the primary's."""
     primary, replicas = current_app.extensions["pool"], current_app.extensions.get("read_pool")
     if replicas is None or g.get("primary_only") or time.monotonic() < _replica_down_until:
-        return primary, primary.getconn()
+        return primary, _read_only(primary.getconn())
     try:
         conn = replicas.getconn(timeout=REPLICA_CHECKOUT)
     except PoolTimeout:
         _replica_failed()
-        return primary, primary.getconn()
+        return primary, _read_only(primary.getconn())
     needed = g.get("min_seq")
     deadline = time.monotonic() + current_app.extensions["settings"].replica_wait
     try:
-        conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+        _read_only(conn)
         while needed is not None:
             # The first statement fixes the snapshot: a head that has reached `needed` here is
             # the log the whole read sees.
@@ -118,13 +118,18 @@ def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
             conn.commit()
             if time.monotonic() >= deadline:
                 _give_back(replicas, conn)
-                return primary, primary.getconn()
+                return primary, _read_only(primary.getconn())
             time.sleep(REPLICA_POLL)
         return replicas, conn
     except psycopg.OperationalError:
         _replica_failed()
         _give_back(replicas, conn)
-        return primary, primary.getconn()
+        return primary, _read_only(primary.getconn())
+
+
+def _read_only(conn: psycopg.Connection) -> psycopg.Connection:
+    conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+    return conn
 
 
 def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
@@ -149,9 +154,8 @@ def snapshot() -> Iterator[psycopg.Connection]:
 
     With a read replica (CFL_READ_URL) the read is made there when the replica can serve it; a
     replica that fails during the read raises ReplicaFailed, and the read is made again."""
-    pool, conn = _reader()
+    pool, conn = _reader()  # in a read-only REPEATABLE READ transaction, perhaps begun
     try:
-        conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
         yield conn
         conn.commit()
     except psycopg.OperationalError as error:

@@ -96,6 +96,10 @@ def test_reads_go_to_the_replica_and_a_writer_reads_its_own_write_with_min_seq(s
     assert status == 200 and as_of["items"][0]["id"] == posted["id"]
     replay(replica, paused=False)
     wait_until(lambda: call(url + "/v1/incidents")[1]["as_of"] == posted["seq"])
+    # Once the replica has it, it answers such reads itself.
+    status, own = call(url + f"/v1/incidents?min_seq={posted['seq']}")
+    assert status == 200 and own["as_of"] == posted["seq"]
+    assert call(url + f"/v1/incidents/counts?min_seq={posted['seq']}")[0] == 200
     status, problem = call(url + "/v1/incidents?min_seq=-1")
     assert status == 422 and "min_seq" in problem["errors"]
 
