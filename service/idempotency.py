@@ -28,6 +28,17 @@ DELETE FROM idempotency WHERE ctid = ANY(ARRAY(
 """
 
 
+# The key is this request's if nobody holds it, or if it expired (it is then used anew). A request
+# that holds it already, committed or not, is waited for, then replayed.
+CLAIM = f"""
+INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s)
+ON CONFLICT (api_key_id, key) DO UPDATE
+   SET request_hash = EXCLUDED.request_hash, status = NULL, body = NULL, location = NULL, created_at = now()
+ WHERE idempotency.created_at < now() - interval '{KEPT_FOR}'
+RETURNING key
+"""
+
+
 def idempotent(view):
     """Apply a write once per Idempotency-Key: claim the key in the write's transaction (after
     `requires`, which names the key holder), or answer what the first request with it did."""
@@ -64,19 +75,11 @@ def _claim(conn, api_key_id: int, key: str) -> Response | None:
         raise invalid({HEADER: ["must be 1 to 255 characters"]})
     fingerprint = _fingerprint()
     with conn.pipeline():
-        conn.execute(
-            f"DELETE FROM idempotency WHERE api_key_id = %s AND key = %s AND created_at < now() - interval '{KEPT_FOR}'",
-            [api_key_id, key],
-        )
         # Each write also clears a few expired keys of anyone's, so the table holds about a
         # day of writes without a job to sweep it; rows another writer is clearing are skipped,
         # never waited for.
         conn.execute(SWEEP)
-        claim = conn.execute(
-            "INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING key",
-            [api_key_id, key, fingerprint],
-        )
+        claim = conn.execute(CLAIM, [api_key_id, key, fingerprint])
     if claim.fetchone():
         return None
     stored = conn.execute(
