@@ -14,7 +14,7 @@ from flask_smorest.utils import prepare_response
 from . import auth, body, caching, errors, headers
 from .api.contract import Contract
 from .config import Settings
-from .db import ReplicaFailed, make_pool
+from .db import ReplicaFailed, end_pending_read, make_pool
 from .schemas import Problem
 
 
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     # after_request hooks run last registered first: the common headers have the last word.
     app.after_request(headers.common)
     app.after_request(caching.stamp)
+    app.teardown_request(end_pending_read)
     return app
 
 

@@ -4,7 +4,8 @@ A read with an explicit `as_of` shows the log as it stood at that entry, which a
 change: it is marked immutable, so any HTTP cache or CDN may keep it for a year, and its ETag
 needs no query. Every other read of the log changes exactly when an entry is appended: its
 strong ETag names the log's head, and a client (or a cache revalidating) that sends it back in
-If-None-Match gets a 304 for one indexed read of the head, without the page's own queries.
+If-None-Match gets a 304 for one indexed read of the head, without the page's own queries. That
+read is the first of the page's own snapshot, so the tag names the very log the page shows.
 
 Both tags also name the representation: the path, the query, the Accept header (a page and its
 CSV export differ) and the service's version, so that no two different bodies share a tag. The
@@ -15,11 +16,13 @@ without an entry being appended.
 from __future__ import annotations
 
 import hashlib
+
+import psycopg
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
 
-from .db import at_least, read
+from .db import at_least, begin_read, end_pending_read
 from .headers import READ_METHODS, keyed
 from .store import events
 
@@ -49,14 +52,20 @@ def check() -> Response | None:
     if "as_of" in request.args:
         g.etag, g.immutable = f'a{request.args["as_of"]}-{_representation()}', True
     else:
-        # The head of the log the read will be made on (the replica's, when there is one), once
-        # it holds the writer's own entry: a tag of an older head must not answer for it.
+        # The read begins here, on the replica when there is one, once it holds the writer's own
+        # entry (min_seq): the page is then read in this snapshot, at the head its tag names.
         min_seq = request.args.get("min_seq", "")
         if min_seq.isdigit():
             at_least(int(min_seq))
-        head = read(events.head)
+        try:
+            head = events.head(begin_read())
+        except psycopg.OperationalError:
+            end_pending_read()
+            g.primary_only = True  # the replica failed: read from the primary
+            head = events.head(begin_read())
         g.etag, g.immutable = f"h{head}-{_representation()}", False
     if request.if_none_match.contains(g.etag):
+        end_pending_read()
         return stamp(Response(status=304))
     return None
 

@@ -154,7 +154,9 @@ def snapshot() -> Iterator[psycopg.Connection]:
 
     With a read replica (CFL_READ_URL) the read is made there when the replica can serve it; a
     replica that fails during the read raises ReplicaFailed, and the read is made again."""
-    pool, conn = _reader()  # in a read-only REPEATABLE READ transaction, perhaps begun
+    # The request's read may have begun already (begin_read): the page then sees the very log
+    # whose head its ETag names.
+    pool, conn = g.pop("pending_read", None) or _reader()  # read-only REPEATABLE READ, perhaps begun
     try:
         yield conn
         conn.commit()
@@ -164,6 +166,25 @@ def snapshot() -> Iterator[psycopg.Connection]:
             raise ReplicaFailed() from error
         raise
     finally:
+        _give_back(pool, conn)
+
+
+def begin_read() -> psycopg.Connection:
+    """Begin this request's read now, for its first `snapshot` to go on with: the statements
+    made here fix the snapshot the page is read in."""
+    g.pending_read = _reader()
+    return g.pending_read[1]
+
+
+def end_pending_read(_error: BaseException | None = None) -> None:
+    """At the end of a request: a read begun and never gone on with (a 304, a refusal) ends."""
+    pending = g.pop("pending_read", None)
+    if pending is not None:
+        pool, conn = pending
+        try:
+            conn.commit()  # a ROLLBACK would forget the connection's prepared statements
+        except psycopg.Error:
+            pass
         _give_back(pool, conn)
 
 
