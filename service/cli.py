@@ -24,6 +24,7 @@ from . import archive, migrate, seed as seeding
 from .auth import ROLES
 from .config import Settings, SettingsError
 from .db import connect
+from .errors import first_line
 from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
 from .store import keys as store_keys
 
@@ -208,16 +209,11 @@ def main() -> None:
         Failure(str(error)).show()
         sys.exit(1)
     except psycopg.OperationalError as error:
-        Failure(f"database unreachable: {_first_line(error)}").show()
+        Failure(f"database unreachable: {first_line(error)}").show()
         sys.exit(1)
     except psycopg.Error as error:
-        Failure(f"database refused: {_first_line(error)}").show()
+        Failure(f"database refused: {first_line(error)}").show()
         sys.exit(1)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 @cli.command()

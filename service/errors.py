@@ -92,14 +92,14 @@ class OutcomeUnknown(Exception):
 
 
 def handle_database_unavailable(error: Exception) -> Response:
-    log.warning("database unavailable: %s", _first_line(error))
+    log.warning("database unavailable: %s", first_line(error))
     return problem(503, "Service Unavailable",
                    "The database is unreachable just now; retry shortly. Nothing was written.",
                    "database-unavailable", {"Retry-After": "5"})
 
 
 def handle_outcome_unknown(error: OutcomeUnknown) -> Response:
-    log.warning("connection lost while committing: %s", _first_line(error.__cause__ or error))
+    log.warning("connection lost while committing: %s", first_line(error.__cause__ or error))
     if request.headers.get("Idempotency-Key"):
         advice = ("Retry with the same Idempotency-Key: if it was written you will get its answer again, "
                   "and if not it will be written once.")
@@ -114,10 +114,10 @@ def handle_outcome_unknown(error: OutcomeUnknown) -> Response:
 def handle_data_error(error: psycopg.DataError) -> Response:
     """A value the schemas let through but PostgreSQL cannot take (the schemas should catch each
     such value first; this keeps an oversight a 422, and logs it so it gets caught)."""
-    log.warning("database refused a value: %s", _first_line(error))
+    log.warning("database refused a value: %s", first_line(error))
     return problem(422, "Invalid request", f"The database cannot store a value of this request: "
-                   f"{error.diag.message_primary or _first_line(error)}", "invalid",
-                   errors={"_schema": [error.diag.message_primary or _first_line(error)]})
+                   f"{error.diag.message_primary or first_line(error)}", "invalid",
+                   errors={"_schema": [error.diag.message_primary or first_line(error)]})
 
 
 def handle_internal_error(error: Exception) -> Response:
@@ -157,7 +157,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(InternalServerError, handle_internal_error)
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An error's first line, for a log line or a one-line answer (a database's message runs on)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
 

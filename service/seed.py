@@ -18,6 +18,7 @@ import psycopg
 import yaml
 
 from . import domain, migrate
+from .errors import first_line
 from .store import acts, actors, bulk, ceasefires, locations, sources
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -132,7 +133,7 @@ def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, s
         except domain.Refusal as refusal:
             raise where.error(line, name, str(refusal)) from None
         except psycopg.errors.IntegrityError as error:
-            raise where.error(line, name, _first_line(error)) from None
+            raise where.error(line, name, first_line(error)) from None
 
 
 def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
@@ -192,7 +193,3 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str
     except bulk.BulkError as error:
         raise where.error(error.line, names[error.line], error.message) from None
     return added
-
-
-def _first_line(error: psycopg.Error) -> str:
-    return str(error).strip().splitlines()[0]

@@ -8,7 +8,7 @@ import psycopg
 from flask import current_app
 from psycopg_pool import PoolTimeout
 
-from .. import db, migrate
+from .. import db, errors, migrate
 from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health
@@ -43,14 +43,15 @@ def readyz():
     # A probe gives up after a second or two: answer 503 within one rather than make it time out.
     with current_app.extensions["pool"].connection(timeout=READY_WITHIN) as conn:
         current = migrate.current_heads(conn)
+        head = events.head(conn) if "read_pool" in current_app.extensions and current else None
     expected = migrate.script_heads()
     if current != expected:
         raise ApiError(503, "Service Unavailable",
                        f"The database schema is at {sorted(current) or 'nothing'}, the service needs {sorted(expected)}; "
                        "run `ceasefire-log db upgrade`.", "schema-not-at-head", headers={"Retry-After": "5"})
     answer = {"status": "ready", "schema": sorted(current)}
-    if "read_pool" in current_app.extensions:
-        answer["replica"] = _replica(conn_head(current_app.extensions["pool"]))
+    if head is not None:
+        answer["replica"] = _replica(head)
     return answer
 
 
@@ -58,11 +59,6 @@ REPLICA_STATE = """
 SELECT pg_is_in_recovery() AS standby, (SELECT coalesce(max(seq), 0) FROM event) AS head,
        extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS replayed_seconds_ago
 """
-
-
-def conn_head(pool) -> int:
-    with pool.connection(timeout=READY_WITHIN) as conn:
-        return events.head(conn)
 
 
 def _replica(primary_head: int) -> dict:
@@ -73,8 +69,7 @@ def _replica(primary_head: int) -> dict:
         with current_app.extensions["read_pool"].connection(timeout=READY_WITHIN) as conn:
             state = conn.execute(REPLICA_STATE).fetchone()
     except (psycopg.Error, PoolTimeout) as error:
-        return {"state": "unreachable", "detail": str(error).strip().splitlines()[0] if str(error).strip() else
-                type(error).__name__, "reads_from": "primary"}
+        return {"state": "unreachable", "detail": errors.first_line(error), "reads_from": "primary"}
     seconds = state["replayed_seconds_ago"]
     return {"state": "streaming" if state["standby"] else "not a standby",
             "behind_entries": max(primary_head - state["head"], 0),

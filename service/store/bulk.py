@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from .instants import offset
+from ..errors import first_line
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
@@ -203,8 +204,8 @@ def _write(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> No
                 with conn.transaction():
                     _statements(conn, insert, {"first": entry.line, "last": entry.line})
             except psycopg.errors.DatabaseError as error:
-                raise BulkError(entry.line, _first_line(error)) from None
-        raise BulkError(entries[0].line, _first_line(refused)) from None
+                raise BulkError(entry.line, first_line(error)) from None
+        raise BulkError(entries[0].line, first_line(refused)) from None
     if keep_seq:
         # The log numbers what is appended next after the last seq it holds.
         conn.execute("SELECT setval(pg_get_serial_sequence('event', 'seq'), (SELECT max(seq) FROM event))")
@@ -218,8 +219,3 @@ def _statements(conn: psycopg.Connection, insert: sql.Composed, span: dict) -> N
 
 def _values(row, *names):
     return tuple(row[name] for name in names) if isinstance(row, dict) else tuple(row)
-
-
-def _first_line(error: psycopg.Error) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -1,5 +1,6 @@
-"""A ceasefire's timeline: allegations a day (an hour, when they fall within a few days) by accusing side, as SVG bars drawn by the service,
-with the moment the ceasefire took effect marked. Drawn from the counts (store/counts.py)."""
+"""A ceasefire's timeline: allegations by accusing side, a bar a day (or an hour, when they all
+fall within a few days), as SVG drawn by the service, with the moment the ceasefire took effect
+marked. Drawn from the counts (store/counts.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Bar:
 @dataclass
 class Chart:
     start: datetime
-    end: datetime  # the end of the last day: exclusive
+    end: datetime  # the end of the last bucket: exclusive
     bars: list[Bar]
     sides: list[tuple[str, str, str, str]]  # slug, name, fill, pattern
     marker_x: float | None
