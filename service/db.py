@@ -47,6 +47,21 @@ def connect(dsn: str, **overrides) -> psycopg.Connection:
     return psycopg.connect(dsn, **{**CONNECT_KWARGS, **overrides})
 
 
+# A connection that died while idle (the database restarted) is replaced, not handed out: one
+# that has been idle longer than this is asked first (an empty query, a round trip). One given
+# back this recently was answering then; asking it again cost every request a round trip.
+CHECK_IDLE_AFTER = 2.0
+
+
+def _returned(conn: psycopg.Connection) -> None:
+    conn.returned_at = time.monotonic()
+
+
+def _check(conn: psycopg.Connection) -> None:
+    if time.monotonic() - getattr(conn, "returned_at", 0.0) > CHECK_IDLE_AFTER:
+        ConnectionPool.check_connection(conn)
+
+
 def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> ConnectionPool:
     """A pool that is not open yet: each gunicorn worker opens its own after the fork."""
     return ConnectionPool(
@@ -57,8 +72,8 @@ def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> Conn
         open=False,
         name=name,
         kwargs=CONNECT_KWARGS,
-        # A connection that died while idle (database restarted) is replaced, not handed out.
-        check=ConnectionPool.check_connection,
+        check=_check,
+        reset=_returned,
         reconnect_timeout=60,
     )
 
