@@ -36,6 +36,13 @@ def protect(response: Response) -> Response:
     return response
 
 
+def shown(listed: list[incidents.Incident], actors: set[str] = frozenset()) -> names.Wanted:
+    """What a list of incidents names: each accusation's and each answer's parties, places,
+    source and ceasefire."""
+    return names.Wanted.of((entry for incident in listed for entry in (
+        incident.accusation, *incident.denials, *incident.counter_accusations, *incident.retractions)), actors)
+
+
 @blp.route("/")
 def incident_list():
     """Incidents, newest statement first, with the API's filters as a form: every state of the
@@ -50,8 +57,8 @@ def incident_list():
     digest = filters_digest(filters)
     after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
-        catalogue = names.read(conn)
         page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
+        catalogue = names.read(conn, shown(page))
     following = next_url(encode([*incidents.sort_position(page[-1], filters["sort"]), as_of], digest)) if more else None
     return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
                            form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
@@ -72,10 +79,12 @@ def ceasefire_page(slug: str):
         buckets, as_of = ([], None) if window is None else counts.count(
             conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
         listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
-        catalogue = names.read(conn)
-        named = ceasefires.places(conn, slug)
+        # The timeline's sides are named too.
+        catalogue = names.read(conn, shown(listed, {side for bucket in buckets for side in bucket.counts}))
+        named, more_mapped = ceasefires.places(conn, slug)
     return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
                            map=worldmap.draw(named), unmapped=[p for p in named if p["latitude"] is None],
+                           mapped=ceasefires.MAPPED if more_mapped else None,
                            incidents=listed, more=more, names=catalogue, as_of=as_of)
 
 
@@ -98,7 +107,7 @@ def _entry_page(table: str, slug: str, get, filter_name: str):
             abort(404, f"No {table} {slug}.")
         tree = actors.tree(conn, table, slug)
         listed, more, as_of = incidents.page(conn, {filter_name: slug, "sort": "-stated"}, None, 50, None)
-        catalogue = names.read(conn)
+        catalogue = names.read(conn, shown(listed))
     return render_template("entry.html", table=table, entry=entry, tree=tree, incidents=listed, more=more,
                            names=catalogue, as_of=as_of, filter_name=filter_name)
 
@@ -114,9 +123,9 @@ def incident_page(incident_id: str):
         incident = incidents.get(conn, parsed)
         if incident is None:
             abort(404, f"No incident {incident_id}: no accusation has that id.")
-        catalogue = names.read(conn)
         entries = sorted([incident.accusation, *incident.denials, *incident.counter_accusations,
                           *incident.retractions, *incident.reviews], key=lambda entry: entry.seq)
+        catalogue = names.read(conn, names.Wanted.of(entries))
         held = sources.held(conn, {entry.source for entry in entries if entry.source})
     return render_template("incident.html", incident=incident, entries=entries, names=catalogue, sources=held,
                            excerpt=quotes.excerpt)
