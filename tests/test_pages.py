@@ -207,7 +207,8 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     SCREENSHOTS.mkdir(exist_ok=True)
     page.locator("figure.map").screenshot(path=str(SCREENSHOTS / "ceasefire-map-1280.png"))
     page.locator("figure.timeline").screenshot(path=str(SCREENSHOTS / "ceasefire-timeline-1280.png"))
-    assert page.locator("ol.incidents > li").count() == 50  # its incidents, newest first
+    assert page.locator("ol.incidents > li").count() == 20  # its latest incidents, then a link to them all
+    assert page.locator("p.pages a", has_text="All its incidents").get_attribute("href") == "/?ceasefire=moscow-humanitarian-2020"
     watched.check()
     watched.close()
 

@@ -86,17 +86,17 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
 MAPPED = 1000
 PLACES = """
 WITH latest AS (
-    SELECT s.version_seq FROM incident_state s
+    SELECT s.event_id FROM incident_state s
      WHERE s.ceasefire_id = (SELECT id FROM ceasefire WHERE slug = %(slug)s) AND s.to_seq IS NULL
      ORDER BY s.stated_at DESC, s.seq DESC
      LIMIT {mapped}
 )
+-- incident_place's key covers what is read: no visit to the log's own rows.
 SELECT l.slug, l.name, l.latitude, l.longitude, l.precision, count(*) AS incidents,
        (SELECT count(*) FROM latest) AS read
   FROM latest
-  JOIN event v ON v.seq = latest.version_seq
-  JOIN event_location el ON el.event_id = v.id
-  JOIN location l ON l.id = el.location_id
+  JOIN incident_place p ON p.event_id = latest.event_id AND p.superseded_seq IS NULL
+  JOIN location l ON l.id = p.location_id
  GROUP BY l.id
  ORDER BY incidents DESC, l.slug
  LIMIT 500

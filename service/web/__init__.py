@@ -65,6 +65,10 @@ def incident_list():
                            filtered=any(given.get(name) for name in FILTERS))
 
 
+# The ceasefire page is an overview: its latest incidents, and a link to the list of them all.
+LATEST = 20
+
+
 @blp.route("/ceasefires/<slug>")
 def ceasefire_page(slug: str):
     """A ceasefire: the agreement, a timeline of the allegations by accusing side around the
@@ -78,7 +82,7 @@ def ceasefire_page(slug: str):
         # unless the allegations fall within a few days.
         buckets, as_of = ([], None) if window is None else counts.count(
             conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
-        listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, 50, as_of)
+        listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
         # The timeline's sides are named too.
         catalogue = names.read(conn, shown(listed, {side for bucket in buckets for side in bucket.counts}))
         named, more_mapped = ceasefires.places(conn, slug)
