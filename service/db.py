@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .config import Settings
 from .errors import OutcomeUnknown
-from .store.events import HEAD
+from .store import events
 
 T = TypeVar("T")
 
@@ -128,7 +128,7 @@ def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
         while needed is not None:
             # The first statement fixes the snapshot: a head that has reached `needed` here is
             # the log the whole read sees.
-            if conn.execute(HEAD).fetchone()["head"] >= needed:
+            if events.head(conn) >= needed:
                 break
             conn.commit()
             if time.monotonic() >= deadline:

@@ -18,6 +18,7 @@ from datetime import datetime
 from flask import current_app, request, url_for
 
 from .errors import invalid
+from .db import at_least
 
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
 BIGINT = 2**63 - 1
@@ -59,7 +60,7 @@ def decode(cursor: str, digest: str, kinds: tuple[type, ...]) -> list:
 def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | None]:
     """Where a listing of incidents resumes and as of which seq: (sort key, seq) and the seq its
     cursor keeps, or no position and the `as_of` asked for. An `as_of` that contradicts its
-    cursor is refused."""
+    cursor is refused. The read must then see that seq (db.at_least), on a replica too."""
     as_of = filters.get("as_of")
     if not filters.get("cursor"):
         return None, as_of
@@ -67,6 +68,7 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
     if as_of is not None and as_of != cursor_as_of:
         raise invalid({"as_of": [f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
                                  f"start again without the cursor"]}, title="Invalid query string")
+    at_least(cursor_as_of)  # a cursor made on the primary is read where its seq has been replayed
     return tuple(after), cursor_as_of
 
 
