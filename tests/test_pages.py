@@ -166,6 +166,7 @@ def test_allegations_within_a_few_days_are_drawn_by_the_hour_with_how_their_time
     marker = float(page.locator("line.effective").get_attribute("x1"))
     assert marker == pytest.approx(margin + (width - 2 * margin) * 8 / 24, abs=0.01)
     assert "from the public record; the article gives no times" in page.locator("dd.time-note").inner_text()
+    assert "The Kremlin" in page.inner_text("main")  # the broker by its name, not its slug
     shoot(watched, "ceasefire-seed-1280")
     watched.open(f"/incidents/{DISPUTED}")
     notes = page.locator("p.time-note")
