@@ -21,17 +21,18 @@ from .errors import invalid
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEPT_FOR = "24 hours"
-SWEEP = f"""
-DELETE FROM idempotency WHERE ctid = ANY(ARRAY(
-    SELECT ctid FROM idempotency WHERE created_at < now() - interval '{KEPT_FOR}'
-     ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED))
-"""
-
-
 # The key is this request's if nobody holds it, or if it expired (it is then used anew). A request
-# that holds it already, committed or not, is waited for, then replayed.
+# that holds it already, committed or not, is waited for, then replayed. The same statement clears
+# a few expired keys of anyone's, so the table holds about a day of writes without a job to sweep
+# it: rows another writer is clearing are skipped, never waited for, and the key being claimed is
+# left to the claim (one statement must not change a row twice).
 CLAIM = f"""
-INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%s, %s, %s)
+WITH swept AS (
+    DELETE FROM idempotency WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM idempotency
+         WHERE created_at < now() - interval '{KEPT_FOR}' AND (api_key_id, key) <> (%(holder)s, %(key)s)
+         ORDER BY created_at LIMIT 20 FOR UPDATE SKIP LOCKED)))
+INSERT INTO idempotency (api_key_id, key, request_hash) VALUES (%(holder)s, %(key)s, %(hash)s)
 ON CONFLICT (api_key_id, key) DO UPDATE
    SET request_hash = EXCLUDED.request_hash, status = NULL, body = NULL, location = NULL, created_at = now()
  WHERE idempotency.created_at < now() - interval '{KEPT_FOR}'
@@ -74,13 +75,7 @@ def _claim(conn, api_key_id: int, key: str) -> Response | None:
     if not 1 <= len(key) <= 255:
         raise invalid({HEADER: ["must be 1 to 255 characters"]})
     fingerprint = _fingerprint()
-    with conn.pipeline():
-        # Each write also clears a few expired keys of anyone's, so the table holds about a
-        # day of writes without a job to sweep it; rows another writer is clearing are skipped,
-        # never waited for.
-        conn.execute(SWEEP)
-        claim = conn.execute(CLAIM, [api_key_id, key, fingerprint])
-    if claim.fetchone():
+    if conn.execute(CLAIM, {"holder": api_key_id, "key": key, "hash": fingerprint}).fetchone():
         return None
     stored = conn.execute(
         "SELECT request_hash, status, body, location FROM idempotency WHERE api_key_id = %s AND key = %s",

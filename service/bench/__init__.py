@@ -505,13 +505,16 @@ def _report(cat: synthetic.Catalogue, rng: random.Random) -> dict:
 def _append(args: tuple) -> dict:
     """One client: post `count` reports, each with its own Idempotency-Key; every tenth is sent
     a second time, as a client retrying after a lost answer would."""
-    host, port, key, seed_, count, client = args
+    host, port, key, seed_, count, client, start = args
     cat = synthetic.catalogue(seed_)
     rng = random.Random(client)
+    bodies = [json.dumps(_report(cat, rng)).encode() for _ in range(count)]
     ids, replays, latencies = [], 0, []
+    # Every client has started and built its reports before any posts: a client still importing
+    # or building its catalogue took a core from the service while the others were measured.
+    start.wait()
     cpu, wall, began = time.process_time(), time.perf_counter(), time.time()
-    for n in range(count):
-        body = json.dumps(_report(cat, rng)).encode()
+    for n, body in enumerate(bodies):
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
                    "Idempotency-Key": f"bench-{client}-{n}"}
         for attempt in range(2 if n % 10 == 0 else 1):
@@ -563,11 +566,11 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         conn.commit()
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
-        done = manager.Event()
+        done, start = manager.Event(), manager.Barrier(plan.appenders)
         with context.Pool(plan.appenders + 1) as pool:
             follower = pool.apply_async(_follow, ((host, port, start_seq, done),))
-            clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client)
-                                         for client in range(plan.appenders)])
+            clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client, start)
+                                         for client in range(plan.appenders)], chunksize=1)
             done.set()
             followed = follower.get(timeout=120)
     posted = [event_id for client in clients for event_id in client["ids"]]
