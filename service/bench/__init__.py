@@ -5,7 +5,8 @@ PostgreSQL in a temporary folder, or, with DATABASE_URL, in new databases on tha
 drops afterwards. It never opens the service's own database. Against each log it starts the real
 service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
 queries through psycopg alone, deep pages, the query plans, and concurrent appends with a
-follower. Every figure is printed and written to a JSON file; the ratios are what to compare
+follower. The crowd of readers and the appenders are also sent to a floor (service/bench/floor.py):
+the store alone under the same workers. Every figure is printed and written to a JSON file; the ratios are what to compare
 across machines, since they are measured side by side.
 """
 
@@ -559,35 +560,51 @@ def _follow(args: tuple) -> dict:
     return {"seen": seen, "seconds": last_new - started}
 
 
-def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
-    with connect(dsn) as conn:
-        key = keys.create(conn, f"bench-appender-{uuid.uuid4().hex[:8]}", "reporter")
-        start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
-        conn.commit()
+def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | None = None) -> tuple[list[dict], dict | None]:
+    """The plan's appenders, posting at once from their own processes; with `follow_after`, a
+    follower reading the log from that seq meanwhile."""
     context = multiprocessing.get_context("spawn")
     with context.Manager() as manager:
         done, start = manager.Event(), manager.Barrier(plan.appenders)
         with context.Pool(plan.appenders + 1) as pool:
-            follower = pool.apply_async(_follow, ((host, port, start_seq, done),))
+            follower = None if follow_after is None else pool.apply_async(_follow, ((host, port, follow_after, done),))
             clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client, start)
                                          for client in range(plan.appenders)], chunksize=1)
             done.set()
-            followed = follower.get(timeout=120)
+            return clients, None if follower is None else follower.get(timeout=120)
+
+
+def _wall(clients: list[dict]) -> float:
+    """From the first request sent to the last answer received, whichever clients they came from."""
+    return max(client["ended"] for client in clients) - min(client["began"] for client in clients)
+
+
+def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
+    """The appenders against the service, with a follower; then the same appenders against the
+    floor (service/bench/floor.py), which appends each report with the store alone."""
+    with connect(dsn) as conn:
+        key = keys.create(conn, f"bench-appender-{uuid.uuid4().hex[:8]}", "reporter")
+        start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
+        conn.commit()
+    clients, followed = _appenders(host, port, key, plan, follow_after=start_seq)
+    with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
+        floor_clients, _ = _appenders(floor_host, floor_port, key, plan)
     posted = [event_id for client in clients for event_id in client["ids"]]
     seen_ids = [event_id for _, event_id in followed["seen"]]
     seqs = [seq for seq, _ in followed["seen"]]
     with connect(dsn) as conn:
-        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s", (start_seq,)).fetchone()["n"]
+        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s AND recorded_by <> 'floor'",
+                              (start_seq,)).fetchone()["n"]
     latencies = [ms for client in clients for ms in client["latencies"]]
-    # From the first request sent to the last answer received, whichever clients they came from.
-    wall = max(client["ended"] for client in clients) - min(client["began"] for client in clients)
+    # The floor has no idempotency: each of its requests, retries too, appends.
+    floor_per_s = sum(len(client["latencies"]) for client in floor_clients) / _wall(floor_clients)
     result = {
         "clients": plan.appenders,
         "events": len(posted),
         "requests": len(latencies),
         "retries_replayed": sum(client["replays"] for client in clients),
         "retries_sent": sum(1 for client in clients for n in range(len(client["ids"])) if n % 10 == 0),
-        "events_per_s": round(len(posted) / wall, 1),
+        "events_per_s": round(len(posted) / _wall(clients), 1),
         "post_ms": stats(latencies),
         "client_cpu_share": [round(client["cpu_share"], 3) for client in clients],
         "events_stored": stored,
@@ -595,11 +612,16 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         "follower_events_per_s": round(len(seen_ids) / followed["seconds"], 1) if followed["seconds"] else None,
         "follower_exactly_once": sorted(seen_ids) == sorted(posted) and len(set(seen_ids)) == len(seen_ids),
         "follower_in_seq_order": seqs == sorted(seqs),
+        "floor": {"events_per_s": round(floor_per_s, 1),
+                  "post_ms": stats([ms for client in floor_clients for ms in client["latencies"]])},
+        "over_floor": round(len(posted) / _wall(clients) / floor_per_s, 3),
     }
     say(f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
         f"POST {_fmt(result['post_ms'])}; {result['retries_replayed']}/{result['retries_sent']} retries replayed; "
         f"stored {stored}; follower saw {len(seen_ids)} "
         f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'})")
+    say(f"  appends to the floor (the store alone under the same workers): {floor_per_s:,.0f} events/s, "
+        f"POST {_fmt(result['floor']['post_ms'])}; service/floor {result['over_floor']:.2f}")
     return result
 
 
@@ -774,7 +796,8 @@ def verdicts(report: dict, plan: Plan) -> dict:
         "service_over_sql": {"worst": max(r["service_over_sql"] for r in ratio.values()),
                              "target": TARGETS["service_over_sql"]},
         "appends_per_s": {"value": appends["events_per_s"], "target": TARGETS["appends_per_s"],
-                          "follower_exactly_once": appends["follower_exactly_once"]},
+                          "follower_exactly_once": appends["follower_exactly_once"],
+                          "floor": appends["floor"]["events_per_s"], "over_floor": appends["over_floor"]},
         "bulk_per_s": {"value": large["load"]["events_per_s"], "target": TARGETS["bulk_per_s"]},
         "import_per_s": {"value": large["data"]["import"]["events_per_s"], "target": TARGETS["import_per_s"]},
         "export_per_s": {"value": large["data"]["http_ndjson"]["events_per_s"], "target": TARGETS["export_per_s"]},
@@ -817,7 +840,8 @@ def summary(report: dict) -> str:
         f"  service / sql    {v['service_over_sql']['worst']:8.2f}      (<= {v['service_over_sql']['target']})  "
         f"{mark(v['service_over_sql']['worst'] <= v['service_over_sql']['target'])}",
         f"  appends          {v['appends_per_s']['value']:8.0f} /s    (>= {v['appends_per_s']['target']:.0f}, "
-        f"follower exactly once: {v['appends_per_s']['follower_exactly_once']})  "
+        f"follower exactly once: {v['appends_per_s']['follower_exactly_once']}; the floor "
+        f"{v['appends_per_s']['floor']:.0f} /s)  "
         f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",
         f"  bulk load        {v['bulk_per_s']['value']:8.0f} /s    (>= {v['bulk_per_s']['target']:.0f})  "
         f"{mark(v['bulk_per_s']['value'] >= v['bulk_per_s']['target'])}",

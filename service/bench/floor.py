@@ -1,9 +1,14 @@
-"""The floor for incident pages on this stack: a bare Flask app, under the same gunicorn and gevent
-workers as the service, that runs the store's SQL for `GET /v1/incidents` and writes the JSON,
-with nothing else: no argument validation, no keys, no request ids, no caching, no cursors.
+"""The floor for this stack: a bare Flask app, under the same gunicorn and gevent workers as the
+service, that runs the store's own code and writes the JSON, with nothing else: no argument
+validation, no keys, no request ids, no idempotency, no caching, no cursors.
 
-The benchmark's crowd of readers is sent to both in the same run; the service's requests/s over
-the floor's is what its own layers cost. Started as `gunicorn service.bench.floor:app`.
+- `GET /v1/incidents` reads a page with the store's SQL.
+- `POST /v1/events` appends a report with the store's `events.append` and commits: the same
+  statements, triggers and head lock as the service's append.
+
+The benchmark sends the same crowd of readers, and the same appenders, to both in the same run;
+the service's rate over the floor's is what its own layers cost. Started as
+`gunicorn service.bench.floor:app`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from psycopg import IsolationLevel
 from psycopg_pool import ConnectionPool
 
 from ..db import CONNECT_KWARGS
-from ..store import incidents
+from ..store import events, incidents
 
 app = Flask(__name__)
 pool = ConnectionPool(os.environ["DATABASE_URL"], min_size=2, max_size=10, open=False, kwargs=CONNECT_KWARGS)
@@ -42,3 +47,14 @@ def incident_page():
         page, _, as_of = incidents.page(conn, filters, None, filters["limit"], None)
         conn.commit()
     return Response(orjson.dumps({"items": page, "next": None, "as_of": as_of}), mimetype="application/json")
+
+
+@app.post("/v1/events")
+def append():
+    report = orjson.loads(request.get_data())
+    for name in events.INSTANTS:
+        report[name] = datetime.fromisoformat(report[name])
+    with pool.connection() as conn:
+        event = events.append(conn, report, recorded_by="floor")
+        conn.commit()
+    return Response(orjson.dumps({"id": event.id, "seq": event.seq}), status=201, mimetype="application/json")
