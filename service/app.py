@@ -14,7 +14,8 @@ from flask_smorest.utils import prepare_response
 from . import auth, body, caching, errors, headers
 from .api.contract import Contract
 from .config import Settings
-from .db import ReplicaFailed, end_pending_read, make_pool
+from .db import make_pool
+from .reads import ReplicaFailed, end_pending_read
 from .schemas import Problem
 
 

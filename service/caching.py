@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
 
-from .db import at_least, begin_read, end_pending_read
+from .reads import at_least, begin_read, end_pending_read
 from .headers import READ_METHODS, keyed
 from .store import events
 

@@ -1,27 +1,19 @@
-"""The connection pool, and the one way a write gets its transaction."""
+"""The connection pool, and the one way a write gets its transaction (reads: service/reads.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import wraps
-from typing import TypeVar
 
 import orjson
 import psycopg
-from flask import current_app, g, has_request_context
-from psycopg import IsolationLevel
-from psycopg.pq import TransactionStatus
+from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from .config import Settings
 from .errors import OutcomeUnknown
-from .store import events
-
-T = TypeVar("T")
 
 
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
@@ -76,143 +68,6 @@ def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> Conn
         reset=_returned,
         reconnect_timeout=60,
     )
-
-
-class ReplicaFailed(Exception):
-    """A read on the replica broke off (it stopped, or its connection did): the request is read
-    again from the primary (CeasefireFlask.dispatch_request, `read`)."""
-
-
-# After the replica failed a read, this worker reads from the primary for a while rather than
-# make every request find out again; the pool reconnects to the replica in the background.
-REPLICA_RESTS = 2.0
-# A replica connection is waited for this long at most before the read goes to the primary.
-REPLICA_CHECKOUT = 0.25
-# How often a read that needs a seq the replica has not replayed yet asks it again.
-REPLICA_POLL = 0.01
-_replica_down_until = 0.0
-
-
-def at_least(seq: int | None) -> None:
-    """This request must see the log up to `seq` at least: its own write (`min_seq`), an `as_of`,
-    or a cursor's. A replica that has not replayed it yet is waited for, then passed over."""
-    if seq is not None and has_request_context():
-        g.min_seq = max(seq, g.get("min_seq") or 0)
-
-
-def _replica_failed() -> None:
-    global _replica_down_until
-    _replica_down_until = time.monotonic() + REPLICA_RESTS
-
-
-def replica_rests_until() -> float:
-    """Until when (time.monotonic) this worker reads from the primary after the replica failed."""
-    return _replica_down_until
-
-
-def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
-    """The pool and connection a read uses: the replica's (CFL_READ_URL), once it has replayed
-    the seq the request needs, or the primary's."""
-    primary, replicas = current_app.extensions["pool"], current_app.extensions.get("read_pool")
-    if replicas is None or g.get("primary_only") or time.monotonic() < _replica_down_until:
-        return primary, _read_only(primary.getconn())
-    try:
-        conn = replicas.getconn(timeout=REPLICA_CHECKOUT)
-    except PoolTimeout:
-        _replica_failed()
-        return primary, _read_only(primary.getconn())
-    needed = g.get("min_seq")
-    deadline = time.monotonic() + current_app.extensions["settings"].replica_wait
-    try:
-        _read_only(conn)
-        while needed is not None:
-            # The first statement fixes the snapshot: a head that has reached `needed` here is
-            # the log the whole read sees.
-            if events.head(conn) >= needed:
-                break
-            conn.commit()
-            if time.monotonic() >= deadline:
-                _give_back(replicas, conn)
-                return primary, _read_only(primary.getconn())
-            time.sleep(REPLICA_POLL)
-        return replicas, conn
-    except psycopg.OperationalError:
-        _replica_failed()
-        _give_back(replicas, conn)
-        return primary, _read_only(primary.getconn())
-
-
-def _read_only(conn: psycopg.Connection) -> psycopg.Connection:
-    conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
-    return conn
-
-
-def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
-    """Return a read's connection as it was lent; a broken one the pool replaces."""
-    try:
-        if conn.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
-            conn.rollback()
-        if not conn.closed:
-            conn.isolation_level = conn.read_only = None
-    except psycopg.Error:
-        pass  # the connection is gone; putconn sees it and discards it
-    pool.putconn(conn)
-
-
-@contextmanager
-def snapshot() -> Iterator[psycopg.Connection]:
-    """A read of several statements that sees one state of the log, so that a page, its threads
-    and the head it reports agree even while writers append: a read-only REPEATABLE READ
-    transaction, which psycopg opens with the first statement. It ends with a COMMIT, though it
-    wrote nothing: on a ROLLBACK psycopg forgets every statement it prepared on the connection,
-    and planning a page's three queries afresh cost each request 3 ms.
-
-    With a read replica (CFL_READ_URL) the read is made there when the replica can serve it; a
-    replica that fails during the read raises ReplicaFailed, and the read is made again."""
-    # The request's read may have begun already (begin_read): the page then sees the very log
-    # whose head its ETag names.
-    pool, conn = g.pop("pending_read", None) or _reader()  # read-only REPEATABLE READ, perhaps begun
-    try:
-        yield conn
-        conn.commit()
-    except psycopg.OperationalError as error:
-        if pool is not current_app.extensions["pool"]:
-            _replica_failed()
-            raise ReplicaFailed() from error
-        raise
-    finally:
-        _give_back(pool, conn)
-
-
-def begin_read() -> psycopg.Connection:
-    """Begin this request's read now, for its first `snapshot` to go on with: the statements
-    made here fix the snapshot the page is read in."""
-    g.pending_read = _reader()
-    return g.pending_read[1]
-
-
-def end_pending_read(_error: BaseException | None = None) -> None:
-    """At the end of a request: a read begun and never gone on with (a 304, a refusal) ends."""
-    pending = g.pop("pending_read", None)
-    if pending is not None:
-        pool, conn = pending
-        try:
-            conn.commit()  # a ROLLBACK would forget the connection's prepared statements
-        except psycopg.Error:
-            pass
-        _give_back(pool, conn)
-
-
-def read(work: Callable[[psycopg.Connection], T]) -> T:
-    """`work` in a snapshot, made again on the primary if the replica fails it: for the reads
-    that cannot be answered again whole (a batch of a streaming export, read as of one seq)."""
-    try:
-        with snapshot() as conn:
-            return work(conn)
-    except ReplicaFailed:
-        g.primary_only = True
-        with snapshot() as conn:
-            return work(conn)
 
 
 def in_transaction(view):

@@ -18,7 +18,8 @@ from datetime import datetime
 from flask import current_app, request, url_for
 
 from .errors import invalid
-from .db import at_least
+from .reads import at_least
+from .store import incidents
 
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
 BIGINT = 2**63 - 1
@@ -60,7 +61,7 @@ def decode(cursor: str, digest: str, kinds: tuple[type, ...]) -> list:
 def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | None]:
     """Where a listing of incidents resumes and as of which seq: (sort key, seq) and the seq its
     cursor keeps, or no position and the `as_of` asked for. An `as_of` that contradicts its
-    cursor is refused. The read must then see that seq (db.at_least), on a replica too."""
+    cursor is refused. The read must then see that seq (reads.at_least), on a replica too."""
     as_of = filters.get("as_of")
     if not filters.get("cursor"):
         return None, as_of
@@ -70,6 +71,14 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
                                  f"start again without the cursor"]}, title="Invalid query string")
     at_least(cursor_as_of)  # a cursor made on the primary is read where its seq has been replayed
     return tuple(after), cursor_as_of
+
+
+def incident_next(page: list, more: bool, sort: str, as_of: int, digest: str) -> str | None:
+    """The URL of a listing's next page, or None after its last: it resumes after the page's last
+    incident, as of the same seq (incident_position reads both back)."""
+    if not more:
+        return None
+    return next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest))
 
 
 def _typed(value, kind: type):

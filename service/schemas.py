@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from . import domain
-from .db import at_least
+from .reads import at_least
 from .formats import MEDIA_TYPES
 from .store import counts
 
@@ -255,7 +255,7 @@ FORMAT = {"description": "Answer as a JSON page (the default), or stream every m
 
 class Fresh(Strict):
     """A read that must see the log up to a seq: a writer reading its own write. Taken here and
-    given to the read's connection (db.at_least), not to the view."""
+    given to the read's connection (reads.at_least), not to the view."""
     min_seq = Integer(validate=SEQ, metadata={"description": (
         "Answer from a log that holds at least this seq: send the seq of your own write to read it back. "
         "With a read replica, the read waits briefly for the replica to replay it, then is answered by the "

@@ -9,7 +9,8 @@ from .. import schemas
 from . import Blueprint, refusals
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction, snapshot
+from ..db import in_transaction
+from ..reads import snapshot
 from ..idempotency import idempotent
 from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
 from ..schemas import CatalogueArgs, page_of

@@ -11,7 +11,8 @@ from . import Blueprint, exportable, refusals
 from .. import exports, formats, wire
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction, read, snapshot
+from ..db import in_transaction
+from ..reads import read, snapshot
 from ..idempotency import idempotent
 from ..pagination import link_headers
 from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn

@@ -8,7 +8,7 @@ import psycopg
 from flask import current_app
 from psycopg_pool import PoolTimeout
 
-from .. import db, errors, migrate
+from .. import errors, migrate, reads
 from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health
@@ -74,4 +74,4 @@ def _replica(primary_head: int) -> dict:
     return {"state": "streaming" if state["standby"] else "not a standby",
             "behind_entries": max(primary_head - state["head"], 0),
             "last_replay_seconds_ago": None if seconds is None else round(float(seconds), 3),
-            "reads_from": "replica" if time.monotonic() >= db.replica_rests_until() else "primary"}
+            "reads_from": "replica" if time.monotonic() >= reads.replica_rests_until() else "primary"}

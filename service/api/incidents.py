@@ -12,10 +12,11 @@ from . import Blueprint, exportable, refusals
 from .. import exports, formats, wire
 from ..errors import ApiError
 from ..auth import requires
-from ..db import in_transaction, read, snapshot
+from ..db import in_transaction
+from ..reads import read, snapshot
 from ..errors import invalid
 from ..idempotency import idempotent
-from ..pagination import encode, filters_digest, incident_position, link_headers, next_url
+from ..pagination import filters_digest, incident_next, incident_position, link_headers
 from ..schemas import CountsArgs, CountsOut, DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
 from ..store import counts, events, incidents, names
 
@@ -59,7 +60,7 @@ def list_incidents(filters: dict):
     after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
         page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
-    url = next_url(encode([*incidents.sort_position(page[-1], sort), as_of], digest) if more else None)
+    url = incident_next(page, more, sort, as_of, digest)
     return wire.page(page, url, link_headers(url), as_of=as_of)
 
 

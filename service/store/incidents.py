@@ -54,7 +54,7 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
     Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
-    in one snapshot (db.snapshot), so "now" is one state of the log across the three queries."""
+    in one snapshot (reads.snapshot), so "now" is one state of the log across the three queries."""
     refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
     query, params = page_query(filters, refs, after, limit, as_of)

@@ -11,9 +11,9 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..db import snapshot
+from ..reads import snapshot
 from ..errors import invalid
-from ..pagination import encode, filters_digest, incident_position, next_url
+from ..pagination import filters_digest, incident_next, incident_position
 from ..schemas import IncidentArgs, STATUSES
 from ..store import actors, ceasefires, counts, incidents, locations, names, sources
 from . import quotes, timeline, worldmap
@@ -59,7 +59,7 @@ def incident_list():
     with snapshot() as conn:
         page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
         catalogue = names.read(conn, shown(page))
-    following = next_url(encode([*incidents.sort_position(page[-1], filters["sort"]), as_of], digest)) if more else None
+    following = incident_next(page, more, filters["sort"], as_of, digest)
     return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
                            form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
                            filtered=any(given.get(name) for name in FILTERS))
