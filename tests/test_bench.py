@@ -56,6 +56,8 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     assert appends["follower_exactly_once"] and appends["follower_in_seq_order"]
     assert appends["follower_seen"] == appends["events"]
     assert appends["floor"]["events_per_s"] > 0 and appends["over_floor"] > 0
+    for busy in (appends["machine_busy_cores"], appends["floor"]["machine_busy_cores"]):
+        assert busy is None or 0 < busy <= report["machine"]["cpus"]  # None: the posting outran two samples
     assert report["verdicts"]["appends_per_s"]["floor"] == appends["floor"]["events_per_s"]
 
     after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}

@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -560,10 +561,21 @@ def _follow(args: tuple) -> dict:
     return {"seen": seen, "seconds": last_new - started}
 
 
-def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | None = None) -> tuple[list[dict], dict | None]:
+def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | None = None) -> tuple[list[dict], dict | None, float | None]:
     """The plan's appenders, posting at once from their own processes; with `follow_after`, a
-    follower reading the log from that seq meanwhile."""
+    follower reading the log from that seq meanwhile. Also how many of the machine's cores were
+    busy while they posted (None where /proc/stat cannot be read)."""
     context = multiprocessing.get_context("spawn")
+    samples: list[tuple[float, int, int]] = []
+    posting = threading.Event()
+
+    def sample() -> None:
+        while not posting.wait(0.25):
+            samples.append((time.time(), *_cpu_ticks()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if Path("/proc/stat").exists():
+        sampler.start()
     with context.Manager() as manager:
         done, start = manager.Event(), manager.Barrier(plan.appenders)
         with context.Pool(plan.appenders + 1) as pool:
@@ -571,7 +583,22 @@ def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | N
             clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client, start)
                                          for client in range(plan.appenders)], chunksize=1)
             done.set()
-            return clients, None if follower is None else follower.get(timeout=120)
+            followed = None if follower is None else follower.get(timeout=120)
+    posting.set()
+    # Only the samples taken while the clients posted: not their start-up, nor the follower's end.
+    began, ended = min(client["began"] for client in clients), max(client["ended"] for client in clients)
+    within = [(total, idle) for at, total, idle in samples if began <= at <= ended]
+    busy = None
+    if len(within) >= 2 and within[-1][0] > within[0][0]:
+        (total_0, idle_0), (total_1, idle_1) = within[0], within[-1]
+        busy = round(len(os.sched_getaffinity(0)) * (1 - (idle_1 - idle_0) / (total_1 - total_0)), 2)
+    return clients, followed, busy
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, all of it and the idle part (jiffies, /proc/stat)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]  # idle and iowait
 
 
 def _wall(clients: list[dict]) -> float:
@@ -586,9 +613,9 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         key = keys.create(conn, f"bench-appender-{uuid.uuid4().hex[:8]}", "reporter")
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
-    clients, followed = _appenders(host, port, key, plan, follow_after=start_seq)
+    clients, followed, busy = _appenders(host, port, key, plan, follow_after=start_seq)
     with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
-        floor_clients, _ = _appenders(floor_host, floor_port, key, plan)
+        floor_clients, _, floor_busy = _appenders(floor_host, floor_port, key, plan)
     posted = [event_id for client in clients for event_id in client["ids"]]
     seen_ids = [event_id for _, event_id in followed["seen"]]
     seqs = [seq for seq, _ in followed["seen"]]
@@ -607,21 +634,23 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         "events_per_s": round(len(posted) / _wall(clients), 1),
         "post_ms": stats(latencies),
         "client_cpu_share": [round(client["cpu_share"], 3) for client in clients],
+        "machine_busy_cores": busy,
         "events_stored": stored,
         "follower_seen": len(seen_ids),
         "follower_events_per_s": round(len(seen_ids) / followed["seconds"], 1) if followed["seconds"] else None,
         "follower_exactly_once": sorted(seen_ids) == sorted(posted) and len(set(seen_ids)) == len(seen_ids),
         "follower_in_seq_order": seqs == sorted(seqs),
-        "floor": {"events_per_s": round(floor_per_s, 1),
+        "floor": {"events_per_s": round(floor_per_s, 1), "machine_busy_cores": floor_busy,
                   "post_ms": stats([ms for client in floor_clients for ms in client["latencies"]])},
         "over_floor": round(len(posted) / _wall(clients) / floor_per_s, 3),
     }
     say(f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
         f"POST {_fmt(result['post_ms'])}; {result['retries_replayed']}/{result['retries_sent']} retries replayed; "
         f"stored {stored}; follower saw {len(seen_ids)} "
-        f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'})")
+        f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'}); "
+        f"cores busy meanwhile {busy}")
     say(f"  appends to the floor (the store alone under the same workers): {floor_per_s:,.0f} events/s, "
-        f"POST {_fmt(result['floor']['post_ms'])}; service/floor {result['over_floor']:.2f}")
+        f"POST {_fmt(result['floor']['post_ms'])}; cores busy {floor_busy}; service/floor {result['over_floor']:.2f}")
     return result
 
 
