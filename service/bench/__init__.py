@@ -5,9 +5,9 @@ PostgreSQL in a temporary folder, or, with DATABASE_URL, in new databases on tha
 drops afterwards. It never opens the service's own database. Against each log it starts the real
 service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
 queries through psycopg alone, deep pages, the query plans, and concurrent appends with a
-follower. The crowd of readers and the appenders are also sent to a floor (service/bench/floor.py):
-the store alone under the same workers. Every figure is printed and written to a JSON file; the ratios are what to compare
-across machines, since they are measured side by side.
+follower. The crowd of readers and the appenders are also sent to a floor, the store alone under
+the same workers (service/bench/floor.py). Every figure is printed and written to a JSON file;
+the ratios are what to compare across machines, since they are measured side by side.
 """
 
 from __future__ import annotations
@@ -561,7 +561,8 @@ def _follow(args: tuple) -> dict:
     return {"seen": seen, "seconds": last_new - started}
 
 
-def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | None = None) -> tuple[list[dict], dict | None, float | None]:
+def _appenders(host: str, port: int, key: str, plan: Plan,
+               follow_after: int | None = None) -> tuple[list[dict], dict | None, float | None]:
     """The plan's appenders, posting at once from their own processes; with `follow_after`, a
     follower reading the log from that seq meanwhile. Also how many of the machine's cores were
     busy while they posted (None where /proc/stat cannot be read)."""
@@ -586,8 +587,8 @@ def _appenders(host: str, port: int, key: str, plan: Plan, follow_after: int | N
             followed = None if follower is None else follower.get(timeout=120)
     posting.set()
     # Only the samples taken while the clients posted: not their start-up, nor the follower's end.
-    began, ended = min(client["began"] for client in clients), max(client["ended"] for client in clients)
-    within = [(total, idle) for at, total, idle in samples if began <= at <= ended]
+    began = min(client["began"] for client in clients)
+    within = [(total, idle) for at, total, idle in samples if began <= at <= began + _wall(clients)]
     busy = None
     if len(within) >= 2 and within[-1][0] > within[0][0]:
         (total_0, idle_0), (total_1, idle_1) = within[0], within[-1]
