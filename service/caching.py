@@ -16,8 +16,6 @@ without an entry being appended.
 from __future__ import annotations
 
 import hashlib
-
-import psycopg
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
@@ -57,12 +55,7 @@ def check() -> Response | None:
         min_seq = request.args.get("min_seq", "")
         if min_seq.isdigit():
             at_least(int(min_seq))
-        try:
-            head = events.head(begin_read())
-        except psycopg.OperationalError:
-            end_pending_read()
-            g.primary_only = True  # the replica failed: read from the primary
-            head = events.head(begin_read())
+        head = begin_read(events.head)
         g.etag, g.immutable = f"h{head}-{_representation()}", False
     if request.if_none_match.contains(g.etag):
         end_pending_read()

@@ -125,11 +125,20 @@ def snapshot() -> Iterator[psycopg.Connection]:
         _give_back(pool, conn)
 
 
-def begin_read() -> psycopg.Connection:
-    """Begin this request's read now, for its first `snapshot` to go on with: the statements
-    made here fix the snapshot the page is read in."""
-    g.pending_read = _reader()
-    return g.pending_read[1]
+def begin_read(first: Callable[[psycopg.Connection], T]) -> T:
+    """Begin this request's read now with its first statement, `first`, for its first `snapshot`
+    to go on with: that statement fixes the snapshot the page is read in. A replica that fails it
+    hands the read to the primary, as `read` does for a batch."""
+    pool, conn = g.pending_read = _reader()
+    try:
+        return first(conn)
+    except psycopg.OperationalError:
+        if pool is current_app.extensions["pool"]:
+            raise
+        _replica_failed()
+        end_pending_read()
+        g.primary_only = True
+        return begin_read(first)
 
 
 def end_pending_read(_error: BaseException | None = None) -> None:

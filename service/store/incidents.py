@@ -41,6 +41,11 @@ class Incident:
     retractions: list[Event]
     reviews: list[Event]
 
+    def entries(self) -> list[Event]:
+        """Every entry of its thread, in log order."""
+        return sorted([self.accusation, *self.denials, *self.counter_accusations, *self.retractions, *self.reviews],
+                      key=lambda entry: entry.seq)
+
 
 SORTS = {
     "stated": ("stated_at", "ASC"),

@@ -37,10 +37,8 @@ def protect(response: Response) -> Response:
 
 
 def shown(listed: list[incidents.Incident], actors: set[str] = frozenset()) -> names.Wanted:
-    """What a list of incidents names: each accusation's and each answer's parties, places,
-    source and ceasefire."""
-    return names.Wanted.of((entry for incident in listed for entry in (
-        incident.accusation, *incident.denials, *incident.counter_accusations, *incident.retractions)), actors)
+    """What a list of incidents names: each entry's parties, places, source and ceasefire."""
+    return names.Wanted.of((entry for incident in listed for entry in incident.entries()), actors)
 
 
 @blp.route("/")
@@ -128,8 +126,7 @@ def incident_page(incident_id: str):
         incident = incidents.get(conn, parsed)
         if incident is None:
             abort(404, f"No incident {incident_id}: no accusation has that id.")
-        entries = sorted([incident.accusation, *incident.denials, *incident.counter_accusations,
-                          *incident.retractions, *incident.reviews], key=lambda entry: entry.seq)
+        entries = incident.entries()
         catalogue = names.read(conn, names.Wanted.of(entries))
         held = sources.held(conn, {entry.source for entry in entries if entry.source})
     return render_template("incident.html", incident=incident, entries=entries, names=catalogue, sources=held,
