@@ -55,10 +55,15 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     assert appends["retries_replayed"] == appends["retries_sent"] > 0
     assert appends["follower_exactly_once"] and appends["follower_in_seq_order"]
     assert appends["follower_seen"] == appends["events"]
-    assert appends["floor"]["events_per_s"] > 0 and appends["over_floor"] > 0
-    for busy in (appends["machine_busy_cores"], appends["floor"]["machine_busy_cores"]):
+    assert appends["over_floor"] > 0
+    rungs = ("floor", "http_alone", "store_alone")
+    # The rungs over HTTP send the retries too; the store alone appends each report once.
+    sent = {"floor": appends["requests"], "http_alone": appends["requests"], "store_alone": appends["events"]}
+    for rung in rungs:
+        assert appends[rung]["events_per_s"] > 0 and appends[rung]["post_ms"]["n"] == sent[rung]
+        assert report["verdicts"]["appends_per_s"][rung] == appends[rung]["events_per_s"]
+    for busy in [appends["machine_busy_cores"]] + [appends[rung]["machine_busy_cores"] for rung in rungs]:
         assert busy is None or 0 < busy <= report["machine"]["cpus"]  # None: the posting outran two samples
-    assert report["verdicts"]["appends_per_s"]["floor"] == appends["floor"]["events_per_s"]
 
     after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert after == before, "the benchmark's scratch databases must be dropped"

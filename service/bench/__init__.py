@@ -6,8 +6,9 @@ drops afterwards. It never opens the service's own database. Against each log it
 service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
 queries through psycopg alone, deep pages, the query plans, and concurrent appends with a
 follower. The crowd of readers and the appenders are also sent to a floor, the store alone under
-the same workers (service/bench/floor.py). Every figure is printed and written to a JSON file;
-the ratios are what to compare across machines, since they are measured side by side.
+the same workers (service/bench/floor.py); the appenders also to HTTP alone (the floor's echo)
+and to the store with no HTTP. Every figure is printed and written to a JSON file; the ratios
+are what to compare across machines, since they are measured side by side.
 """
 
 from __future__ import annotations
@@ -505,9 +506,9 @@ def _report(cat: synthetic.Catalogue, rng: random.Random) -> dict:
 
 
 def _append(args: tuple) -> dict:
-    """One client: post `count` reports, each with its own Idempotency-Key; every tenth is sent
-    a second time, as a client retrying after a lost answer would."""
-    host, port, key, seed_, count, client, start = args
+    """One client: post `count` reports to `path`, each with its own Idempotency-Key; every tenth
+    is sent a second time, as a client retrying after a lost answer would."""
+    host, port, key, path, seed_, count, client, start = args
     cat = synthetic.catalogue(seed_)
     rng = random.Random(client)
     bodies = [json.dumps(_report(cat, rng)).encode() for _ in range(count)]
@@ -521,16 +522,40 @@ def _append(args: tuple) -> dict:
                    "Idempotency-Key": f"bench-{client}-{n}"}
         for attempt in range(2 if n % 10 == 0 else 1):
             started = time.perf_counter()
-            status, answer, answer_headers = request(host, port, "POST", "/v1/events", body, headers)
+            status, answer, answer_headers = request(host, port, "POST", path, body, headers)
             latencies.append((time.perf_counter() - started) * 1000)
             if status != 201:
-                raise RuntimeError(f"POST /v1/events answered {status}: {answer[:300]!r}")
+                raise RuntimeError(f"POST {path} answered {status}: {answer[:300]!r}")
             if attempt == 0:
                 ids.append(json.loads(answer)["id"])
             elif answer_headers.get("Idempotent-Replayed") == "true" and json.loads(answer)["id"] == ids[-1]:
                 replays += 1
     elapsed = time.perf_counter() - wall
     return {"ids": ids, "replays": replays, "latencies": latencies, "began": began, "ended": time.time(),
+            "cpu_share": (time.process_time() - cpu) / elapsed}
+
+
+def _append_to_store(args: tuple) -> dict:
+    """One client of the store alone: `count` reports appended with the store's `events.append`
+    and a commit each, on a connection of its own: no HTTP, no keys, no idempotency."""
+    dsn, seed_, count, client, start = args
+    cat = synthetic.catalogue(seed_)
+    rng = random.Random(client)
+    reports = [_report(cat, rng) for _ in range(count)]
+    for report in reports:
+        for name in events.INSTANTS:
+            report[name] = datetime.fromisoformat(report[name])
+    latencies = []
+    with connect(dsn) as conn:
+        start.wait()
+        cpu, wall, began = time.process_time(), time.perf_counter(), time.time()
+        for report in reports:
+            started = time.perf_counter()
+            events.append(conn, report, recorded_by="store")
+            conn.commit()
+            latencies.append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - wall
+    return {"latencies": latencies, "began": began, "ended": time.time(),
             "cpu_share": (time.process_time() - cpu) / elapsed}
 
 
@@ -561,11 +586,12 @@ def _follow(args: tuple) -> dict:
     return {"seen": seen, "seconds": last_new - started}
 
 
-def _appenders(host: str, port: int, key: str, plan: Plan,
-               follow_after: int | None = None) -> tuple[list[dict], dict | None, float | None]:
-    """The plan's appenders, posting at once from their own processes; with `follow_after`, a
-    follower reading the log from that seq meanwhile. Also how many of the machine's cores were
-    busy while they posted (None where /proc/stat cannot be read)."""
+def _appenders(post: Callable[[tuple], dict], target: tuple, plan: Plan,
+               follow: tuple | None = None) -> tuple[list[dict], dict | None, float | None]:
+    """The plan's appenders, each `post(target + its own arguments)` in a process of its own,
+    posting at once; with `follow` (host, port, seq), a follower reading the log from that seq
+    meanwhile. Also how many of the machine's cores were busy while they posted (None where
+    /proc/stat cannot be read)."""
     context = multiprocessing.get_context("spawn")
     samples: list[tuple[float, int, int]] = []
     posting = threading.Event()
@@ -580,9 +606,9 @@ def _appenders(host: str, port: int, key: str, plan: Plan,
     with context.Manager() as manager:
         done, start = manager.Event(), manager.Barrier(plan.appenders)
         with context.Pool(plan.appenders + 1) as pool:
-            follower = None if follow_after is None else pool.apply_async(_follow, ((host, port, follow_after, done),))
-            clients = pool.map(_append, [(host, port, key, plan.seed, plan.appends_each, client, start)
-                                         for client in range(plan.appenders)], chunksize=1)
+            follower = None if follow is None else pool.apply_async(_follow, ((*follow, done),))
+            clients = pool.map(post, [(*target, plan.seed, plan.appends_each, n, start)
+                                      for n in range(plan.appenders)], chunksize=1)
             done.set()
             followed = None if follower is None else follower.get(timeout=120)
     posting.set()
@@ -608,31 +634,43 @@ def _wall(clients: list[dict]) -> float:
 
 
 def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
-    """The appenders against the service, with a follower; then the same appenders against the
-    floor (service/bench/floor.py), which appends each report with the store alone."""
+    """The appenders against the service, with a follower; then, in the same run, the rungs below
+    it: the floor (service/bench/floor.py: the store's append under the same workers, with
+    nothing else), HTTP alone (the floor's echo: no database), and the store alone (the same
+    appends from the clients' own connections: no HTTP)."""
     with connect(dsn) as conn:
-        key = keys.create(conn, f"bench-appender-{uuid.uuid4().hex[:8]}", "reporter")
+        holder = f"bench-appender-{uuid.uuid4().hex[:8]}"
+        key = keys.create(conn, holder, "reporter")
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
-    clients, followed, busy = _appenders(host, port, key, plan, follow_after=start_seq)
+    clients, followed, busy = _appenders(_append, (host, port, key, "/v1/events"), plan,
+                                         follow=(host, port, start_seq))
     with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
-        floor_clients, _, floor_busy = _appenders(floor_host, floor_port, key, plan)
+        rungs = {"floor": _appenders(_append, (floor_host, floor_port, key, "/v1/events"), plan),
+                 "http_alone": _appenders(_append, (floor_host, floor_port, key, "/v1/echo"), plan)}
+    rungs["store_alone"] = _appenders(_append_to_store, (dsn,), plan)
     posted = [event_id for client in clients for event_id in client["ids"]]
     seen_ids = [event_id for _, event_id in followed["seen"]]
     seqs = [seq for seq, _ in followed["seen"]]
     with connect(dsn) as conn:
-        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s AND recorded_by <> 'floor'",
-                              (start_seq,)).fetchone()["n"]
+        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s AND recorded_by = %s",
+                              (start_seq, holder)).fetchone()["n"]
     latencies = [ms for client in clients for ms in client["latencies"]]
-    # The floor has no idempotency: each of its requests, retries too, appends.
-    floor_per_s = sum(len(client["latencies"]) for client in floor_clients) / _wall(floor_clients)
+    events_per_s = len(posted) / _wall(clients)
+
+    def rung(rung_clients: list[dict], rung_busy: float | None) -> dict:
+        # No rung has idempotency: each of its requests, retries too, appends (or is echoed).
+        return {"events_per_s": round(sum(len(c["latencies"]) for c in rung_clients) / _wall(rung_clients), 1),
+                "machine_busy_cores": rung_busy,
+                "post_ms": stats([ms for c in rung_clients for ms in c["latencies"]])}
+
     result = {
         "clients": plan.appenders,
         "events": len(posted),
         "requests": len(latencies),
         "retries_replayed": sum(client["replays"] for client in clients),
         "retries_sent": sum(1 for client in clients for n in range(len(client["ids"])) if n % 10 == 0),
-        "events_per_s": round(len(posted) / _wall(clients), 1),
+        "events_per_s": round(events_per_s, 1),
         "post_ms": stats(latencies),
         "client_cpu_share": [round(client["cpu_share"], 3) for client in clients],
         "machine_busy_cores": busy,
@@ -641,17 +679,20 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         "follower_events_per_s": round(len(seen_ids) / followed["seconds"], 1) if followed["seconds"] else None,
         "follower_exactly_once": sorted(seen_ids) == sorted(posted) and len(set(seen_ids)) == len(seen_ids),
         "follower_in_seq_order": seqs == sorted(seqs),
-        "floor": {"events_per_s": round(floor_per_s, 1), "machine_busy_cores": floor_busy,
-                  "post_ms": stats([ms for client in floor_clients for ms in client["latencies"]])},
-        "over_floor": round(len(posted) / _wall(clients) / floor_per_s, 3),
+        **{name: rung(rung_clients, rung_busy) for name, (rung_clients, _, rung_busy) in rungs.items()},
     }
+    result["over_floor"] = round(events_per_s / result["floor"]["events_per_s"], 3)
     say(f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
         f"POST {_fmt(result['post_ms'])}; {result['retries_replayed']}/{result['retries_sent']} retries replayed; "
         f"stored {stored}; follower saw {len(seen_ids)} "
         f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'}); "
         f"cores busy meanwhile {busy}")
-    say(f"  appends to the floor (the store alone under the same workers): {floor_per_s:,.0f} events/s, "
-        f"POST {_fmt(result['floor']['post_ms'])}; cores busy {floor_busy}; service/floor {result['over_floor']:.2f}")
+    for name, said in (("floor", "the floor (the store's append under the same workers, nothing else)"),
+                       ("http_alone", "HTTP alone (the floor's echo, no database)"),
+                       ("store_alone", "the store alone (no HTTP, a connection per client)")):
+        say(f"  appends to {said}: {result[name]['events_per_s']:,.0f}/s, {_fmt(result[name]['post_ms'])}; "
+            f"cores busy {result[name]['machine_busy_cores']}")
+    say(f"  service/floor {result['over_floor']:.2f}")
     return result
 
 
@@ -827,7 +868,9 @@ def verdicts(report: dict, plan: Plan) -> dict:
                              "target": TARGETS["service_over_sql"]},
         "appends_per_s": {"value": appends["events_per_s"], "target": TARGETS["appends_per_s"],
                           "follower_exactly_once": appends["follower_exactly_once"],
-                          "floor": appends["floor"]["events_per_s"], "over_floor": appends["over_floor"]},
+                          "floor": appends["floor"]["events_per_s"], "over_floor": appends["over_floor"],
+                          "http_alone": appends["http_alone"]["events_per_s"],
+                          "store_alone": appends["store_alone"]["events_per_s"]},
         "bulk_per_s": {"value": large["load"]["events_per_s"], "target": TARGETS["bulk_per_s"]},
         "import_per_s": {"value": large["data"]["import"]["events_per_s"], "target": TARGETS["import_per_s"]},
         "export_per_s": {"value": large["data"]["http_ndjson"]["events_per_s"], "target": TARGETS["export_per_s"]},
@@ -871,7 +914,8 @@ def summary(report: dict) -> str:
         f"{mark(v['service_over_sql']['worst'] <= v['service_over_sql']['target'])}",
         f"  appends          {v['appends_per_s']['value']:8.0f} /s    (>= {v['appends_per_s']['target']:.0f}, "
         f"follower exactly once: {v['appends_per_s']['follower_exactly_once']}; the floor "
-        f"{v['appends_per_s']['floor']:.0f} /s)  "
+        f"{v['appends_per_s']['floor']:.0f} /s, HTTP alone {v['appends_per_s']['http_alone']:.0f} /s, "
+        f"the store alone {v['appends_per_s']['store_alone']:.0f} /s)  "
         f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",
         f"  bulk load        {v['bulk_per_s']['value']:8.0f} /s    (>= {v['bulk_per_s']['target']:.0f})  "
         f"{mark(v['bulk_per_s']['value'] >= v['bulk_per_s']['target'])}",

@@ -5,6 +5,8 @@ validation, no keys, no request ids, no idempotency, no caching, no cursors.
 - `GET /v1/incidents` reads a page with the store's SQL.
 - `POST /v1/events` appends a report with the store's `events.append` and commits: the same
   statements, triggers and head lock as the service's append.
+- `POST /v1/echo` parses a report and answers it with an id, touching no database: what HTTP
+  alone costs an append on this machine, under the same workers.
 
 The benchmark sends the same crowd of readers, and the same appenders, to both in the same run;
 the service's rate over the floor's is what its own layers cost. Started as
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from uuid import uuid4
 
 import orjson
 from flask import Flask, Response, request
@@ -58,3 +61,9 @@ def append():
         event = events.append(conn, report, recorded_by="floor")
         conn.commit()
     return Response(orjson.dumps({"id": event.id, "seq": event.seq}), status=201, mimetype="application/json")
+
+
+@app.post("/v1/echo")
+def echo():
+    report = orjson.loads(request.get_data())
+    return Response(orjson.dumps({**report, "id": uuid4()}), status=201, mimetype="application/json")
