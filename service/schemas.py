@@ -155,13 +155,15 @@ class EventIn(Strict):
     quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
     source = Slug(required=True)
 
-    @ma.validates_schema
-    def says_what_it_does_not_inherit(self, report, **_):
-        if report.get("kind") not in domain.KINDS:
+    # Run beside the fields' own checks, so that one answer names everything a report lacks; a
+    # field that was sent and is wrong has its own message and is not called missing as well.
+    @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
+    def says_what_it_does_not_inherit(self, report, original, **_):
+        if report.get("kind") not in domain.KINDS or not isinstance(original, dict):
             return
         kind = domain.KINDS[report["kind"]]
         inherited = (*kind.inherits, "target") if kind.aimed_at else kind.inherits
-        missing = [name for name in domain.REQUIRED if name not in inherited and report.get(name) is None]
+        missing = [name for name in domain.REQUIRED if name not in inherited and original.get(name) is None]
         if missing:
             raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
 

@@ -99,6 +99,19 @@ def test_instants_past_the_calendar_in_utc_are_refused(client, reporter, admin_k
     problem_of(client.get(f"/v1/incidents?occurred_after={instant.replace('+', '%2B')}"), 422)
 
 
+def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
+    before = counts(dsn)
+    problem = problem_of(client.post("/v1/events", json={"kind": "accusation"}, headers=reporter), 422)
+    assert set(problem["errors"]) == {"claimant", "source", "stated_at", "summary", "target", "act", "locations",
+                                      "occurred_from", "occurred_to", "time_precision"}
+    # A field that was sent and is wrong is named for what is wrong with it, not as missing too.
+    problem = problem_of(client.post("/v1/events", json={"kind": "accusation", "target": "Not a slug"},
+                                     headers=reporter), 422)
+    assert "Missing data for required field." not in problem["errors"]["target"]
+    assert "act" in problem["errors"] and "summary" in problem["errors"]
+    assert counts(dsn) == before
+
+
 def test_the_same_place_twice_is_a_422(client, reporter, dsn):
     before = counts(dsn)
     problem = problem_of(post_accusation(client, reporter, locations=["agdam", "tartar", "agdam"]), 422)
