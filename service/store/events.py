@@ -228,6 +228,7 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
     errors = domain.check_answers(kind.name, responding, correcting=corrects is not None)
     if errors:
         raise domain.Refusal(errors)
+    inherited_target = responding is not None and report.get("target") is None
     if responding is not None:
         _inherit(conn, report, responding, kind)
 
@@ -250,9 +251,16 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
 
     claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
-    errors |= domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
+    parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
     if responding is not None:
-        errors |= domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], responding)
+        answering = domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], responding)
+        if inherited_target and parties:
+            # The client never named this target (it is the accuser, or the statement's target):
+            # what is wrong is who answers, which the claimant's own refusal says when it has one.
+            parties = {} if "claimant" in answering else {"claimant": parties["target"]}
+        errors |= answering
+    for field, messages in parties.items():
+        errors.setdefault(field, []).extend(messages)
     quotes, quote_errors = _spans(report.get("quotes") or [], refs["source"]["text"])
     errors |= quote_errors
     if errors:
