@@ -98,7 +98,13 @@ class Instant(fields.AwareDateTime):
     """RFC 3339 with an offset; a naive timestamp is refused, never guessed at. The offset is kept:
     a statement's local time is part of what was said."""
 
-    default_error_messages = {"range": "must fall between the years 1 and 9999 once converted to UTC"}
+    default_error_messages = {
+        "range": "must fall between the years 1 and 9999 once converted to UTC",
+        "invalid": "Not an instant: give a date and time with its UTC offset (RFC 3339), "
+                   "e.g. 2020-10-12T09:00:00+04:00.",
+        "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
+                             "is never guessed at.",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)

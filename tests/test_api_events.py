@@ -114,7 +114,7 @@ def test_a_counter_accusation_joins_the_thread(client, reporter):
     ({"locations": ["atlantis", "agdam", "lemuria"]}, "locations", "unknown location: lemuria"),
     ({"act": "teleportation"}, "act", "unknown act"),
     ({"source": "rumour"}, "source", "unknown source"),
-    ({"stated_at": "2020-10-12T11:00:00"}, "stated_at", "aware"),
+    ({"stated_at": "2020-10-12T11:00:00"}, "stated_at", "no UTC offset"),
     ({"occurred_to": "2020-10-12T08:00:00+04:00"}, "occurred_to", "before occurred_from"),
     ({"stated_at": "2020-10-12T08:00:00+04:00"}, "stated_at", "predate"),
     ({"target": "azerbaijan-military"}, "target", "accuses itself"),

@@ -112,6 +112,17 @@ def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
     assert counts(dsn) == before
 
 
+def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, dsn):
+    before = counts(dsn)
+    problem = problem_of(post_accusation(client, reporter, stated_at="2020-10-12T11:00:00",
+                                         occurred_from="12 October"), 422)
+    assert "no UTC offset" in problem["errors"]["stated_at"][0]
+    assert "2020-10-12T09:00:00+04:00" in problem["errors"]["occurred_from"][0]
+    problem = problem_of(client.get("/v1/incidents?occurred_after=yesterday"), 422)
+    assert "RFC 3339" in problem["errors"]["occurred_after"][0]
+    assert counts(dsn) == before
+
+
 def test_the_same_place_twice_is_a_422(client, reporter, dsn):
     before = counts(dsn)
     problem = problem_of(post_accusation(client, reporter, locations=["agdam", "tartar", "agdam"]), 422)
