@@ -24,6 +24,7 @@ from . import archive, migrate, seed as seeding
 from .auth import ROLES
 from .config import Settings, SettingsError
 from .db import connect
+from .domain import Refusal
 from .errors import first_line
 from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
 from .store import keys as store_keys
@@ -295,16 +296,21 @@ def export_log(file: Path, as_of: int | None) -> None:
     standard output. Prints what it wrote and the file's SHA-256."""
     with database(_settings()) as dsn, connect(dsn) as conn:
         _require_schema(conn, "first")
+        partial = None if str(file) == "-" else file.with_name(f".{file.name}.partial")
         try:
-            if str(file) == "-":
+            if partial is None:
                 summary = archive.export(conn, sys.stdout.buffer, as_of)
             else:
-                partial = file.with_name(f".{file.name}.partial")
                 with partial.open("wb") as out:
                     summary = archive.export(conn, out, as_of)
                 partial.replace(file)  # a file of that name is always a whole export
         except OSError as error:
             raise Failure(f"{file}: cannot write: {error.strerror}") from None
+        except Refusal as refusal:  # an --as-of past the log's last entry
+            raise Failure(f"--as-of {as_of}: {' '.join(refusal.errors['as_of'])}") from None
+        finally:
+            if partial is not None:
+                partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
     click.echo(f"{file}: {summary.entries} entries as of seq {summary.as_of}, sha256 {summary.sha256}", err=True)
 
 

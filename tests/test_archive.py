@@ -163,6 +163,17 @@ def test_the_cli_names_the_line_in_one_line_and_exits_1(dsn, busy_log, empty, tm
     assert first.returncode == 0
 
 
+def test_an_export_as_of_a_seq_past_the_log_is_one_line_and_writes_nothing(dsn, busy_log, tmp_path):
+    with connect(dsn) as conn:
+        head = conn.execute("SELECT max(seq) AS head FROM event").fetchone()["head"]
+    target = tmp_path / "future.ndjson"
+    refused = run("export", str(target), "--as-of", str(head + 1), env={"DATABASE_URL": dsn})
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (f"ceasefire-log: --as-of {head + 1}: the log's last entry is seq {head}; "
+                                      "as_of cannot be past it")
+    assert list(tmp_path.iterdir()) == []  # not the file, not its partial
+
+
 def test_a_file_that_does_not_continue_the_log_is_refused(dsn, busy_log, conn, tmp_path):
     source = tmp_path / "log.ndjson"
     export(dsn, source)
