@@ -7,6 +7,7 @@ https://www.rfc-editor.org/rfc/rfc9457
 from __future__ import annotations
 
 import logging
+import re
 
 import psycopg
 from flask import Flask, Response, json, render_template, request
@@ -133,6 +134,9 @@ def handle_refusal(refusal: Refusal) -> Response:
     return handle_api_error(invalid(refusal.errors, title=refusal.title))
 
 
+TAKEN = re.compile(r"Key \((\w+)\)=\((.*)\) already exists\.")
+
+
 def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
     """What the database refused: a taken slug is a conflict, any other broken rule invalid input.
     (The API checks the rules first; this answers a client that raced another one.)"""
@@ -140,7 +144,13 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
     # A taken slug or id breaks a key (`*_key`, `*_pkey`); any other unique index is a rule of the
     # log (event_one_retraction), refused as invalid like the rest.
     if isinstance(error, psycopg.errors.UniqueViolation) and constraint.endswith(("_key", "_pkey")):
-        return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
+        # PostgreSQL names the key and the value taken: "Key (slug)=(armenia) already exists."
+        taken = TAKEN.match(error.diag.message_detail or "")
+        if taken is None:
+            return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
+        column, value = taken.groups()
+        return problem(409, "Conflict", f"The {column} {value} is taken: the {error.diag.table_name} with it exists "
+                       f"already; choose another {column}.", "conflict", errors={column: [f"{value} is taken"]})
     field = RULE_FIELDS.get(constraint, "_schema")
     return problem(422, "Invalid request", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
                    "invalid", errors={field: [error.diag.message_primary or constraint]})

@@ -204,7 +204,9 @@ def test_keys_and_roles(client, dsn, reporter, admin_key):
     actor = {"slug": "karabakh-army", "name": "Karabakh Defence Army", "kind": "armed-group"}
     problem_of(client.post("/v1/actors", json=actor, headers=reporter), 403)
     assert client.post("/v1/actors", json=actor, headers=admin_key).status_code == 201
-    problem_of(client.post("/v1/actors", json=actor, headers=admin_key), 409)
+    taken = problem_of(client.post("/v1/actors", json=actor, headers=admin_key), 409)
+    assert taken["detail"] == "The slug karabakh-army is taken: the actor with it exists already; choose another slug."
+    assert taken["errors"] == {"slug": ["karabakh-army is taken"]}
     from service.db import connect
     from service.store import keys
     with connect(dsn) as conn:
