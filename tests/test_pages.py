@@ -210,6 +210,10 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     page.locator("figure.timeline").screenshot(path=str(SCREENSHOTS / "ceasefire-timeline-1280.png"))
     assert page.locator("ol.incidents > li").count() == 20  # its latest incidents, then a link to them all
     assert page.locator("p.pages a", has_text="All its incidents").get_attribute("href") == "/?ceasefire=moscow-humanitarian-2020"
+    # Its source by title, as an incident's is (the seed holds no address for it, so no link).
+    facts = page.locator("dl.facts").inner_text()
+    assert "The Nagorno-Karabakh Conflict: A Bilateral Canvas For Moscow And Ankara" in facts
+    assert "moscow-ceasefire-article" not in facts and page.locator("dl.facts a.source").count() == 0
     watched.check()
     watched.close()
 

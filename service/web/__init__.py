@@ -81,9 +81,12 @@ def ceasefire_page(slug: str):
         buckets, as_of = ([], None) if window is None else counts.count(
             conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
         listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
-        # The agreement's parties and broker, and the timeline's sides, are named too.
+        # The agreement's parties, broker and source, and the timeline's sides, are named too.
         agreed = {*ceasefire["parties"], *filter(None, [ceasefire["brokered_by"]])}
-        catalogue = names.read(conn, shown(listed, agreed | {side for bucket in buckets for side in bucket.counts}))
+        wanted = shown(listed, agreed | {side for bucket in buckets for side in bucket.counts})
+        if ceasefire["source"]:
+            wanted.sources.add(ceasefire["source"])
+        catalogue = names.read(conn, wanted)
         named, more_mapped = ceasefires.places(conn, slug)
     return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
                            map=worldmap.draw(named), unmapped=[p for p in named if p["latitude"] is None],
