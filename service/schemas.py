@@ -94,6 +94,9 @@ def Text(low: int, high: int, **kwargs) -> String:
     return String(validate=ma.validate.Length(min=low, max=high), **kwargs)
 
 
+DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
 class Instant(fields.AwareDateTime):
     """RFC 3339 with an offset; a naive timestamp is refused, never guessed at. The offset is kept:
     a statement's local time is part of what was said."""
@@ -104,6 +107,7 @@ class Instant(fields.AwareDateTime):
                    "e.g. 2020-10-12T09:00:00+04:00.",
         "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
                              "is never guessed at.",
+        "date": "A date alone is not an instant: give the time and its UTC offset too, e.g. {value}T00:00:00+04:00.",
     }
 
     def __init__(self, **kwargs):
@@ -112,6 +116,8 @@ class Instant(fields.AwareDateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             storable(value)
+            if DATE_ALONE.match(value):
+                raise self.make_error("date", value=value)
         instant = super()._deserialize(value, attr, data, **kwargs)
         try:
             instant.astimezone(timezone.utc)

@@ -120,6 +120,9 @@ def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, ds
     assert "2020-10-12T09:00:00+04:00" in problem["errors"]["occurred_from"][0]
     problem = problem_of(client.get("/v1/incidents?occurred_after=yesterday"), 422)
     assert "RFC 3339" in problem["errors"]["occurred_after"][0]
+    problem = problem_of(client.get("/v1/incidents?occurred_after=2020-10-10"), 422)
+    assert problem["errors"]["occurred_after"] == [
+        "A date alone is not an instant: give the time and its UTC offset too, e.g. 2020-10-10T00:00:00+04:00."]
     assert counts(dsn) == before
 
 
