@@ -182,15 +182,15 @@ def check_responder(kind: str, claimant: str, claimant_path: str, target: str, r
     if rules.said_by == "accused side":
         accused_side = side(responding["target_path"])
         if not within(claimant_path, accused_side):
-            errors["claimant"] = [
-                f"only the accused side (the actors of {accused_side.replace('_', '-')}, whose "
-                f"{responding['target']} is accused) may answer with a {kind}"
-            ]
+            state = accused_side.replace("_", "-")
+            accused = "" if responding["target"] == state else f", whose {responding['target']} is accused"
+            errors["claimant"] = [f"only the accused side ({state} and the actors beneath it{accused}) "
+                                  f"may answer with a {kind}"]
         elif within(claimant_path, speaker_side):
             errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
     elif rules.said_by == "same side" and not within(claimant_path, speaker_side):
-        errors["claimant"] = [f"only the side that said it (the actors of {speaker_side.replace('_', '-')}) "
-                              f"may withdraw what {responding['claimant']} said"]
+        errors["claimant"] = [f"only the side that said it ({speaker_side.replace('_', '-')} and the actors "
+                              f"beneath it) may withdraw what {responding['claimant']} said"]
     if rules.aimed_at and target != responding[rules.aimed_at]:
         errors["target"] = [f"a {kind}'s target is the {rules.aimed_at} of what it answers, "
                             f"{responding[rules.aimed_at]}"]

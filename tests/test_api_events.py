@@ -148,9 +148,18 @@ def test_only_the_accused_side_may_deny(client, reporter, dsn, claimant):
     body = problem_of(client.post(f"/v1/incidents/{SHELLING}/denials", headers=reporter, json={
         "claimant": claimant, "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
         "source": "moscow-ceasefire-article"}), 422)
-    assert list(body["errors"]) == ["claimant"], body
-    assert "only the accused side" in body["errors"]["claimant"][0]
+    assert body["errors"] == {"claimant": ["only the accused side (armenia and the actors beneath it) may answer "
+                                           "with a denial"]}, body
     assert counts(dsn) == before
+
+
+def test_a_denial_from_outside_an_accused_body_names_the_body(client, reporter):
+    accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
+    body = problem_of(client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
+        "claimant": "russia", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
+        "source": "moscow-ceasefire-article"}), 422)
+    assert body["errors"]["claimant"] == ["only the accused side (azerbaijan and the actors beneath it, whose "
+                                          "azerbaijan-military is accused) may answer with a denial"]
 
 
 def test_a_target_that_was_sent_is_still_checked_against_the_claimant(client, reporter, dsn):
