@@ -87,6 +87,24 @@ def test_each_correction_replaces_the_last_and_the_revisions_say_what_each_chang
     assert between["stated_at"] == ACCUSATION["stated_at"] and len(between["revisions"]) == 1
 
 
+def test_a_correction_that_changes_nothing_is_refused_and_one_of_the_offset_alone_is_not(client, reporter, dsn):
+    accusation = post_accusation(client, reporter).get_json()
+    before = counts(dsn)
+    refused = problem_of(correct(client, reporter, accusation), 422)
+    assert refused["errors"] == {"_schema": ["this correction changes nothing: the entry already reads so"]}
+    assert counts(dsn) == before
+    # The same moment at another offset is another local time: a change, and named as one.
+    said = accusation["stated_at"]  # 2020-10-12T11:00:00+04:00
+    moved = correct(client, reporter, accusation, stated_at="2020-10-12T07:00:00+00:00")
+    assert moved.status_code == 201, moved.get_json()
+    current = client.get(f"/v1/events/{accusation['id']}").get_json()
+    assert (said, current["stated_at"]) == ("2020-10-12T11:00:00+04:00", "2020-10-12T07:00:00+00:00")
+    assert current["revisions"][-1]["changed"] == ["stated_at"]
+    again = problem_of(correct(client, reporter, current), 422)
+    assert again["errors"]["_schema"] == [
+        f"this correction changes nothing: the entry already reads so (as corrected at seq {moved.get_json()['seq']})"]
+
+
 def test_only_the_key_that_recorded_it_or_an_editor_may_correct(client, reporter, admin_key, dsn):
     accusation = post_accusation(client, reporter).get_json()
     before = counts(dsn)

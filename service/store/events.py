@@ -109,6 +109,16 @@ def check_as_of(as_of: int | None, log_head: int) -> int:
     return as_of
 
 
+def changes(before: Event, after: Event) -> list[str]:
+    """The fields of the record that differ. An instant differs by its UTC offset too, though it
+    names the same moment: the local time is part of what was said."""
+    def differ(a, b) -> bool:
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            return a != b or a.utcoffset() != b.utcoffset()
+        return a != b
+    return [name for name in domain.RECORD if differ(getattr(before, name), getattr(after, name))]
+
+
 def fold(original: Event, corrections: list[Event]) -> Event:
     """An original entry at its current version: the record of its latest correction, with a
     revision for each correction saying which fields it changed. Its id, seq, kind and first
@@ -117,7 +127,7 @@ def fold(original: Event, corrections: list[Event]) -> Event:
         return original
     revisions, before = [], original
     for correction in corrections:
-        changed = [name for name in domain.RECORD if getattr(correction, name) != getattr(before, name)]
+        changed = changes(before, correction)
         revisions.append(Revision(correction.id, correction.seq, correction.recorded_by, correction.recorded_at, changed))
         before = correction
     return replace(original, **{name: getattr(before, name) for name in domain.RECORD}, revisions=revisions)
@@ -325,7 +335,14 @@ def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict, c
     kind hold for the corrected record as they held for the first."""
     domain.check_correction(corrected, key)
     report = {**record, "kind": corrected["kind"], "responds_to": corrected["responds_to"]}
-    return append(conn, report, recorded_by=key["name"], corrects=event_id)
+    current = get(conn, event_id)
+    correction = append(conn, report, recorded_by=key["name"], corrects=event_id)
+    if not changes(current, correction):
+        # A retry without an Idempotency-Key, or a record sent unchanged: the log would only grow
+        # by an entry that says nothing. The append is rolled back with the refusal.
+        revision = f" (as corrected at seq {current.revisions[-1].seq})" if current.revisions else ""
+        raise domain.Refusal({"_schema": [f"this correction changes nothing: the entry already reads so{revision}"]})
+    return correction
 
 
 def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str,
