@@ -105,6 +105,7 @@ DELIBERATE = re.compile("|".join([
     r"give both latitude and longitude, or neither",
     r"it holds an unpaired surrogate",  # JSON Schema has no way to say "valid Unicode"
     r"as_of cannot be past it",  # a seq the log does not hold yet
+    r"^this correction changes nothing",  # a record sent again as it stands
     r"^more than \d+ \w+s from ",  # a chart too long to read
 ]))
 
