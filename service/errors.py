@@ -56,8 +56,16 @@ def problem(status: int, title: str, detail: str, kind: str | None = None,
 
 
 def invalid(errors: dict[str, list[str]], detail: str | None = None, title: str = "Invalid request") -> ApiError:
-    fields = ", ".join(sorted(errors))
-    return ApiError(422, title, detail or f"Some fields are invalid: {fields}.", "invalid", errors=errors)
+    return ApiError(422, title, detail or detail_of(errors), "invalid", errors=errors)
+
+
+def detail_of(errors: dict[str, list[str]]) -> str:
+    """A problem's detail for errors by field: the fields named, and what is wrong with the request
+    as a whole (`_schema`, which is no field) said outright."""
+    whole = [message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
+             for message in errors.get("_schema", [])]
+    named = sorted(name for name in errors if name != "_schema")
+    return " ".join(whole + ([f"Some fields are invalid: {', '.join(named)}."] if named else []))
 
 
 # What a 422 from argument parsing is called, by where the bad value was.
@@ -76,8 +84,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 422 and "messages" in data:
         locations = list(data["messages"])
         title = TITLES.get(locations[0], "Invalid request") if len(locations) == 1 else "Invalid request"
-        return problem(422, title, _validation_detail(data["messages"]), "invalid",
-                       headers, errors=_flatten(data["messages"]))
+        errors = _flatten(data["messages"])
+        return problem(422, title, detail_of(errors), "invalid", headers, errors=errors)
     if error.code == 400 and "messages" in data:
         return problem(400, "Bad Request", "The body is not valid JSON.", "malformed-json", headers)
     detail = data.get("message") or error.description or error.name
@@ -197,7 +205,3 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
         walk("" if location in {"json", "query", "querystring", "headers", "view_args"} else location, fields)
     return errors
 
-
-def _validation_detail(messages: dict) -> str:
-    fields = ", ".join(sorted(_flatten(messages)))
-    return f"Some fields are invalid: {fields}."

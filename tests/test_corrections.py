@@ -92,6 +92,7 @@ def test_a_correction_that_changes_nothing_is_refused_and_one_of_the_offset_alon
     before = counts(dsn)
     refused = problem_of(correct(client, reporter, accusation), 422)
     assert refused["errors"] == {"_schema": ["this correction changes nothing: the entry already reads so"]}
+    assert refused["detail"] == "This correction changes nothing: the entry already reads so."
     assert counts(dsn) == before
     # The same moment at another offset is another local time: a change, and named as one.
     said = accusation["stated_at"]  # 2020-10-12T11:00:00+04:00
