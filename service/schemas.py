@@ -20,6 +20,8 @@ class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
+    error_messages = {"type": "the body must be a JSON object, with a field for each value"}
+
 
 class Health(Strict):
     status = fields.String(required=True)

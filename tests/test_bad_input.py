@@ -126,6 +126,14 @@ def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, ds
     assert counts(dsn) == before
 
 
+@pytest.mark.parametrize("body", ["[1, 2]", '"a report"', "42", "null"])
+def test_a_body_that_is_not_an_object_is_told_so(client, reporter, dsn, body):
+    before = counts(dsn)
+    problem = problem_of(raw_post(client, "/v1/events", body, reporter), 422)
+    assert problem["detail"] == "The body must be a JSON object, with a field for each value."
+    assert counts(dsn) == before
+
+
 def test_the_same_place_twice_is_a_422(client, reporter, dsn):
     before = counts(dsn)
     problem = problem_of(post_accusation(client, reporter, locations=["agdam", "tartar", "agdam"]), 422)
