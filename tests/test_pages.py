@@ -121,6 +121,7 @@ def test_the_list_shows_the_disputed_incident_filters_and_pages(browser, site):
     assert len(seen) == 243
     watched.open("/?party=nobody-at-all", refused=True)
     assert "unknown actor: nobody-at-all" in page.inner_text("main")
+    assert page.locator("h1").inner_text() == "Invalid filter"  # as a malformed value's is
     watched.open("/?q=nothing+says+this")
     assert "No incident matches these filters" in page.inner_text("main")
     watched.check()

@@ -11,6 +11,7 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
+from .. import domain
 from ..reads import snapshot
 from ..errors import invalid
 from ..pagination import filters_digest, incident_next, incident_position
@@ -41,6 +42,10 @@ def shown(listed: list[incidents.Incident], actors: set[str] = frozenset()) -> n
     return names.Wanted.of((entry for incident in listed for entry in incident.entries()), actors)
 
 
+# What the form's refusals are called, whether a value is malformed or names nothing.
+FILTER = "Invalid filter"
+
+
 @blp.route("/")
 def incident_list():
     """Incidents, newest statement first, with the API's filters as a form: every state of the
@@ -50,12 +55,14 @@ def incident_list():
     try:
         filters = ARGS.load(given)
     except ma.ValidationError as error:
-        raise invalid({name: list(messages) for name, messages in error.messages.items()},
-                      title="Invalid filter") from None
+        raise invalid({name: list(messages) for name, messages in error.messages.items()}, title=FILTER) from None
     digest = filters_digest(filters)
     after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
-        page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
+        try:
+            page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
+        except domain.Refusal as refusal:  # a filter naming no actor, place, act or ceasefire
+            raise invalid(refusal.errors, title=FILTER) from None
         catalogue = names.read(conn, shown(page))
     following = incident_next(page, more, filters["sort"], as_of, digest)
     return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
