@@ -106,6 +106,10 @@ DELIBERATE = re.compile("|".join([
     r"it holds an unpaired surrogate",  # JSON Schema has no way to say "valid Unicode"
     r"as_of cannot be past it",  # a seq the log does not hold yet
     r"^this correction changes nothing",  # a record sent again as it stands
+    r"^an export streams every match from the first",  # a cursor with format=csv, ndjson or geojson
+    r"^only the side that said it ",
+    r"a statement takes only one$",
+    r"^this entry is a correction; ",
     r"^more than \d+ \w+s from ",  # a chart too long to read
 ]))
 
