@@ -154,17 +154,17 @@ def check_answers(kind: str, responding: dict | None, correcting: bool = False) 
     return {}
 
 
-def check_correction(original: dict, key: dict) -> None:
-    """Whether this key may correct the entry `original` (kind, corrects, recorded_by): raises
-    Forbidden for the wrong key, Refusal for an entry that is not corrected."""
-    if original["corrects"] is not None:
+def check_correction(entry, key: dict) -> None:
+    """Whether this key may correct `entry` (a store Event: its kind, corrects, recorded_by):
+    raises Forbidden for the wrong key, Refusal for an entry that is not corrected."""
+    if entry.corrects is not None:
         raise Refusal({"event_id": [f"this entry is a correction; correct the event it corrects, "
-                                    f"{original['corrects']}, with its whole record again"]}, title="Invalid path")
-    if original["kind"] not in KINDS["correction"].corrects:
-        raise Refusal({"event_id": [f"{article(original['kind'])} {original['kind']} is not corrected; "
-                                    f"post another {original['kind']}"]}, title="Invalid path")
-    if original["recorded_by"] != key["name"] and key["role"] not in CORRECTORS:
-        raise Forbidden({"event_id": [f"only the key that recorded it ({original['recorded_by']}), or an editor's "
+                                    f"{entry.corrects}, with its whole record again"]}, title="Invalid path")
+    if entry.kind not in KINDS["correction"].corrects:
+        raise Refusal({"event_id": [f"{article(entry.kind)} {entry.kind} is not corrected; "
+                                    f"post another {entry.kind}"]}, title="Invalid path")
+    if entry.recorded_by != key["name"] and key["role"] not in CORRECTORS:
+        raise Forbidden({"event_id": [f"only the key that recorded it ({entry.recorded_by}), or an editor's "
                                       f"or admin's key, may correct it; {key['name']} is a {key['role']}"]})
 
 

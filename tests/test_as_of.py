@@ -134,8 +134,8 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                     events.append(conn, {**REPORT, **times, "kind": "retraction", "claimant": "armenia-mod",
                                          "target": "azerbaijan-military", "responds_to": denial.id, "summary": "Withdrawn."}, name)
                 with conn.transaction():
-                    events.correct(conn, accusation.id, {**REPORT, **times, "locations": ["tartar"]}, key,
-                                   events.original(conn, accusation.id))
+                    events.correct(conn, {**REPORT, **times, "locations": ["tartar"]}, key,
+                                   events.get(conn, accusation.id))
                 with conn.transaction():
                     events.review(conn, accusation.id, {"verdict": "doubtful", "note": "Checked."}, name,
                                   events.statement(conn, accusation.id))

@@ -72,11 +72,10 @@ def correct(record: dict, event_id: str):
     entry lists it in its `revisions`. Only the key that recorded the entry, or an editor's or
     admin's key, may correct it.
     """
-    corrected_id = _event_id(event_id)
-    corrected = events.original(g.conn, corrected_id)
+    corrected = events.get(g.conn, _event_id(event_id))
     if corrected is None:
         raise not_found(event_id)
-    return created(events.correct(g.conn, corrected_id, record, g.key, corrected))
+    return created(events.correct(g.conn, record, g.key, corrected))
 
 
 @blp.route("/<event_id>/reviews", methods=["POST"])

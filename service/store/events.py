@@ -321,26 +321,17 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
     )
 
 
-ORIGINAL = "SELECT kind, corrects, responds_to, recorded_by FROM event WHERE id = %(id)s"
-
-
-def original(conn: psycopg.Connection, event_id: UUID) -> dict | None:
-    """What a correction needs of the entry it corrects: its kind, what it answers, its recorder."""
-    return conn.execute(ORIGINAL, {"id": event_id}).fetchone()
-
-
-def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict, corrected: dict) -> Event:
-    """Append a correction: the whole record of the entry `corrected` (read with `original`), as it
-    should have been recorded. The entry keeps its kind and what it answers; the rules of its
-    kind hold for the corrected record as they held for the first."""
+def correct(conn: psycopg.Connection, record: dict, key: dict, corrected: Event) -> Event:
+    """Append a correction: the whole record of the entry `corrected` (read with `get`, at its
+    current version), as it should have been recorded. The entry keeps its kind and what it
+    answers; the rules of its kind hold for the corrected record as they held for the first."""
     domain.check_correction(corrected, key)
-    report = {**record, "kind": corrected["kind"], "responds_to": corrected["responds_to"]}
-    current = get(conn, event_id)
-    correction = append(conn, report, recorded_by=key["name"], corrects=event_id)
-    if not changes(current, correction):
+    report = {**record, "kind": corrected.kind, "responds_to": corrected.responds_to}
+    correction = append(conn, report, recorded_by=key["name"], corrects=corrected.id)
+    if not changes(corrected, correction):
         # A retry without an Idempotency-Key, or a record sent unchanged: the log would only grow
         # by an entry that says nothing. The append is rolled back with the refusal.
-        revision = f" (as corrected at seq {current.revisions[-1].seq})" if current.revisions else ""
+        revision = f" (as corrected at seq {corrected.revisions[-1].seq})" if corrected.revisions else ""
         raise domain.Refusal({"_schema": [f"this correction changes nothing: the entry already reads so{revision}"]})
     return correction
 

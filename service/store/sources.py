@@ -48,7 +48,8 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
 
 
 def held(conn: psycopg.Connection, slugs: set[str]) -> dict[str, dict]:
-    """The sources of these slugs with the text held of each (one query for a whole thread)."""
-    rows = conn.execute("SELECT slug, title, publisher, url, sha256, text FROM source WHERE slug = ANY(%(slugs)s)",
+    """The sources of these slugs with the text held of each, its publisher and its SHA-256 (one
+    query for a whole thread; their titles and addresses are among a page's names)."""
+    rows = conn.execute("SELECT slug, publisher, sha256, text FROM source WHERE slug = ANY(%(slugs)s)",
                         {"slugs": list(slugs)}).fetchall()
     return {row["slug"]: row for row in rows}
