@@ -214,7 +214,7 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     # Its source by title, as an incident's is (the seed holds no address for it, so no link).
     facts = page.locator("dl.facts").inner_text()
     assert "The Nagorno-Karabakh Conflict: A Bilateral Canvas For Moscow And Ankara" in facts
-    assert "moscow-ceasefire-article" not in facts and page.locator("dl.facts dd.source a").count() == 0
+    assert "moscow-ceasefire-article" not in facts and page.locator("dl.facts dd.cited a").count() == 0
     watched.check()
     watched.close()
 
