@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
 from gunicorn.glogging import Logger
@@ -34,7 +34,7 @@ class JsonAccessLogger(Logger):
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
         headers = dict((name.lower(), value) for name, value in resp.headers)
         line = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "request_id": headers.get("x-request-id"),
             "remote": environ.get("REMOTE_ADDR"),
             "method": environ.get("REQUEST_METHOD"),

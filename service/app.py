@@ -6,7 +6,7 @@ import http
 from pathlib import Path
 
 import flask_swagger_ui
-from flask import Flask, Response, g, request, send_from_directory
+from flask import Flask, Response, g, send_from_directory
 from flask.globals import request_ctx
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -17,7 +17,6 @@ from .config import Settings
 from .db import make_pool
 from .reads import ReplicaFailed, end_pending_read
 from .schemas import Problem
-
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
 
@@ -64,9 +63,9 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         API_SPEC_OPTIONS={
             "info": {
                 "description": "An append-only log of ceasefire-violation claims: who accused whom of breaking "
-                               "a ceasefire, where, when and in whose words, and who denied it. Reads are "
-                               "public unless the service closes them; writes need an API key. Every error is "
-                               "application/problem+json (RFC 9457).",
+                "a ceasefire, where, when and in whose words, and who denied it. Reads are "
+                "public unless the service closes them; writes need an API key. Every error is "
+                "application/problem+json (RFC 9457).",
                 "contact": {"name": "ceasefire-log maintainers"},
             },
             "servers": [{"url": "/", "description": "This service"}],
@@ -91,8 +90,10 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     api.spec.components.schemas.pop("PaginationMetadata", None)
     errors.register(app)
 
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
-                                                   "description": "An API key made with `ceasefire-log keys create`."})
+    api.spec.components.security_scheme(
+        "bearer",
+        {"type": "http", "scheme": "bearer", "description": "An API key made with `ceasefire-log keys create`."},
+    )
     from .api import catalogue, events, health, incidents, refuse_undeclared_query
 
     for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):

@@ -26,7 +26,7 @@ import orjson
 import psycopg
 
 from . import domain, schemas
-from .store import acts, actors, bulk, ceasefires, events, locations, sources
+from .store import actors, acts, bulk, ceasefires, events, locations, sources
 from .store.instants import localise
 
 FORMAT = "ceasefire-log/1"
@@ -50,12 +50,23 @@ class Summary:
 # The catalogue, table by table, in the order a log needs it: what a row names comes before it.
 CATALOGUE = [
     ("act", "SELECT slug, label, description FROM act ORDER BY slug", ()),
-    ("source", "SELECT slug, title, publisher, url, published_at, published_at_offset, text, sha256 FROM source "
-               "ORDER BY slug", ("published_at",)),
-    ("actor", "SELECT a.slug, a.name, a.kind, a.country, a.aliases, p.slug AS parent FROM actor a "
-              "LEFT JOIN actor p ON p.id = a.parent_id ORDER BY nlevel(a.path), a.slug", ()),
-    ("location", "SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases, p.slug AS parent "
-                 "FROM location l LEFT JOIN location p ON p.id = l.parent_id ORDER BY nlevel(l.path), l.slug", ()),
+    (
+        "source",
+        "SELECT slug, title, publisher, url, published_at, published_at_offset, text, sha256 FROM source ORDER BY slug",
+        ("published_at",),
+    ),
+    (
+        "actor",
+        "SELECT a.slug, a.name, a.kind, a.country, a.aliases, p.slug AS parent FROM actor a "
+        "LEFT JOIN actor p ON p.id = a.parent_id ORDER BY nlevel(a.path), a.slug",
+        (),
+    ),
+    (
+        "location",
+        "SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases, p.slug AS parent "
+        "FROM location l LEFT JOIN location p ON p.id = l.parent_id ORDER BY nlevel(l.path), l.slug",
+        (),
+    ),
     ("ceasefire", ceasefires.SELECT + " ORDER BY c.slug", ceasefires.INSTANTS),
     ("key", "SELECT name, role FROM api_key ORDER BY name", ()),
 ]
@@ -76,8 +87,9 @@ def export(conn: psycopg.Connection, out: BinaryIO, as_of: int | None = None) ->
         head = events.head(conn)
         bound = events.check_as_of(as_of, head)
         # The file reflects its last entry: as of a seq no entry holds, it is the entry before.
-        reflects = conn.execute("SELECT coalesce(max(seq), 0) AS seq FROM event WHERE seq <= %(bound)s",
-                                {"bound": bound}).fetchone()["seq"]
+        reflects = conn.execute(
+            "SELECT coalesce(max(seq), 0) AS seq FROM event WHERE seq <= %(bound)s", {"bound": bound}
+        ).fetchone()["seq"]
         put(orjson.dumps({"type": "log", "format": FORMAT, "as_of": reflects}, option=orjson.OPT_APPEND_NEWLINE))
         for kind, query, instants in CATALOGUE:
             for row in conn.execute(query):
@@ -89,26 +101,61 @@ def export(conn: psycopg.Connection, out: BinaryIO, as_of: int | None = None) ->
         while batch := events.after(conn, after, BATCH, until=reflects):
             # An entry as the log shows it, without `revisions` (an original's list of corrections,
             # which are entries of the file themselves).
-            put(b"".join(b'{"type":"event",' + orjson.dumps(entry)[1:-len(b',"revisions":[]}')] + b"}\n"
-                         for entry in batch))
+            put(
+                b"".join(
+                    b'{"type":"event",' + orjson.dumps(entry)[1 : -len(b',"revisions":[]}')] + b"}\n" for entry in batch
+                )
+            )
             written += len(batch)
             after = batch[-1].seq
     return Summary(written, reflects, digest.hexdigest())
 
 
-CATALOGUE_SCHEMAS = {"act": schemas.ActIn(), "actor": schemas.ActorIn(), "location": schemas.LocationIn(),
-                     "ceasefire": schemas.CeasefireIn(), "source": schemas.SourceIn()}
-CREATE = {"act": acts.create, "actor": actors.create, "location": locations.create, "ceasefire": ceasefires.create,
-          "source": sources.create}
-ENTRY_FIELDS = {"type", "id", "seq", "kind", "claimant", "target", "responds_to", "act", "locations", "occurred_from",
-                "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire", "summary", "source", "quotes",
-                "recorded_by",
-                "recorded_at", "corrects", "verdict"}
+CATALOGUE_SCHEMAS = {
+    "act": schemas.ActIn(),
+    "actor": schemas.ActorIn(),
+    "location": schemas.LocationIn(),
+    "ceasefire": schemas.CeasefireIn(),
+    "source": schemas.SourceIn(),
+}
+CREATE = {
+    "act": acts.create,
+    "actor": actors.create,
+    "location": locations.create,
+    "ceasefire": ceasefires.create,
+    "source": sources.create,
+}
+ENTRY_FIELDS = {
+    "type",
+    "id",
+    "seq",
+    "kind",
+    "claimant",
+    "target",
+    "responds_to",
+    "act",
+    "locations",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "time_note",
+    "stated_at",
+    "ceasefire",
+    "summary",
+    "source",
+    "quotes",
+    "recorded_by",
+    "recorded_at",
+    "corrects",
+    "verdict",
+}
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
 # hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
-IMPORTED_KEY = "INSERT INTO api_key (name, role, key_hash) VALUES (%(name)s::text, %(role)s, 'imported:' || %(name)s::text) " \
-               "ON CONFLICT (name) DO NOTHING RETURNING name"
+IMPORTED_KEY = (
+    "INSERT INTO api_key (name, role, key_hash) VALUES (%(name)s::text, %(role)s, 'imported:' || %(name)s::text) "
+    "ON CONFLICT (name) DO NOTHING RETURNING name"
+)
 
 
 def import_(conn: psycopg.Connection, path: Path) -> Summary:
@@ -125,8 +172,12 @@ def import_(conn: psycopg.Connection, path: Path) -> Summary:
                 kind = record.pop("type")
                 if number == 1:
                     if kind != "log" or record.get("format") != FORMAT:
-                        raise _error(path, number, f"not a ceasefire-log file: its first line must be "
-                                                   f'{{"type": "log", "format": "{FORMAT}", ...}}')
+                        raise _error(
+                            path,
+                            number,
+                            f"not a ceasefire-log file: its first line must be "
+                            f'{{"type": "log", "format": "{FORMAT}", ...}}',
+                        )
                     summary.as_of = record.get("as_of", 0)
                 elif kind == "event":
                     entry = _entry(record, number, path)
@@ -179,7 +230,11 @@ def _catalogue(conn: psycopg.Connection, kind: str, record: dict, number: int, p
         row = CATALOGUE_SCHEMAS[kind].load(record)
     except ma.ValidationError as error:
         raise _error(path, number, f"{kind} {record.get('slug', '?')}: {_messages(error.messages)}") from None
-    if sha256 is not None and row.get("text") is not None and hashlib.sha256(row["text"].encode()).hexdigest() != sha256:
+    if (
+        sha256 is not None
+        and row.get("text") is not None
+        and hashlib.sha256(row["text"].encode()).hexdigest() != sha256
+    ):
         raise _error(path, number, f"source {row['slug']}: its text does not have the SHA-256 the file gives")
     return _guarded(path, number, lambda: CREATE[kind](conn, row, if_absent=True) is not None)
 
@@ -200,8 +255,15 @@ def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
     missing = ENTRY_FIELDS - {"revisions"} - record.keys() - {"type"}
     unknown = record.keys() - ENTRY_FIELDS - {"revisions"}
     if missing or unknown:
-        problem = "; ".join(filter(None, [missing and f"missing {', '.join(sorted(missing))}",
-                                          unknown and f"unknown fields {', '.join(sorted(unknown))}"]))
+        problem = "; ".join(
+            filter(
+                None,
+                [
+                    missing and f"missing {', '.join(sorted(missing))}",
+                    unknown and f"unknown fields {', '.join(sorted(unknown))}",
+                ],
+            )
+        )
         raise _error(path, number, problem)
     try:
         for name in ("id", "responds_to", "corrects"):
@@ -215,12 +277,18 @@ def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
                 record[name] = instant
     except (TypeError, ValueError) as error:
         raise _error(path, number, f"event {record.get('id')}: {error}") from None
-    if type(record["seq"]) is not int or record["seq"] < 1 or record["kind"] not in domain.KINDS \
-            or not isinstance(record["locations"], list) or not isinstance(record["quotes"], list) \
-            or not all(isinstance(q, dict) and set(q) == {"text", "start", "end"} for q in record["quotes"]) \
-            or record.get("revisions") not in (None, []):
-        raise _error(path, number, f"event {record['id']}: seq, kind, locations or quotes are not as GET /v1/events "
-                                   f"writes them")
+    if (
+        type(record["seq"]) is not int
+        or record["seq"] < 1
+        or record["kind"] not in domain.KINDS
+        or not isinstance(record["locations"], list)
+        or not isinstance(record["quotes"], list)
+        or not all(isinstance(q, dict) and set(q) == {"text", "start", "end"} for q in record["quotes"])
+        or record.get("revisions") not in (None, [])
+    ):
+        raise _error(
+            path, number, f"event {record['id']}: seq, kind, locations or quotes are not as GET /v1/events writes them"
+        )
     record.pop("revisions", None)
     return bulk.Entry(line=number, **record)
 

@@ -12,8 +12,12 @@ from .store import keys
 
 # What each role may do: a reporter records claims; a reviewer reviews them; an editor records
 # claims and corrects what any key recorded (domain.CORRECTORS); an admin may do all of it.
-ROLES = {"reporter": {"reporter"}, "reviewer": {"reviewer"}, "editor": {"reporter", "editor"},
-         "admin": {"reporter", "reviewer", "editor", "admin"}}
+ROLES = {
+    "reporter": {"reporter"},
+    "reviewer": {"reviewer"},
+    "editor": {"reporter", "editor"},
+    "admin": {"reporter", "reviewer", "editor", "admin"},
+}
 
 
 def current_key(conn) -> dict | None:
@@ -22,35 +26,54 @@ def current_key(conn) -> dict | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "Unauthorized", "Send the API key as `Authorization: Bearer <key>`.", "unauthorized",
-                       headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'})
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "Send the API key as `Authorization: Bearer <key>`.",
+            "unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'},
+        )
     holder = keys.find(conn, token.strip())
     if holder is None:
-        raise ApiError(401, "Unauthorized", "This API key is unknown or revoked.", "unauthorized",
-                       headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log", error="invalid_token"'})
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "This API key is unknown or revoked.",
+            "unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log", error="invalid_token"'},
+        )
     return holder
 
 
 def require_role(conn, role: str) -> dict:
     holder = current_key(conn)
     if holder is None:
-        raise ApiError(401, "Unauthorized", "Writing needs an API key: `Authorization: Bearer <key>`.",
-                       "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'})
+        raise ApiError(
+            401,
+            "Unauthorized",
+            "Writing needs an API key: `Authorization: Bearer <key>`.",
+            "unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'},
+        )
     if role not in ROLES[holder["role"]]:
-        raise ApiError(403, "Forbidden", f"The key {holder['name']} is a {holder['role']}; this needs {role}.",
-                       "forbidden")
+        raise ApiError(
+            403, "Forbidden", f"The key {holder['name']} is a {holder['role']}; this needs {role}.", "forbidden"
+        )
     g.key = holder
     return holder
 
 
 def requires(role: str):
     """A write by a key of this role (or above), checked in the write's own transaction."""
+
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             require_role(g.conn, role)
             return view(*args, **kwargs)
+
         return wrapper
+
     return decorator
 
 
@@ -62,5 +85,10 @@ def check_read_access() -> None:
         return
     with current_app.extensions["pool"].connection() as conn:
         if current_key(conn) is None:
-            raise ApiError(401, "Unauthorized", "Reading needs an API key: `Authorization: Bearer <key>`.",
-                           "unauthorized", headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'})
+            raise ApiError(
+                401,
+                "Unauthorized",
+                "Reading needs an API key: `Authorization: Bearer <key>`.",
+                "unauthorized",
+                headers={"WWW-Authenticate": 'Bearer realm="ceasefire-log"'},
+            )

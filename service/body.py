@@ -25,9 +25,12 @@ def read_json() -> None:
     if request.content_length in (None, 0) and not chunked:
         return
     if request.mimetype != "application/json":
-        raise ApiError(415, "Unsupported Media Type",
-                       f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
-                       "unsupported-media-type")
+        raise ApiError(
+            415,
+            "Unsupported Media Type",
+            f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
+            "unsupported-media-type",
+        )
     raw = request.get_data(cache=True)
     if chunked and len(raw) >= request.max_content_length:
         # Werkzeug stops reading a chunked body at the limit without saying so.

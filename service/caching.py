@@ -20,13 +20,18 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
 
-from .reads import at_least, begin_read, end_pending_read
 from .headers import READ_METHODS, keyed
+from .reads import at_least, begin_read, end_pending_read
 from .store import events
 
 # The reads whose every answer is a function of the log up to its head (or up to `as_of`).
-LOG_READS = {"events.follow", "events.get_event", "incidents.list_incidents", "incidents.count_incidents",
-             "incidents.get_incident"}
+LOG_READS = {
+    "events.follow",
+    "events.get_event",
+    "incidents.list_incidents",
+    "incidents.count_incidents",
+    "incidents.get_incident",
+}
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A shared cache may keep the others only to revalidate them: a new entry is visible at once.
 REVALIDATE = "no-cache"
@@ -38,8 +43,9 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 
 def _representation() -> str:
-    named = "\n".join((_VERSION, request.path, request.query_string.decode("latin-1"),
-                       request.headers.get("Accept", "")))
+    named = "\n".join(
+        (_VERSION, request.path, request.query_string.decode("latin-1"), request.headers.get("Accept", ""))
+    )
     return hashlib.blake2b(named.encode(), digest_size=12).hexdigest()
 
 
@@ -48,7 +54,7 @@ def check() -> Response | None:
     if request.method not in READ_METHODS or request.endpoint not in LOG_READS:
         return None
     if "as_of" in request.args:
-        g.etag, g.immutable = f'a{request.args["as_of"]}-{_representation()}', True
+        g.etag, g.immutable = f"a{request.args['as_of']}-{_representation()}", True
     else:
         # The read begins here, on the replica when there is one, once it holds the writer's own
         # entry (min_seq): the page is then read in this snapshot, at the head its tag names.

@@ -11,22 +11,23 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import click
 import psycopg
 from alembic.util import CommandError
 
-from . import archive, migrate, seed as seeding
+from . import archive, migrate
+from . import seed as seeding
 from .auth import ROLES
 from .config import Settings, SettingsError
 from .db import connect
 from .domain import Refusal
-from .errors import first_line
 from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+from .errors import first_line
 from .store import keys as store_keys
 
 
@@ -74,7 +75,9 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (CFL_HOST, default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (CFL_PORT, default 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default one per CPU, 2 to 9).")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="gunicorn workers (CFL_WORKERS, default one per CPU, 2 to 9)."
+)
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Migrate, seed (once), and serve the API under gunicorn until Ctrl-C or SIGTERM."""
     overrides = {"CFL_HOST": host, "CFL_PORT": port, "CFL_WORKERS": workers}
@@ -218,12 +221,20 @@ def main() -> None:
 
 
 @cli.command()
-@click.option("--events", type=click.IntRange(1000, 50_000_000), default=100_000, show_default=True,
-              help="Events in the large log.")
+@click.option(
+    "--events",
+    type=click.IntRange(1000, 50_000_000),
+    default=100_000,
+    show_default=True,
+    help="Events in the large log.",
+)
 @click.option("--quick", is_flag=True, help="A small run (3,000 events) to check that the benchmark works.")
 @click.option("--runs", type=click.IntRange(3, 10_000), help="Timed runs of each query (default 30).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write every figure as JSON (default bench-results-<date>.json).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write every figure as JSON (default bench-results-<date>.json).",
+)
 def bench(events: int, quick: bool, runs: int | None, output: Path | None) -> None:
     """Measure the log at N events against 10,000, in scratch databases (never the service's own)."""
     from . import bench as benchmark  # the benchmark measures the product; nothing else imports it
@@ -231,7 +242,7 @@ def bench(events: int, quick: bool, runs: int | None, output: Path | None) -> No
     plan = benchmark.Plan.quick() if quick else benchmark.Plan(events=events, small=min(10_000, events))
     if runs:
         plan = dataclasses.replace(plan, runs=runs)
-    output = output or Path(f"bench-results-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json")
+    output = output or Path(f"bench-results-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json")
     report = benchmark.run(plan, _settings().database_url, say=lambda line: click.echo(line, err=False))
     benchmark.write(report, output)
     click.echo(f"figures written to {output}")
@@ -253,10 +264,14 @@ def key_store() -> Iterator[psycopg.Connection]:
 
 @keys.command("create")
 @click.option("--name", required=True, help="Who holds the key (a slug); shown as recorded_by.")
-@click.option("--role", type=click.Choice(list(ROLES)), required=True,
-              help="reporter: post accusations, denials, retractions and corrections of its own; reviewer: review "
-                   "accusations; editor: a reporter who may correct any entry; admin: all of it, and actors, "
-                   "locations, ceasefires, sources and acts.")
+@click.option(
+    "--role",
+    type=click.Choice(list(ROLES)),
+    required=True,
+    help="reporter: post accusations, denials, retractions and corrections of its own; reviewer: review "
+    "accusations; editor: a reporter who may correct any entry; admin: all of it, and actors, "
+    "locations, ceasefires, sources and acts.",
+)
 def keys_create(name: str, role: str) -> None:
     """Make a key and print it. It is stored only as a hash: keep it now."""
     with key_store() as conn:
@@ -322,9 +337,11 @@ def import_log(file: Path) -> None:
     with database(_settings()) as dsn, connect(dsn) as conn:
         _require_schema(conn, "first")
         summary = archive.import_(conn, file)
-    click.echo(f"{file}: {summary.entries} entries added, {summary.present} already in the log, "
-               f"{summary.catalogue} catalogue rows added; as of seq {summary.as_of}, sha256 {summary.sha256}",
-               err=True)
+    click.echo(
+        f"{file}: {summary.entries} entries added, {summary.present} already in the log, "
+        f"{summary.catalogue} catalogue rows added; as of seq {summary.as_of}, sha256 {summary.sha256}",
+        err=True,
+    )
 
 
 def _require_schema(conn: psycopg.Connection, then: str) -> None:
@@ -333,5 +350,7 @@ def _require_schema(conn: psycopg.Connection, then: str) -> None:
     heads = migrate.current_heads(conn)
     conn.rollback()  # the check leaves no transaction open: the command chooses its own
     if heads != migrate.script_heads():
-        raise Failure(f"the database is not set up yet: run `ceasefire-log db upgrade` "
-                      f"(or start `ceasefire-log serve` once), {then}")
+        raise Failure(
+            f"the database is not set up yet: run `ceasefire-log db upgrade` "
+            f"(or start `ceasefire-log serve` once), {then}"
+        )

@@ -44,8 +44,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 # Every variable the service reads. README.md's configuration table documents each, and the compose
 # file may set no other (tests/test_compose.py holds both to this list).
 VARIABLES = (
-    "DATABASE_URL", "CFL_READ_URL", "CFL_REPLICA_WAIT_MS", "CFL_DATA_DIR", "CFL_HOST", "CFL_PORT", "CFL_WORKERS", "CFL_TIMEOUT",
-    "CFL_POOL_MIN", "CFL_POOL_MAX", "CFL_POOL_TIMEOUT", "CFL_READS_NEED_KEY", "CFL_LOG_LEVEL",
+    "DATABASE_URL",
+    "CFL_READ_URL",
+    "CFL_REPLICA_WAIT_MS",
+    "CFL_DATA_DIR",
+    "CFL_HOST",
+    "CFL_PORT",
+    "CFL_WORKERS",
+    "CFL_TIMEOUT",
+    "CFL_POOL_MIN",
+    "CFL_POOL_MAX",
+    "CFL_POOL_TIMEOUT",
+    "CFL_READS_NEED_KEY",
+    "CFL_LOG_LEVEL",
     "CFL_LOG_FORMAT",
 )
 
@@ -81,7 +92,7 @@ class Settings:
     log_format: str = "text"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         log_format = env.get("CFL_LOG_FORMAT", "text") or "text"
         if log_format not in {"text", "json"}:

@@ -15,7 +15,6 @@ from psycopg_pool import ConnectionPool
 from .config import Settings
 from .errors import OutcomeUnknown
 
-
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
 # planner prices a random page read as storage on SSDs does (PostgreSQL's default of 4 assumes
 # spinning disks): at the default it walked the whole log in statement order, whose heap is
@@ -77,6 +76,7 @@ def in_transaction(view):
     the idempotency record) and the COMMIT go in one round trip, because until the commit an
     appending transaction holds the log's head and other writers wait. A view that raises rolls
     everything back: a request that fails changes nothing."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         with current_app.extensions["pool"].connection() as conn:
@@ -92,4 +92,5 @@ def in_transaction(view):
                 # log can tell whether this write is in it, so the answer says exactly that.
                 raise OutcomeUnknown() from error
             return response
+
     return wrapper

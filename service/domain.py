@@ -51,22 +51,78 @@ class Kind:
 CLAIMS = frozenset({"accusation", "denial", "retraction"})
 
 KINDS = {
-    "accusation": Kind("accusation", answers=frozenset({"accusation"}), must_answer=False, said_by="anyone",
-                       aimed_at=None, inherits=(), in_thread="counter_accusations"),
-    "denial": Kind("denial", answers=frozenset({"accusation"}), must_answer=True, said_by="accused side",
-                   aimed_at="claimant", inherits=SITUATION, in_thread="denials", effect="disputes"),
-    "retraction": Kind("retraction", answers=CLAIMS - {"retraction"}, must_answer=True, said_by="same side",
-                       aimed_at="target", inherits=SITUATION, in_thread="retractions", effect="withdraws", once=True),
-    "correction": Kind("correction", answers=frozenset(), must_answer=False, said_by="recorder", aimed_at=None,
-                       inherits=(), in_thread=None, effect="revises", corrects=CLAIMS, posted_to="corrections"),
-    "review": Kind("review", answers=frozenset({"accusation"}), must_answer=True, said_by="reviewer", aimed_at=None,
-                   inherits=(), in_thread="reviews", effect="assesses", posted_to="reviews"),
+    "accusation": Kind(
+        "accusation",
+        answers=frozenset({"accusation"}),
+        must_answer=False,
+        said_by="anyone",
+        aimed_at=None,
+        inherits=(),
+        in_thread="counter_accusations",
+    ),
+    "denial": Kind(
+        "denial",
+        answers=frozenset({"accusation"}),
+        must_answer=True,
+        said_by="accused side",
+        aimed_at="claimant",
+        inherits=SITUATION,
+        in_thread="denials",
+        effect="disputes",
+    ),
+    "retraction": Kind(
+        "retraction",
+        answers=CLAIMS - {"retraction"},
+        must_answer=True,
+        said_by="same side",
+        aimed_at="target",
+        inherits=SITUATION,
+        in_thread="retractions",
+        effect="withdraws",
+        once=True,
+    ),
+    "correction": Kind(
+        "correction",
+        answers=frozenset(),
+        must_answer=False,
+        said_by="recorder",
+        aimed_at=None,
+        inherits=(),
+        in_thread=None,
+        effect="revises",
+        corrects=CLAIMS,
+        posted_to="corrections",
+    ),
+    "review": Kind(
+        "review",
+        answers=frozenset({"accusation"}),
+        must_answer=True,
+        said_by="reviewer",
+        aimed_at=None,
+        inherits=(),
+        in_thread="reviews",
+        effect="assesses",
+        posted_to="reviews",
+    ),
 }
 # The kinds a report to POST /v1/events may have; the others are posted to what they are about.
 REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
 # The fields of a claim's record: what a correction replaces, and what its revisions compare.
-RECORD = ("claimant", "target", "act", "locations", "occurred_from", "occurred_to", "time_precision", "time_note",
-          "stated_at", "ceasefire", "summary", "source", "quotes")
+RECORD = (
+    "claimant",
+    "target",
+    "act",
+    "locations",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "time_note",
+    "stated_at",
+    "ceasefire",
+    "summary",
+    "source",
+    "quotes",
+)
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 
@@ -145,10 +201,15 @@ def check_answers(kind: str, responding: dict | None, correcting: bool = False) 
     if responding is None:
         return {"responds_to": [f"a {kind} must respond to {allowed}: give its id"]} if rules.must_answer else {}
     if responding["corrects"] is not None:
-        return {"responds_to": [f"this entry is a correction; respond to the event it corrects, {responding['corrects']}"]}
+        return {
+            "responds_to": [f"this entry is a correction; respond to the event it corrects, {responding['corrects']}"]
+        }
     if responding["kind"] not in rules.answers:
-        return {"responds_to": [f"a {kind} can answer only {allowed}; this event is {article(responding['kind'])} "
-                                f"{responding['kind']}"]}
+        return {
+            "responds_to": [
+                f"a {kind} can answer only {allowed}; this event is {article(responding['kind'])} {responding['kind']}"
+            ]
+        }
     if rules.once and not correcting and kind in responding["answered_by"]:
         return {"responds_to": [f"this {responding['kind']} has a {kind} already; a statement takes only one"]}
     return {}
@@ -158,14 +219,29 @@ def check_correction(entry, key: dict) -> None:
     """Whether this key may correct `entry` (a store Event: its kind, corrects, recorded_by):
     raises Forbidden for the wrong key, Refusal for an entry that is not corrected."""
     if entry.corrects is not None:
-        raise Refusal({"event_id": [f"this entry is a correction; correct the event it corrects, "
-                                    f"{entry.corrects}, with its whole record again"]}, title="Invalid path")
+        raise Refusal(
+            {
+                "event_id": [
+                    f"this entry is a correction; correct the event it corrects, "
+                    f"{entry.corrects}, with its whole record again"
+                ]
+            },
+            title="Invalid path",
+        )
     if entry.kind not in KINDS["correction"].corrects:
-        raise Refusal({"event_id": [f"{article(entry.kind)} {entry.kind} is not corrected; "
-                                    f"post another {entry.kind}"]}, title="Invalid path")
+        raise Refusal(
+            {"event_id": [f"{article(entry.kind)} {entry.kind} is not corrected; post another {entry.kind}"]},
+            title="Invalid path",
+        )
     if entry.recorded_by != key["name"] and key["role"] not in CORRECTORS:
-        raise Forbidden({"event_id": [f"only the key that recorded it ({entry.recorded_by}), or an editor's "
-                                      f"or admin's key, may correct it; {key['name']} is a {key['role']}"]})
+        raise Forbidden(
+            {
+                "event_id": [
+                    f"only the key that recorded it ({entry.recorded_by}), or an editor's "
+                    f"or admin's key, may correct it; {key['name']} is a {key['role']}"
+                ]
+            }
+        )
 
 
 # The roles that may correct what another key recorded (the database holds the same list:
@@ -173,7 +249,9 @@ def check_correction(entry, key: dict) -> None:
 CORRECTORS = frozenset({"editor", "admin"})
 
 
-def check_responder(kind: str, claimant: str, claimant_path: str, target: str, responding: dict) -> dict[str, list[str]]:
+def check_responder(
+    kind: str, claimant: str, claimant_path: str, target: str, responding: dict
+) -> dict[str, list[str]]:
     """Whether this claimant may answer `responding` (kind, claimant, claimant_path, target,
     target_path) with an entry of this kind, and at this target."""
     rules = KINDS[kind]
@@ -184,16 +262,20 @@ def check_responder(kind: str, claimant: str, claimant_path: str, target: str, r
         if not within(claimant_path, accused_side):
             state = accused_side.replace("_", "-")
             accused = "" if responding["target"] == state else f", whose {responding['target']} is accused"
-            errors["claimant"] = [f"only the accused side ({state} and the actors beneath it{accused}) "
-                                  f"may answer with a {kind}"]
+            errors["claimant"] = [
+                f"only the accused side ({state} and the actors beneath it{accused}) may answer with a {kind}"
+            ]
         elif within(claimant_path, speaker_side):
             errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
     elif rules.said_by == "same side" and not within(claimant_path, speaker_side):
-        errors["claimant"] = [f"only the side that said it ({speaker_side.replace('_', '-')} and the actors "
-                              f"beneath it) may withdraw what {responding['claimant']} said"]
+        errors["claimant"] = [
+            f"only the side that said it ({speaker_side.replace('_', '-')} and the actors "
+            f"beneath it) may withdraw what {responding['claimant']} said"
+        ]
     if rules.aimed_at and target != responding[rules.aimed_at]:
-        errors["target"] = [f"a {kind}'s target is the {rules.aimed_at} of what it answers, "
-                            f"{responding[rules.aimed_at]}"]
+        errors["target"] = [
+            f"a {kind}'s target is the {rules.aimed_at} of what it answers, {responding[rules.aimed_at]}"
+        ]
     return errors
 
 

@@ -134,22 +134,41 @@ class EmbeddedPostgres:
         if self._user:
             self._prepare_for_system_user(self.pgdata, self._socket_dir)
         if fresh:
-            done = self._run("initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust",
-                             "--encoding=UTF8", "--locale=C.UTF-8")
+            done = self._run(
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            )
             if done.returncode != 0:
                 raise EmbeddedError(f"initdb failed in {self.pgdata}: {_last_line(done.stderr)}")
         elif (self.pgdata / "postmaster.pid").exists():
             # We hold the folder's lock, so a server still running here was left behind by a
             # process that died without stopping it; stop it before starting our own.
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
-        options = (f"-c listen_addresses='' -k {self._socket_dir} -c max_connections=200 "
-                   f"-c shared_buffers={_shared_buffers_mb()}MB")
-        done = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-o", options,
-                         "-l", str(self.pgdata / "server.log"), "start")
+        options = (
+            f"-c listen_addresses='' -k {self._socket_dir} -c max_connections=200 "
+            f"-c shared_buffers={_shared_buffers_mb()}MB"
+        )
+        done = self._run(
+            "pg_ctl",
+            "-D",
+            str(self.pgdata),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            "-l",
+            str(self.pgdata / "server.log"),
+            "start",
+        )
         if done.returncode != 0:
-            raise EmbeddedError(
-                f"PostgreSQL did not start in {self.pgdata}; see {self.pgdata / 'server.log'}"
-            )
+            raise EmbeddedError(f"PostgreSQL did not start in {self.pgdata}; see {self.pgdata / 'server.log'}")
         self._create_database()
         self.dsn = f"postgresql://postgres@/{self.database}?host={self._socket_dir}"
         self.dsn_path.write_text(self.dsn + "\n")
@@ -169,7 +188,7 @@ class EmbeddedPostgres:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
         self._socket_dir = None
 
-    def make_standby_of(self, primary: "EmbeddedPostgres") -> None:
+    def make_standby_of(self, primary: EmbeddedPostgres) -> None:
         """Make this new folder a streaming replica of the running `primary`: a base backup that
         keeps the primary's address (pg_basebackup -R), replayed as a hot standby once started."""
         if (self.pgdata / "PG_VERSION").exists():
@@ -178,8 +197,21 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         if self._user:
             self._prepare_for_system_user(self.pgdata)
-        done = self._run("pg_basebackup", "-D", str(self.pgdata), "-R", "-X", "stream", "-c", "fast",
-                         "-h", str(primary._socket_dir), "-U", "postgres", timeout=600)
+        done = self._run(
+            "pg_basebackup",
+            "-D",
+            str(self.pgdata),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-h",
+            str(primary._socket_dir),
+            "-U",
+            "postgres",
+            timeout=600,
+        )
         if done.returncode != 0:
             raise EmbeddedError(f"pg_basebackup into {self.pgdata} failed: {_last_line(done.stderr)}")
 

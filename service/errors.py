@@ -25,8 +25,9 @@ TYPE_BASE = "https://ceasefire-log.org/problems/"
 class ApiError(Exception):
     """A refusal the service means to give: status, a title, and a detail a person can act on."""
 
-    def __init__(self, status: int, title: str, detail: str, kind: str | None = None,
-                 headers: dict | None = None, **extensions):
+    def __init__(
+        self, status: int, title: str, detail: str, kind: str | None = None, headers: dict | None = None, **extensions
+    ):
         super().__init__(detail)
         self.status = status
         self.title = title
@@ -36,8 +37,9 @@ class ApiError(Exception):
         self.extensions = extensions
 
 
-def problem(status: int, title: str, detail: str, kind: str | None = None,
-            headers: dict | None = None, **extensions) -> Response:
+def problem(
+    status: int, title: str, detail: str, kind: str | None = None, headers: dict | None = None, **extensions
+) -> Response:
     body = {
         "type": TYPE_BASE + kind if kind else "about:blank",
         "title": title,
@@ -46,8 +48,11 @@ def problem(status: int, title: str, detail: str, kind: str | None = None,
         **extensions,
     }
     if request and request.blueprint == "web":
-        response = Response(render_template("error.html", title=title, detail=detail,
-                                            errors=extensions.get("errors")), status=status, mimetype="text/html")
+        response = Response(
+            render_template("error.html", title=title, detail=detail, errors=extensions.get("errors")),
+            status=status,
+            mimetype="text/html",
+        )
     else:
         response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
@@ -62,15 +67,21 @@ def invalid(errors: dict[str, list[str]], detail: str | None = None, title: str 
 def detail_of(errors: dict[str, list[str]]) -> str:
     """A problem's detail for errors by field: the fields named, and what is wrong with the request
     as a whole (`_schema`, which is no field) said outright."""
-    whole = [message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
-             for message in errors.get("_schema", [])]
+    whole = [
+        message[:1].upper() + message[1:] + ("" if message.endswith((".", "?", "!")) else ".")
+        for message in errors.get("_schema", [])
+    ]
     named = sorted(name for name in errors if name != "_schema")
     return " ".join(whole + ([f"Some fields are invalid: {', '.join(named)}."] if named else []))
 
 
 # What a 422 from argument parsing is called, by where the bad value was.
-TITLES = {"json": "Invalid body", "query": "Invalid query string", "headers": "Invalid header",
-          "view_args": "Invalid path"}
+TITLES = {
+    "json": "Invalid body",
+    "query": "Invalid query string",
+    "headers": "Invalid header",
+    "view_args": "Invalid path",
+}
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -102,31 +113,48 @@ class OutcomeUnknown(Exception):
 
 def handle_database_unavailable(error: Exception) -> Response:
     log.warning("database unavailable: %s", first_line(error))
-    return problem(503, "Service Unavailable",
-                   "The database is unreachable just now; retry shortly. Nothing was written.",
-                   "database-unavailable", {"Retry-After": "5"})
+    return problem(
+        503,
+        "Service Unavailable",
+        "The database is unreachable just now; retry shortly. Nothing was written.",
+        "database-unavailable",
+        {"Retry-After": "5"},
+    )
 
 
 def handle_outcome_unknown(error: OutcomeUnknown) -> Response:
     log.warning("connection lost while committing: %s", first_line(error.__cause__ or error))
     if request.headers.get("Idempotency-Key"):
-        advice = ("Retry with the same Idempotency-Key: if it was written you will get its answer again, "
-                  "and if not it will be written once.")
+        advice = (
+            "Retry with the same Idempotency-Key: if it was written you will get its answer again, "
+            "and if not it will be written once."
+        )
     else:
-        advice = ("Look for it in the log (GET /v1/events) before sending it again, or send it again with an "
-                  "Idempotency-Key, which makes retries safe.")
-    return problem(503, "Service Unavailable",
-                   f"The connection to the database broke while this write was being committed, so it may or "
-                   f"may not have been written. {advice}", "outcome-unknown", {"Retry-After": "5"})
+        advice = (
+            "Look for it in the log (GET /v1/events) before sending it again, or send it again with an "
+            "Idempotency-Key, which makes retries safe."
+        )
+    return problem(
+        503,
+        "Service Unavailable",
+        f"The connection to the database broke while this write was being committed, so it may or "
+        f"may not have been written. {advice}",
+        "outcome-unknown",
+        {"Retry-After": "5"},
+    )
 
 
 def handle_data_error(error: psycopg.DataError) -> Response:
     """A value the schemas let through but PostgreSQL cannot take (the schemas should catch each
     such value first; this keeps an oversight a 422, and logs it so it gets caught)."""
     log.warning("database refused a value: %s", first_line(error))
-    return problem(422, "Invalid request", f"The database cannot store a value of this request: "
-                   f"{error.diag.message_primary or first_line(error)}", "invalid",
-                   errors={"_schema": [error.diag.message_primary or first_line(error)]})
+    return problem(
+        422,
+        "Invalid request",
+        f"The database cannot store a value of this request: {error.diag.message_primary or first_line(error)}",
+        "invalid",
+        errors={"_schema": [error.diag.message_primary or first_line(error)]},
+    )
 
 
 def handle_internal_error(error: Exception) -> Response:
@@ -157,11 +185,22 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
         if taken is None:
             return problem(409, "Conflict", f"That already exists ({constraint}).", "conflict")
         column, value = taken.groups()
-        return problem(409, "Conflict", f"The {column} {value} is taken: the {error.diag.table_name} with it exists "
-                       f"already; choose another {column}.", "conflict", errors={column: [f"{value} is taken"]})
+        return problem(
+            409,
+            "Conflict",
+            f"The {column} {value} is taken: the {error.diag.table_name} with it exists "
+            f"already; choose another {column}.",
+            "conflict",
+            errors={column: [f"{value} is taken"]},
+        )
     field = RULE_FIELDS.get(constraint, "_schema")
-    return problem(422, "Invalid request", f"The log's rule {constraint} refused it: {error.diag.message_primary}",
-                   "invalid", errors={field: [error.diag.message_primary or constraint]})
+    return problem(
+        422,
+        "Invalid request",
+        f"The log's rule {constraint} refused it: {error.diag.message_primary}",
+        "invalid",
+        errors={field: [error.diag.message_primary or constraint]},
+    )
 
 
 def register(app: Flask) -> None:
@@ -204,4 +243,3 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
     for location, fields in messages.items():
         walk("" if location in {"json", "query", "querystring", "headers", "view_args"} else location, fields)
     return errors
-

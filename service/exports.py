@@ -32,8 +32,12 @@ def response(what: str, format: str, records: Iterator, names: Names, as_of: int
     else:
         body = geojson.write(records, lambda record: row(record, names), names, as_of)
     media_type = MEDIA_TYPES[format] + ("; charset=utf-8; header=present" if format == "csv" else "")
-    return Response(stream_with_context(body), content_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename(what, named_by, as_of, format)}"',
-        # What it reflects, for a client that keeps the stream but not the name.
-        "X-As-Of": str(as_of),
-    })
+    return Response(
+        stream_with_context(body),
+        content_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename(what, named_by, as_of, format)}"',
+            # What it reflects, for a client that keeps the stream but not the name.
+            "X-As-Of": str(as_of),
+        },
+    )

@@ -35,9 +35,11 @@ DETAILS = {
 def write_problem(sock, status: int, reason: str, message: str) -> None:
     detail = DETAILS.get(status) or (f"The request is malformed: {message}" if message else reason)
     body = json.dumps({"type": "about:blank", "title": reason, "status": status, "detail": detail}).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\nServer: {SERVER}\r\nConnection: close\r\n"
-            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
-            f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nX-Request-Id: {uuid.uuid4().hex}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nServer: {SERVER}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
+        f"X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nX-Request-Id: {uuid.uuid4().hex}\r\n\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 

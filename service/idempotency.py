@@ -43,6 +43,7 @@ RETURNING key
 def idempotent(view):
     """Apply a write once per Idempotency-Key: claim the key in the write's transaction (after
     `requires`, which names the key holder), or answer what the first request with it did."""
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
@@ -52,10 +53,14 @@ def idempotent(view):
         replay = _claim(g.conn, holder, key)
         if replay is not None:
             return replay
-        g.on_commit.append(lambda conn, response: conn.execute(
-            "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
-            [response.status_code, response.get_data(), response.headers.get("Location"), holder, key]))
+        g.on_commit.append(
+            lambda conn, response: conn.execute(
+                "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
+                [response.status_code, response.get_data(), response.headers.get("Location"), holder, key],
+            )
+        )
         return view(*args, **kwargs)
+
     return wrapper
 
 
@@ -82,8 +87,10 @@ def _claim(conn, api_key_id: int, key: str) -> Response | None:
         [api_key_id, key],
     ).fetchone()
     if stored["request_hash"] != fingerprint:
-        raise invalid({HEADER: ["this key was used for another request; use a new key for a new request"]},
-                      "The Idempotency-Key was already used with a different body or path.")
+        raise invalid(
+            {HEADER: ["this key was used for another request; use a new key for a new request"]},
+            "The Idempotency-Key was already used with a different body or path.",
+        )
     replay = Response(bytes(stored["body"]), status=stored["status"], mimetype="application/json")
     if stored["location"]:
         replay.headers["Location"] = stored["location"]

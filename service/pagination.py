@@ -53,7 +53,7 @@ def decode(cursor: str, digest: str, kinds: tuple[type, ...]) -> list:
     if not isinstance(position, list) or len(position) != len(kinds):
         raise refused
     try:
-        return [_typed(value, kind) for value, kind in zip(position, kinds)]
+        return [_typed(value, kind) for value, kind in zip(position, kinds, strict=True)]
     except (TypeError, ValueError):
         raise refused from None
 
@@ -67,8 +67,15 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
         return None, as_of
     *after, cursor_as_of = decode(filters["cursor"], digest, (datetime, int, int))
     if as_of is not None and as_of != cursor_as_of:
-        raise invalid({"as_of": [f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
-                                 f"start again without the cursor"]}, title="Invalid query string")
+        raise invalid(
+            {
+                "as_of": [
+                    f"this cursor reads the log as of seq {cursor_as_of}; leave as_of out or "
+                    f"start again without the cursor"
+                ]
+            },
+            title="Invalid query string",
+        )
     at_least(cursor_as_of)  # a cursor made on the primary is read where its seq has been replayed
     return tuple(after), cursor_as_of
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields
 
 from . import domain
-from .reads import at_least
 from .formats import MEDIA_TYPES
+from .reads import at_least
 from .store import counts
 
 
@@ -26,8 +26,12 @@ class Strict(ma.Schema):
 class Health(Strict):
     status = fields.String(required=True)
     schema = fields.List(fields.String())
-    replica = fields.Dict(metadata={"description": "With a read replica: its state, entries behind, seconds since "
-                                                   "its last replay, and where reads go now."})
+    replica = fields.Dict(
+        metadata={
+            "description": "With a read replica: its state, entries behind, seconds since "
+            "its last replay, and where reads go now."
+        }
+    )
 
 
 class Problem(Strict):
@@ -37,8 +41,11 @@ class Problem(Strict):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "For invalid input: the messages for each field."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "For invalid input: the messages for each field."},
+    )
 
 
 SLUG_PATTERN = "^[a-z0-9-]{1,64}$"
@@ -47,8 +54,18 @@ SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}\Z", error="must be 1-64 lowercase l
 KINDS = tuple(domain.KINDS)
 SEQ = ma.validate.Range(min=0, max=2**63 - 1)
 TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
-ACTOR_KINDS = ("state", "government", "ministry", "military", "official", "armed-group", "mediator",
-               "international-organisation", "news-outlet", "other")
+ACTOR_KINDS = (
+    "state",
+    "government",
+    "ministry",
+    "military",
+    "official",
+    "armed-group",
+    "mediator",
+    "international-organisation",
+    "news-outlet",
+    "other",
+)
 LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
 
 
@@ -88,8 +105,12 @@ def Slug(**kwargs) -> String:
 
 
 def Country() -> String:
-    return String(load_default=None, allow_none=True, metadata={"pattern": "^[A-Z]{3}$"},
-                  validate=ma.validate.Regexp(r"^[A-Z]{3}\Z", error="must be an ISO 3166-1 alpha-3 code, like ARM"))
+    return String(
+        load_default=None,
+        allow_none=True,
+        metadata={"pattern": "^[A-Z]{3}$"},
+        validate=ma.validate.Regexp(r"^[A-Z]{3}\Z", error="must be an ISO 3166-1 alpha-3 code, like ARM"),
+    )
 
 
 def Text(low: int, high: int, **kwargs) -> String:
@@ -106,9 +127,9 @@ class Instant(fields.AwareDateTime):
     default_error_messages = {
         "range": "must fall between the years 1 and 9999 once converted to UTC",
         "invalid": "Not an instant: give a date and time with its UTC offset (RFC 3339), "
-                   "e.g. 2020-10-12T09:00:00+04:00.",
+        "e.g. 2020-10-12T09:00:00+04:00.",
         "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
-                             "is never guessed at.",
+        "is never guessed at.",
         "date": "A date alone is not an instant: give the time and its UTC offset too, e.g. {value}T00:00:00+04:00.",
     }
 
@@ -122,7 +143,7 @@ class Instant(fields.AwareDateTime):
                 raise self.make_error("date", value=value)
         instant = super()._deserialize(value, attr, data, **kwargs)
         try:
-            instant.astimezone(timezone.utc)
+            instant.astimezone(UTC)
         except OverflowError:
             raise self.make_error("range") from None
         return instant
@@ -136,8 +157,9 @@ def distinct(values: list) -> None:
 
 def Places(**kwargs) -> fields.List:
     """An event's places: one to fifty, each once."""
-    return fields.List(Slug(), validate=[ma.validate.Length(min=1, max=50), distinct], metadata={"uniqueItems": True},
-                       **kwargs)
+    return fields.List(
+        Slug(), validate=[ma.validate.Length(min=1, max=50), distinct], metadata={"uniqueItems": True}, **kwargs
+    )
 
 
 class Quote(Strict):
@@ -160,9 +182,16 @@ class EventIn(Strict):
     occurred_from = Instant(load_default=None)
     occurred_to = Instant(load_default=None)
     time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
-    time_note = Text(1, 1000, load_default=None, allow_none=True, metadata={
-        "description": "How the time was arrived at when the source does not state it outright, e.g. "
-                       "\"the article says 'moments after the ceasefire took force'\"."})
+    time_note = Text(
+        1,
+        1000,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "How the time was arrived at when the source does not state it outright, e.g. "
+            "\"the article says 'moments after the ceasefire took force'\"."
+        },
+    )
     stated_at = Instant(required=True)
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
@@ -209,8 +238,13 @@ class ReviewIn(Strict):
     """A monitor's verdict on an accusation, with a note and, optionally, the source it rests on
     and quotes from it (checked against its held text)."""
 
-    verdict = String(required=True, validate=ma.validate.OneOf(domain.VERDICTS), metadata={
-        "description": "confirmed: independent evidence that the act happened; refuted: evidence that it did not."})
+    verdict = String(
+        required=True,
+        validate=ma.validate.OneOf(domain.VERDICTS),
+        metadata={
+            "description": "confirmed: independent evidence that the act happened; refuted: evidence that it did not."
+        },
+    )
     note = Text(1, 4000, required=True)
     source = Slug(load_default=None, allow_none=True)
     quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
@@ -221,8 +255,9 @@ class Revision(Strict):
     seq = fields.Integer(required=True)
     recorded_by = fields.String(required=True)
     recorded_at = fields.DateTime(required=True)
-    changed = fields.List(fields.String(), required=True,
-                          metadata={"description": "The fields of the record it changed."})
+    changed = fields.List(
+        fields.String(), required=True, metadata={"description": "The fields of the record it changed."}
+    )
 
 
 class EventOut(Strict):
@@ -250,9 +285,15 @@ class EventOut(Strict):
     quotes = fields.List(fields.Nested(Quote), required=True)
     recorded_by = fields.String(required=True)
     recorded_at = fields.DateTime(required=True)
-    corrects = fields.UUID(required=True, allow_none=True, metadata={"description": "For a correction: the entry it corrects."})
-    verdict = fields.String(required=True, allow_none=True, validate=ma.validate.OneOf(domain.VERDICTS),
-                            metadata={"description": "For a review: its verdict."})
+    corrects = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "For a correction: the entry it corrects."}
+    )
+    verdict = fields.String(
+        required=True,
+        allow_none=True,
+        validate=ma.validate.OneOf(domain.VERDICTS),
+        metadata={"description": "For a review: its verdict."},
+    )
     revisions = fields.List(fields.Nested(Revision), required=True)
 
 
@@ -265,17 +306,26 @@ class EventPage(Page):
 
 
 FORMATS = tuple(MEDIA_TYPES)
-FORMAT = {"description": "Answer as a JSON page (the default), or stream every match as NDJSON, CSV or GeoJSON "
-                         "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only."}
+FORMAT = {
+    "description": "Answer as a JSON page (the default), or stream every match as NDJSON, CSV or GeoJSON "
+    "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only."
+}
 
 
 class Fresh(Strict):
     """A read that must see the log up to a seq: a writer reading its own write. Taken here and
     given to the read's connection (reads.at_least), not to the view."""
-    min_seq = Integer(validate=SEQ, metadata={"description": (
-        "Answer from a log that holds at least this seq: send the seq of your own write to read it back. "
-        "With a read replica, the read waits briefly for the replica to replay it, then is answered by the "
-        "primary.")})
+
+    min_seq = Integer(
+        validate=SEQ,
+        metadata={
+            "description": (
+                "Answer from a log that holds at least this seq: send the seq of your own write to read it back. "
+                "With a read replica, the read waits briefly for the replica to replay it, then is answered by the "
+                "primary."
+            )
+        },
+    )
 
     @ma.post_load
     def needs(self, data, **_):
@@ -287,7 +337,9 @@ class Fresh(Strict):
 class LogArgs(Fresh):
     after = Integer(load_default=0, validate=SEQ)
     limit = Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
-    as_of = Integer(validate=SEQ, metadata={"description": "Stop at this seq: the log as it stood when it was the last entry."})
+    as_of = Integer(
+        validate=SEQ, metadata={"description": "Stop at this seq: the log as it stood when it was the last entry."}
+    )
     format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
 
 
@@ -306,20 +358,29 @@ class Assessment(Strict):
 class IncidentOut(Strict):
     id = fields.UUID(required=True)
     status = fields.String(required=True, validate=ma.validate.OneOf(STATUSES))
-    assessment = fields.Nested(Assessment, required=True, allow_none=True,
-                               metadata={"description": "The latest review of the accusation, or null."})
+    assessment = fields.Nested(
+        Assessment,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The latest review of the accusation, or null."},
+    )
     accusation = fields.Nested(EventOut, required=True)
     denials = fields.List(fields.Nested(EventOut), required=True)
     counter_accusations = fields.List(fields.Nested(EventOut), required=True)
-    retractions = fields.List(fields.Nested(EventOut), required=True, metadata={
-        "description": "Withdrawals of the accusation or of its denials, by the side that said them."})
+    retractions = fields.List(
+        fields.Nested(EventOut),
+        required=True,
+        metadata={"description": "Withdrawals of the accusation or of its denials, by the side that said them."},
+    )
     reviews = fields.List(fields.Nested(EventOut), required=True)
 
 
 class IncidentPage(Page):
     items = fields.List(fields.Nested(IncidentOut), required=True)
-    as_of = fields.Integer(required=True, metadata={
-        "description": "The seq of the last entry of the log this page reflects; its `next` keeps it."})
+    as_of = fields.Integer(
+        required=True,
+        metadata={"description": "The seq of the last entry of the log this page reflects; its `next` keeps it."},
+    )
 
 
 SORTS = ("occurred", "-occurred", "stated", "-stated")
@@ -334,9 +395,12 @@ class ReadArgs(Fresh):
 
 class IncidentFilters(Fresh):
     """What selects incidents: the same filters for a list, an export and counts."""
+
     status = String(validate=ma.validate.OneOf(STATUSES))
-    assessment = String(validate=ma.validate.OneOf(domain.VERDICTS), metadata={
-        "description": "Incidents whose latest review has this verdict."})
+    assessment = String(
+        validate=ma.validate.OneOf(domain.VERDICTS),
+        metadata={"description": "Incidents whose latest review has this verdict."},
+    )
     as_of = Integer(validate=SEQ, metadata=AS_OF)
     claimant = Slug()
     target = Slug()
@@ -344,10 +408,18 @@ class IncidentFilters(Fresh):
     location = Slug()
     ceasefire = Slug()
     act = Slug()
-    occurred_after = Instant(metadata={"description": "Incidents whose act began at or after this instant (for "
-                                                      "counts by occurrence, the first bucket)."})
-    occurred_before = Instant(metadata={"description": "Incidents whose act began before this instant (for counts "
-                                                       "by occurrence, the end of the last bucket)."})
+    occurred_after = Instant(
+        metadata={
+            "description": "Incidents whose act began at or after this instant (for "
+            "counts by occurrence, the first bucket)."
+        }
+    )
+    occurred_before = Instant(
+        metadata={
+            "description": "Incidents whose act began before this instant (for counts "
+            "by occurrence, the end of the last bucket)."
+        }
+    )
     q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
 
 
@@ -360,19 +432,35 @@ class IncidentArgs(IncidentFilters):
 
 class CountsArgs(IncidentFilters):
     """The incident filters, and how to count what they select."""
-    interval = String(load_default="day", validate=ma.validate.OneOf(counts.INTERVALS), metadata={
-        "description": "The length of a bucket (in UTC; a week begins on Monday)."})
-    by = String(load_default="status", validate=ma.validate.OneOf(counts.BY), metadata={
-        "description": "What each bucket counts: incidents of each status, of each act, or alleged by each side "
-                       "(the claimant's top-level actor)."})
-    time = String(load_default="occurred", validate=ma.validate.OneOf(tuple(counts.TIMES)), metadata={
-        "description": "Bucket incidents by when the act began, or by when the accusation was made."})
+
+    interval = String(
+        load_default="day",
+        validate=ma.validate.OneOf(counts.INTERVALS),
+        metadata={"description": "The length of a bucket (in UTC; a week begins on Monday)."},
+    )
+    by = String(
+        load_default="status",
+        validate=ma.validate.OneOf(counts.BY),
+        metadata={
+            "description": "What each bucket counts: incidents of each status, of each act, or alleged by each side "
+            "(the claimant's top-level actor)."
+        },
+    )
+    time = String(
+        load_default="occurred",
+        validate=ma.validate.OneOf(tuple(counts.TIMES)),
+        metadata={"description": "Bucket incidents by when the act began, or by when the accusation was made."},
+    )
 
 
 class Bucket(Strict):
     start = fields.DateTime(required=True, metadata={"description": "Where the bucket begins (UTC)."})
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
-        "description": "Incidents by status, act or side; every label of any bucket, 0 where none."})
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Incidents by status, act or side; every label of any bucket, 0 where none."},
+    )
 
 
 class CountsOut(Strict):
@@ -380,9 +468,14 @@ class CountsOut(Strict):
     by = fields.String(required=True)
     time = fields.String(required=True)
     as_of = fields.Integer(required=True, metadata={"description": "The seq of the last entry the counts reflect."})
-    buckets = fields.List(fields.Nested(Bucket), required=True, metadata={
-        "description": "In time order, from the window's start (or the first incident) to its end (or the last), "
-                       "empty ones included."})
+    buckets = fields.List(
+        fields.Nested(Bucket),
+        required=True,
+        metadata={
+            "description": "In time order, from the window's start (or the first incident) to its end (or the last), "
+            "empty ones included."
+        },
+    )
 
 
 class CatalogueArgs(Strict):
@@ -438,12 +531,23 @@ class SourceIn(Strict):
     title = Text(1, 500, required=True)
     publisher = Text(1, 200, load_default=None, allow_none=True)
     # What the database holds (source_url_format): an http(s) address without spaces.
-    url = String(load_default=None, allow_none=True, metadata={"format": "uri", "pattern": r"^https?://\S+$"},
-                 validate=[ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
-                           ma.validate.Length(max=2000)])
+    url = String(
+        load_default=None,
+        allow_none=True,
+        metadata={"format": "uri", "pattern": r"^https?://\S+$"},
+        validate=[
+            ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
+            ma.validate.Length(max=2000),
+        ],
+    )
     published_at = Instant(load_default=None, allow_none=True)
-    text = Text(1, 900_000, load_default=None, allow_none=True,
-                metadata={"description": "The full text, when held: quotes are checked against it."})
+    text = Text(
+        1,
+        900_000,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The full text, when held: quotes are checked against it."},
+    )
 
 
 class SourceOut(Strict):
@@ -464,8 +568,13 @@ class CeasefireIn(Strict):
     parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
     agreed_at = Instant(load_default=None, allow_none=True)
     effective_at = Instant(load_default=None, allow_none=True)
-    time_note = Text(1, 1000, load_default=None, allow_none=True, metadata={
-        "description": "Where agreed_at and effective_at come from, when the source does not state them."})
+    time_note = Text(
+        1,
+        1000,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Where agreed_at and effective_at come from, when the source does not state them."},
+    )
     terms = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=100))
     source = Slug(load_default=None, allow_none=True)
 

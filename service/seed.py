@@ -19,7 +19,7 @@ import yaml
 
 from . import domain, migrate
 from .errors import first_line
-from .store import acts, actors, bulk, ceasefires, locations, sources
+from .store import actors, acts, bulk, ceasefires, locations, sources
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"
@@ -27,11 +27,38 @@ RECORDED_BY = "seed"
 # Event ids are uuid5(EVENT_NAMESPACE, "<source slug>/<event key>"): the same file, the same ids.
 EVENT_NAMESPACE = uuid.UUID("6f1d3c1e-9a52-4c55-9a8e-2f0b8d1c7a10")
 
-EVENT_FIELDS = {"key", "kind", "claimant", "target", "responds_to", "act", "locations", "occurred_from",
-                "occurred_to", "time_precision", "stated_at", "ceasefire", "summary", "quotes", "source",
-                "time_basis", "time_note"}
-REQUIRED_EVENT_FIELDS = {"key", "kind", "claimant", "act", "locations", "occurred_from", "occurred_to",
-                         "time_precision", "stated_at", "summary", "source"}
+EVENT_FIELDS = {
+    "key",
+    "kind",
+    "claimant",
+    "target",
+    "responds_to",
+    "act",
+    "locations",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "stated_at",
+    "ceasefire",
+    "summary",
+    "quotes",
+    "source",
+    "time_basis",
+    "time_note",
+}
+REQUIRED_EVENT_FIELDS = {
+    "key",
+    "kind",
+    "claimant",
+    "act",
+    "locations",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "stated_at",
+    "summary",
+    "source",
+}
 
 
 class SeedError(ValueError):
@@ -113,8 +140,9 @@ def _source_text(path: Path, source: dict, where: _Where) -> str | None:
         raise where.error(line, f"source {source['slug']}", f"cannot read {text_path.name}: {error.strerror}") from None
     digest = hashlib.sha256(raw).hexdigest()
     if source.get("sha256") and source["sha256"] != digest:
-        raise where.error(line, f"source {source['slug']}",
-                          f"{text_path.name} has SHA-256 {digest}, the file says {source['sha256']}")
+        raise where.error(
+            line, f"source {source['slug']}", f"{text_path.name} has SHA-256 {digest}, the file says {source['sha256']}"
+        )
     return raw.decode("utf-8")
 
 
@@ -148,10 +176,15 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str
         missing = REQUIRED_EVENT_FIELDS - entry.keys()
         unknown = entry.keys() - EVENT_FIELDS - {"__line__"}
         if missing or unknown:
-            problem = "; ".join(filter(None, [
-                missing and f"missing {', '.join(sorted(missing))}",
-                unknown and f"unknown fields {', '.join(sorted(unknown))}",
-            ]))
+            problem = "; ".join(
+                filter(
+                    None,
+                    [
+                        missing and f"missing {', '.join(sorted(missing))}",
+                        unknown and f"unknown fields {', '.join(sorted(unknown))}",
+                    ],
+                )
+            )
             raise where.error(line, name, problem)
         for field in ("occurred_from", "occurred_to", "stated_at"):
             if not isinstance(entry[field], datetime) or entry[field].tzinfo is None:
@@ -179,11 +212,17 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str
         for position, quote in enumerate(report["quotes"] or []):
             span = domain.find_span(text or "", quote) if text is not None else (None, None)
             if span is None:
-                raise where.error(entry["__line__"], name, f"quote {position} is not in the source's text, "
-                                                           f"character for character: {quote!r}")
+                raise where.error(
+                    entry["__line__"],
+                    name,
+                    f"quote {position} is not in the source's text, character for character: {quote!r}",
+                )
             quotes.append({"text": quote, "start": span[0], "end": span[1]})
-        entries.append(bulk.Entry(line=entry["__line__"], id=ids[entry["key"]], recorded_by=RECORDED_BY,
-                                  **{**report, "quotes": quotes}))
+        entries.append(
+            bulk.Entry(
+                line=entry["__line__"], id=ids[entry["key"]], recorded_by=RECORDED_BY, **{**report, "quotes": quotes}
+            )
+        )
     names = {entry["__line__"]: f"events[{index}] {entry['key']}" for index, entry in enumerate(entries_in)}
     if not entries:
         return 0

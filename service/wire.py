@@ -18,5 +18,6 @@ from .store.incidents import Incident
 
 def page(items: list[Event] | list[Incident], next_url: str | None, headers: dict, **extra) -> Response:
     """A page: its items, the URL of the next, and anything else the page says of itself (`as_of`)."""
-    return Response(orjson.dumps({"items": items, "next": next_url, **extra}), mimetype="application/json",
-                    headers=headers)
+    return Response(
+        orjson.dumps({"items": items, "next": next_url, **extra}), mimetype="application/json", headers=headers
+    )

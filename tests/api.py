@@ -33,8 +33,10 @@ def post_accusation(client, headers, **overrides):
 
 def counts(dsn: str) -> dict:
     with connect(dsn) as conn:
-        return {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
-                for table in ("event", "quote", "event_location", "actor", "location", "idempotency")}
+        return {
+            table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
+            for table in ("event", "quote", "event_location", "actor", "location", "idempotency")
+        }
 
 
 def problem_of(response, status: int) -> dict:

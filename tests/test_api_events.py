@@ -29,26 +29,53 @@ def test_post_an_accusation_and_read_it_back(client, reporter):
 
 
 def test_every_instant_keeps_its_offset(client, reporter, admin_key):
-    event = post_accusation(client, reporter, occurred_from="2020-10-12T09:00:00-05:30",
-                            occurred_to="2020-10-12T15:00:00Z", stated_at="2020-10-13T06:00:00+14:00").get_json()
+    event = post_accusation(
+        client,
+        reporter,
+        occurred_from="2020-10-12T09:00:00-05:30",
+        occurred_to="2020-10-12T15:00:00Z",
+        stated_at="2020-10-13T06:00:00+14:00",
+    ).get_json()
     assert (event["occurred_from"], event["occurred_to"], event["stated_at"]) == (
-        "2020-10-12T09:00:00-05:30", "2020-10-12T15:00:00+00:00", "2020-10-13T06:00:00+14:00")
+        "2020-10-12T09:00:00-05:30",
+        "2020-10-12T15:00:00+00:00",
+        "2020-10-13T06:00:00+14:00",
+    )
     page = client.get("/v1/incidents?sort=-occurred&limit=1&occurred_before=2020-10-12T15:00:00Z").get_json()
     assert page["items"][0]["accusation"] == event
-    denial = client.post(f"/v1/incidents/{event['id']}/denials", headers=reporter, json={
-        "claimant": "armenia-mod", "stated_at": "2020-10-13T12:00:00+04:00", "summary": "No.",
-        "source": "moscow-ceasefire-article"}).get_json()
+    denial = client.post(
+        f"/v1/incidents/{event['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "armenia-mod",
+            "stated_at": "2020-10-13T12:00:00+04:00",
+            "summary": "No.",
+            "source": "moscow-ceasefire-article",
+        },
+    ).get_json()
     assert denial["occurred_from"] == "2020-10-12T09:00:00-05:30"  # inherited as the accusation said it
     assert denial["stated_at"] == "2020-10-13T12:00:00+04:00"
-    ceasefire = client.post("/v1/ceasefires", headers=admin_key, json={
-        "slug": "local-truce", "name": "A local truce", "agreed_at": "2020-10-17T23:00:00+04:00",
-        "effective_at": "2020-10-18T00:00:00+04:00"}).get_json()
-    assert client.get("/v1/ceasefires/local-truce").get_json()["effective_at"] == ceasefire["effective_at"] \
+    ceasefire = client.post(
+        "/v1/ceasefires",
+        headers=admin_key,
+        json={
+            "slug": "local-truce",
+            "name": "A local truce",
+            "agreed_at": "2020-10-17T23:00:00+04:00",
+            "effective_at": "2020-10-18T00:00:00+04:00",
+        },
+    ).get_json()
+    assert (
+        client.get("/v1/ceasefires/local-truce").get_json()["effective_at"]
+        == ceasefire["effective_at"]
         == "2020-10-18T00:00:00+04:00"
-    source = client.post("/v1/sources", headers=admin_key, json={
-        "slug": "a-bulletin", "title": "A bulletin", "published_at": "2020-10-18T09:30:00+03:00"}).get_json()
+    )
+    source = client.post(
+        "/v1/sources",
+        headers=admin_key,
+        json={"slug": "a-bulletin", "title": "A bulletin", "published_at": "2020-10-18T09:30:00+03:00"},
+    ).get_json()
     assert source["published_at"] == "2020-10-18T09:30:00+03:00"
-
 
 
 def test_the_readme_example_report_is_accepted(client, reporter):
@@ -70,12 +97,23 @@ def test_every_answer_carries_a_request_id(client, reporter):
 
 def test_a_denial_inherits_target_act_places_and_time(client, reporter):
     accusation = post_accusation(client, reporter).get_json()
-    response = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
-        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
-        "source": "moscow-ceasefire-article"})
+    response = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "armenia-mod",
+            "stated_at": "2020-10-12T12:00:00+04:00",
+            "summary": "Denied.",
+            "source": "moscow-ceasefire-article",
+        },
+    )
     assert response.status_code == 201, response.get_json()
     denial = response.get_json()
-    assert (denial["kind"], denial["target"], denial["responds_to"]) == ("denial", "azerbaijan-military", accusation["id"])
+    assert (denial["kind"], denial["target"], denial["responds_to"]) == (
+        "denial",
+        "azerbaijan-military",
+        accusation["id"],
+    )
     assert denial["locations"] == ["agdam"] and denial["act"] == "shelling"
     incident = client.get(f"/v1/incidents/{accusation['id']}").get_json()
     assert incident["status"] == "disputed" and [d["id"] for d in incident["denials"]] == [denial["id"]]
@@ -85,46 +123,69 @@ def test_a_note_on_how_the_time_was_known_goes_with_that_time(client, reporter):
     note = 'The article says "moments after the ceasefire took force"; the hour is from the public record.'
     accusation = post_accusation(client, reporter, time_note=note).get_json()
     assert accusation["time_note"] == note and client.get(f"/v1/events/{accusation['id']}").get_json() == accusation
-    answer = {"claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
-              "source": "moscow-ceasefire-article"}
+    answer = {
+        "claimant": "armenia-mod",
+        "stated_at": "2020-10-12T12:00:00+04:00",
+        "summary": "Denied.",
+        "source": "moscow-ceasefire-article",
+    }
     # A denial that takes the accusation's time takes its note; one that gives its own time does not.
     inherited = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json=answer).get_json()
     assert inherited["time_note"] == note
-    own = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
-        **answer, "occurred_from": "2020-10-12T07:00:00+04:00", "occurred_to": "2020-10-12T08:00:00+04:00",
-        "time_precision": "hour"}).get_json()
+    own = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            **answer,
+            "occurred_from": "2020-10-12T07:00:00+04:00",
+            "occurred_to": "2020-10-12T08:00:00+04:00",
+            "time_precision": "hour",
+        },
+    ).get_json()
     assert own["time_note"] is None
     assert post_accusation(client, reporter).get_json()["time_note"] is None
     problem = problem_of(post_accusation(client, reporter, time_note=""), 422)
     assert "time_note" in problem["errors"]
-    assert client.get("/v1/ceasefires/moscow-humanitarian-2020").get_json()["time_note"].startswith(
-        "agreed_at and effective_at are from the public record")
+    assert (
+        client.get("/v1/ceasefires/moscow-humanitarian-2020")
+        .get_json()["time_note"]
+        .startswith("agreed_at and effective_at are from the public record")
+    )
 
 
 def test_a_counter_accusation_joins_the_thread(client, reporter):
-    response = post_accusation(client, reporter, claimant="armenia", target="azerbaijan-military",
-                               responds_to=SHELLING, locations=["armenia-unnamed-town"])
+    response = post_accusation(
+        client,
+        reporter,
+        claimant="armenia",
+        target="azerbaijan-military",
+        responds_to=SHELLING,
+        locations=["armenia-unnamed-town"],
+    )
     assert response.status_code == 201
     thread = client.get(f"/v1/incidents/{SHELLING}").get_json()
     assert response.get_json()["id"] in [e["id"] for e in thread["counter_accusations"]]
 
 
-@pytest.mark.parametrize("overrides, field, words", [
-    ({"claimant": "nobody", "locations": ["atlantis", "agdam", "lemuria"]}, "claimant", "unknown actor: nobody"),
-    ({"locations": ["atlantis", "agdam", "lemuria"]}, "locations", "unknown location: lemuria"),
-    ({"act": "teleportation"}, "act", "unknown act"),
-    ({"source": "rumour"}, "source", "unknown source"),
-    ({"stated_at": "2020-10-12T11:00:00"}, "stated_at", "no UTC offset"),
-    ({"occurred_to": "2020-10-12T08:00:00+04:00"}, "occurred_to", "before occurred_from"),
-    ({"stated_at": "2020-10-12T08:00:00+04:00"}, "stated_at", "predate"),
-    ({"target": "azerbaijan-military"}, "target", "accuses itself"),
-    ({"target": "azerbaijan"}, "target", "one hierarchy"),
-    ({"quotes": ["we never said this"]}, "quotes", "not in the source"),
-    ({"locations": []}, "locations", "Length"),
-    ({"colour": "red"}, "colour", "Unknown field"),
-    ({"summary": "x" * 4001}, "summary", "Length"),
-    ({"kind": "denial", "claimant": "armenia", "target": None}, "responds_to", "must respond"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, words",
+    [
+        ({"claimant": "nobody", "locations": ["atlantis", "agdam", "lemuria"]}, "claimant", "unknown actor: nobody"),
+        ({"locations": ["atlantis", "agdam", "lemuria"]}, "locations", "unknown location: lemuria"),
+        ({"act": "teleportation"}, "act", "unknown act"),
+        ({"source": "rumour"}, "source", "unknown source"),
+        ({"stated_at": "2020-10-12T11:00:00"}, "stated_at", "no UTC offset"),
+        ({"occurred_to": "2020-10-12T08:00:00+04:00"}, "occurred_to", "before occurred_from"),
+        ({"stated_at": "2020-10-12T08:00:00+04:00"}, "stated_at", "predate"),
+        ({"target": "azerbaijan-military"}, "target", "accuses itself"),
+        ({"target": "azerbaijan"}, "target", "one hierarchy"),
+        ({"quotes": ["we never said this"]}, "quotes", "not in the source"),
+        ({"locations": []}, "locations", "Length"),
+        ({"colour": "red"}, "colour", "Unknown field"),
+        ({"summary": "x" * 4001}, "summary", "Length"),
+        ({"kind": "denial", "claimant": "armenia", "target": None}, "responds_to", "must respond"),
+    ],
+)
 def test_invalid_reports_are_refused_by_field_and_change_nothing(client, reporter, dsn, overrides, field, words):
     before = counts(dsn)
     body = problem_of(post_accusation(client, reporter, **overrides), 422)
@@ -134,8 +195,10 @@ def test_invalid_reports_are_refused_by_field_and_change_nothing(client, reporte
 
 
 def test_every_unknown_slug_is_named_at_once(client, reporter):
-    body = problem_of(post_accusation(client, reporter, claimant="nobody", act="teleportation",
-                                      locations=["atlantis", "lemuria"]), 422)
+    body = problem_of(
+        post_accusation(client, reporter, claimant="nobody", act="teleportation", locations=["atlantis", "lemuria"]),
+        422,
+    )
     assert body["errors"]["locations"] == ["unknown location: atlantis", "unknown location: lemuria"]
     assert set(body["errors"]) == {"claimant", "act", "locations"}
 
@@ -145,28 +208,64 @@ def test_only_the_accused_side_may_deny(client, reporter, dsn, claimant):
     """The denial's target is the accuser, inherited: the answer names only the claimant, never
     a target the client did not send (the accuser denying itself used to hear both)."""
     before = counts(dsn)
-    body = problem_of(client.post(f"/v1/incidents/{SHELLING}/denials", headers=reporter, json={
-        "claimant": claimant, "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
-        "source": "moscow-ceasefire-article"}), 422)
-    assert body["errors"] == {"claimant": ["only the accused side (armenia and the actors beneath it) may answer "
-                                           "with a denial"]}, body
+    body = problem_of(
+        client.post(
+            f"/v1/incidents/{SHELLING}/denials",
+            headers=reporter,
+            json={
+                "claimant": claimant,
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "No.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        422,
+    )
+    assert body["errors"] == {
+        "claimant": ["only the accused side (armenia and the actors beneath it) may answer with a denial"]
+    }, body
     assert counts(dsn) == before
 
 
 def test_a_denial_from_outside_an_accused_body_names_the_body(client, reporter):
     accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
-    body = problem_of(client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
-        "claimant": "russia", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
-        "source": "moscow-ceasefire-article"}), 422)
-    assert body["errors"]["claimant"] == ["only the accused side (azerbaijan and the actors beneath it, whose "
-                                          "azerbaijan-military is accused) may answer with a denial"]
+    body = problem_of(
+        client.post(
+            f"/v1/incidents/{accusation['id']}/denials",
+            headers=reporter,
+            json={
+                "claimant": "russia",
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "No.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        422,
+    )
+    assert body["errors"]["claimant"] == [
+        "only the accused side (azerbaijan and the actors beneath it, whose "
+        "azerbaijan-military is accused) may answer with a denial"
+    ]
 
 
 def test_a_target_that_was_sent_is_still_checked_against_the_claimant(client, reporter, dsn):
     before = counts(dsn)
-    body = problem_of(client.post("/v1/events", headers=reporter, json={
-        "kind": "denial", "responds_to": SHELLING, "claimant": "armenia-mod", "target": "armenia-mod",
-        "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.", "source": "moscow-ceasefire-article"}), 422)
+    body = problem_of(
+        client.post(
+            "/v1/events",
+            headers=reporter,
+            json={
+                "kind": "denial",
+                "responds_to": SHELLING,
+                "claimant": "armenia-mod",
+                "target": "armenia-mod",
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "No.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        422,
+    )
     assert any("target is the claimant of what it answers" in message for message in body["errors"]["target"]), body
     assert any("itself" in message for message in body["errors"]["target"]), body
     assert counts(dsn) == before
@@ -176,9 +275,16 @@ def test_a_target_that_was_sent_is_still_checked_against_the_claimant(client, re
 def test_a_state_speaks_for_its_bodies(client, reporter, claimant):
     """Accused: Azerbaijan's military. Its state, ministry, minister or itself may deny it."""
     accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
-    denial = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
-        "claimant": claimant, "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No such shelling.",
-        "source": "moscow-ceasefire-article"})
+    denial = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": claimant,
+            "stated_at": "2020-10-12T12:00:00+04:00",
+            "summary": "No such shelling.",
+            "source": "moscow-ceasefire-article",
+        },
+    )
     assert denial.status_code == 201, denial.get_json()
     assert denial.get_json()["target"] == "armenia-mod"
 
@@ -190,11 +296,18 @@ def test_a_denial_of_a_denial_is_refused(client, reporter):
 
 def test_http_refusals(client, reporter, dsn):
     before = counts(dsn)
-    assert problem_of(client.post("/v1/events", data="{oops", headers={**reporter, "Content-Type": "application/json"}), 400)
-    assert problem_of(client.post("/v1/events", data="kind=accusation", headers=reporter,
-                                  content_type="application/x-www-form-urlencoded"), 415)
-    assert problem_of(client.post("/v1/events", data="x" * (1024 * 1024 + 1), headers=reporter,
-                                  content_type="application/json"), 413)
+    assert problem_of(
+        client.post("/v1/events", data="{oops", headers={**reporter, "Content-Type": "application/json"}), 400
+    )
+    assert problem_of(
+        client.post(
+            "/v1/events", data="kind=accusation", headers=reporter, content_type="application/x-www-form-urlencoded"
+        ),
+        415,
+    )
+    assert problem_of(
+        client.post("/v1/events", data="x" * (1024 * 1024 + 1), headers=reporter, content_type="application/json"), 413
+    )
     for method in ("put", "patch", "delete"):
         response = getattr(client, method)(f"/v1/events/{SHELLING}", headers=reporter)
         problem_of(response, 405)
@@ -218,18 +331,36 @@ def test_keys_and_roles(client, dsn, reporter, admin_key):
     assert taken["errors"] == {"slug": ["karabakh-army is taken"]}
     from service.db import connect
     from service.store import keys
+
     with connect(dsn) as conn:
         assert keys.revoke(conn, "monitor")
     problem_of(post_accusation(client, reporter), 401)
 
 
 def test_catalogue_create_and_read(client, admin_key):
-    response = client.post("/v1/locations", headers=admin_key, json={
-        "slug": "stepanakert", "name": "Stepanakert", "country": "AZE", "latitude": 39.8153, "longitude": 46.7519,
-        "precision": "exact", "parent": "azerbaijan", "aliases": ["Khankendi"]})
+    response = client.post(
+        "/v1/locations",
+        headers=admin_key,
+        json={
+            "slug": "stepanakert",
+            "name": "Stepanakert",
+            "country": "AZE",
+            "latitude": 39.8153,
+            "longitude": 46.7519,
+            "precision": "exact",
+            "parent": "azerbaijan",
+            "aliases": ["Khankendi"],
+        },
+    )
     assert response.status_code == 201 and response.get_json()["parent"] == "azerbaijan"
-    problem_of(client.post("/v1/locations", headers=admin_key, json={
-        "slug": "x", "name": "X", "precision": "exact", "parent": "atlantis"}), 422)
+    problem_of(
+        client.post(
+            "/v1/locations",
+            headers=admin_key,
+            json={"slug": "x", "name": "X", "precision": "exact", "parent": "atlantis"},
+        ),
+        422,
+    )
     source = client.post("/v1/sources", headers=admin_key, json={"slug": "note", "title": "A note", "text": "abc"})
     assert source.get_json()["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert client.get("/v1/acts/shelling").get_json()["label"] == "Shelling"
@@ -305,6 +436,7 @@ def test_follow_the_log(client, reporter):
 def test_reads_can_be_closed(dsn, tmp_path):
     from service.app import create_app
     from service.config import Settings
+
     app = create_app(Settings(data_dir=tmp_path, reads_need_key=True), dsn=dsn)
     try:
         client = app.test_client()
@@ -318,8 +450,18 @@ def test_reads_can_be_closed(dsn, tmp_path):
 @pytest.mark.parametrize("incident", [str(uuid.uuid4()), DENIAL, "not-an-id"])
 def test_denying_what_is_not_an_incident_is_404_and_writes_nothing(client, reporter, dsn, incident):
     before = counts(dsn)
-    problem = problem_of(client.post(f"/v1/incidents/{incident}/denials", headers=reporter, json={
-        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "No.",
-        "source": "moscow-ceasefire-article"}), 404)
+    problem = problem_of(
+        client.post(
+            f"/v1/incidents/{incident}/denials",
+            headers=reporter,
+            json={
+                "claimant": "armenia-mod",
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "No.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        404,
+    )
     assert "no accusation has that id" in problem["detail"]
     assert counts(dsn) == before

@@ -14,7 +14,11 @@ def seeded(key: str) -> str:
     return str(uuid.uuid5(EVENT_NAMESPACE, f"moscow-ceasefire-article/{key}"))
 
 
-SHELLING, BAYRAMOV, COUNTER = seeded("agdam-tartar-shelling"), seeded("bayramov-conditions-missing"), seeded("armenian-town-shelling")
+SHELLING, BAYRAMOV, COUNTER = (
+    seeded("agdam-tartar-shelling"),
+    seeded("bayramov-conditions-missing"),
+    seeded("armenian-town-shelling"),
+)
 
 
 def ids(client, query: str) -> list[str]:
@@ -38,16 +42,39 @@ def data(client, dsn):
     """The article's three incidents, plus: a drone strike on Tartar a week later (denied by
     Armenia), an Armenian accusation of sniper fire with no ceasefire."""
     key = make_key(dsn, "monitor")
-    drone = post_accusation(client, key, act="drone-strike", locations=["tartar"], summary="Drone strike on Tartar.",
-                            occurred_from="2020-10-17T09:00:00+04:00", occurred_to="2020-10-17T10:00:00+04:00",
-                            stated_at="2020-10-17T11:00:00+04:00").get_json()["id"]
-    client.post(f"/v1/incidents/{drone}/denials", headers=key, json={
-        "claimant": "armenia", "stated_at": "2020-10-17T12:00:00+04:00", "summary": "Armenia denied it.",
-        "source": "moscow-ceasefire-article"})
-    sniper = post_accusation(client, key, claimant="armenia-mod", target="azerbaijan", act="sniper-fire",
-                             locations=["armenia-unnamed-town"], ceasefire=None, summary="Sniper fire on the town.",
-                             occurred_from="2020-10-20T09:00:00+04:00", occurred_to="2020-10-20T10:00:00+04:00",
-                             stated_at="2020-10-20T11:00:00+04:00").get_json()["id"]
+    drone = post_accusation(
+        client,
+        key,
+        act="drone-strike",
+        locations=["tartar"],
+        summary="Drone strike on Tartar.",
+        occurred_from="2020-10-17T09:00:00+04:00",
+        occurred_to="2020-10-17T10:00:00+04:00",
+        stated_at="2020-10-17T11:00:00+04:00",
+    ).get_json()["id"]
+    client.post(
+        f"/v1/incidents/{drone}/denials",
+        headers=key,
+        json={
+            "claimant": "armenia",
+            "stated_at": "2020-10-17T12:00:00+04:00",
+            "summary": "Armenia denied it.",
+            "source": "moscow-ceasefire-article",
+        },
+    )
+    sniper = post_accusation(
+        client,
+        key,
+        claimant="armenia-mod",
+        target="azerbaijan",
+        act="sniper-fire",
+        locations=["armenia-unnamed-town"],
+        ceasefire=None,
+        summary="Sniper fire on the town.",
+        occurred_from="2020-10-20T09:00:00+04:00",
+        occurred_to="2020-10-20T10:00:00+04:00",
+        stated_at="2020-10-20T11:00:00+04:00",
+    ).get_json()["id"]
     return {"drone": drone, "sniper": sniper}
 
 
@@ -72,19 +99,31 @@ def test_each_filter(client, data):
 
 
 def test_filters_combine_with_and(client, data):
-    assert ids(client, "party=armenia&status=disputed&location=tartar&occurred_after=2020-10-15T00:00:00%2B00:00") == [data["drone"]]
+    assert ids(client, "party=armenia&status=disputed&location=tartar&occurred_after=2020-10-15T00:00:00%2B00:00") == [
+        data["drone"]
+    ]
     assert ids(client, "claimant=azerbaijan&target=armenia&act=shelling") == [SHELLING]
     assert ids(client, "claimant=armenia&location=azerbaijan") == []
     assert ids(client, "ceasefire=moscow-humanitarian-2020&act=shelling&status=uncontested") == [COUNTER]
 
 
-@pytest.mark.parametrize("other", [
-    "ceasefire=moscow-humanitarian-2020", "act=drone-strike", "q=shelling", "location=tartar", "claimant=azerbaijan",
-    "occurred_after=2020-10-15T00:00:00%2B00:00", "occurred_before=2020-10-15T00:00:00%2B00:00",
-    "sort=occurred", "sort=-occurred", "sort=stated",
-    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-18T00:00:00%2B00:00",
-    "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-31T00:00:00%2B00:00",
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        "ceasefire=moscow-humanitarian-2020",
+        "act=drone-strike",
+        "q=shelling",
+        "location=tartar",
+        "claimant=azerbaijan",
+        "occurred_after=2020-10-15T00:00:00%2B00:00",
+        "occurred_before=2020-10-15T00:00:00%2B00:00",
+        "sort=occurred",
+        "sort=-occurred",
+        "sort=stated",
+        "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-18T00:00:00%2B00:00",
+        "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-10-31T00:00:00%2B00:00",
+    ],
+)
 def test_disputed_with_any_other_filter_is_the_intersection(client, data, other):
     """A disputed page walks its own index (incident_denied); each other filter still applies."""
     both = ids(client, f"status=disputed&{other}")
@@ -92,12 +131,15 @@ def test_disputed_with_any_other_filter_is_the_intersection(client, data, other)
     assert both == [incident for incident in ids(client, other) if incident in both]
 
 
-@pytest.mark.parametrize("query", [
-    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
-    "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00&sort=stated",
-    "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
-    "party=armenia&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+        "occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00&sort=stated",
+        "location=azerbaijan&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+        "party=armenia&occurred_after=2020-10-01T00:00:00%2B00:00&occurred_before=2020-11-01T00:00:00%2B00:00",
+    ],
+)
 def test_a_window_pages_through_every_incident_once_in_order(client, data, query):
     whole = ids(client, query)
     assert len(whole) >= 3
@@ -123,11 +165,20 @@ def test_sorts(client, data):
     assert ids(client, "sort=occurred")[-1] == data["sniper"]
 
 
-@pytest.mark.parametrize("query, field", [
-    ("party=nobody&location=atlantis", "party"), ("act=teleport", "act"), ("status=maybe", "status"),
-    ("limit=0", "limit"), ("limit=201", "limit"), ("cursor=garbage", "cursor"), ("sort=random", "sort"),
-    ("occurred_after=2020-10-10T00:00:00", "occurred_after"), ("colour=red", "colour"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("party=nobody&location=atlantis", "party"),
+        ("act=teleport", "act"),
+        ("status=maybe", "status"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("cursor=garbage", "cursor"),
+        ("sort=random", "sort"),
+        ("occurred_after=2020-10-10T00:00:00", "occurred_after"),
+        ("colour=red", "colour"),
+    ],
+)
 def test_bad_queries_are_422_by_field(client, query, field):
     response = client.get(f"/v1/incidents?{query}")
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -146,8 +197,9 @@ def test_pages_follow_with_no_duplicates_and_no_gaps_while_events_are_appended(c
         reflected.add(body["as_of"])
         # Newer reports arrive while a client pages: the listing reads the log as its first page did.
         if len(appended) < 3:
-            appended.append(post_accusation(client, key, stated_at=f"2021-0{len(appended) + 1}-01T00:00:00+00:00")
-                            .get_json()["id"])
+            appended.append(
+                post_accusation(client, key, stated_at=f"2021-0{len(appended) + 1}-01T00:00:00+00:00").get_json()["id"]
+            )
         url = body["next"]
         assert (response.headers.get("Link") is not None) == (url is not None)
     assert len(seen) == len(set(seen)) and set(seen) == expected

@@ -36,7 +36,9 @@ def load(dsn: str, path) -> archive.Summary:
 
 def entries(dsn: str) -> list[dict]:
     with connect(dsn) as conn:
-        return conn.execute("SELECT id, seq, kind, recorded_by, recorded_at, corrects, verdict FROM event ORDER BY seq").fetchall()
+        return conn.execute(
+            "SELECT id, seq, kind, recorded_by, recorded_at, corrects, verdict FROM event ORDER BY seq"
+        ).fetchall()
 
 
 def test_export_import_export_is_the_same_bytes_through_the_cli(dsn, busy_log, empty, client, tmp_path):
@@ -48,13 +50,25 @@ def test_export_import_export_is_the_same_bytes_through_the_cli(dsn, busy_log, e
     head = lines[-1]["seq"]
     assert exported.stderr.strip() == f"{first}: {len(entries(dsn))} entries as of seq {head}, sha256 {digest}"
     assert [line["type"] for line in lines[:2]] == ["log", "act"] and lines[0]["as_of"] == head
-    assert {line["type"] for line in lines} == {"log", "act", "source", "actor", "location", "ceasefire", "key", "event"}
+    assert {line["type"] for line in lines} == {
+        "log",
+        "act",
+        "source",
+        "actor",
+        "location",
+        "ceasefire",
+        "key",
+        "event",
+    }
     assert not any("hash" in json.dumps(line) for line in lines if line["type"] == "key")
 
     imported = run("import", str(first), env={"DATABASE_URL": empty})
     assert imported.returncode == 0, imported.stderr
-    assert re.search(rf"\d+ entries added, 0 already in the log, \d+ catalogue rows added; as of seq {head}, "
-                     rf"sha256 {digest}$", imported.stderr.strip())
+    assert re.search(
+        rf"\d+ entries added, 0 already in the log, \d+ catalogue rows added; as of seq {head}, "
+        rf"sha256 {digest}$",
+        imported.stderr.strip(),
+    )
     assert entries(empty) == entries(dsn)  # ids, seqs, kinds, recorders and recording times kept
     assert run("export", str(second), env={"DATABASE_URL": empty}).returncode == 0
     assert second.read_bytes() == first.read_bytes()
@@ -75,7 +89,10 @@ def test_an_export_as_of_a_seq_holds_the_log_as_it_stood(dsn, busy_log, empty, t
     export(dsn, tmp_path / "all.ndjson")
     later = load(empty, tmp_path / "all.ndjson")
     assert later.present == 20 and later.entries == len(entries(dsn)) - 20
-    assert export(empty, tmp_path / "again.ndjson").sha256 == hashlib.sha256((tmp_path / "all.ndjson").read_bytes()).hexdigest()
+    assert (
+        export(empty, tmp_path / "again.ndjson").sha256
+        == hashlib.sha256((tmp_path / "all.ndjson").read_bytes()).hexdigest()
+    )
 
 
 def test_the_imported_log_takes_new_reports_after_its_last_seq(dsn, busy_log, empty, tmp_path, settings):
@@ -122,17 +139,26 @@ def first_event_line(path, predicate=lambda record: True, after: int = 0) -> int
     raise AssertionError("no such line")
 
 
-@pytest.mark.parametrize("what,change,message", [
-    ("not JSON", lambda r: "{not json", r"not JSON"),
-    ("a field missing", lambda r: {k: v for k, v in r.items() if k != "summary"}, r"missing summary"),
-    ("an unknown actor", lambda r: {**r, "claimant": "nobody"}, r"claimant: unknown actor: nobody"),
-    ("a naive instant", lambda r: {**r, "stated_at": "2020-10-12T11:00:00"}, r"stated_at has no UTC offset"),
-    ("a quote moved off its span", lambda r: {**r, "quotes": [{"text": "largely holding", "start": 0, "end": 15}]},
-     r"its span does not hold its text in the source"),
-    ("a denial by the accuser's side", lambda r: {**r, "claimant": "jeyhun-bayramov"},
-     r"jeyhun-bayramov may not deny an accusation against armenia; only the accused side may"),
-    ("a seq out of order", lambda r: {**r, "seq": 1}, r"seq 1 after seq \d+: entries come in seq order"),
-])
+@pytest.mark.parametrize(
+    "what,change,message",
+    [
+        ("not JSON", lambda r: "{not json", r"not JSON"),
+        ("a field missing", lambda r: {k: v for k, v in r.items() if k != "summary"}, r"missing summary"),
+        ("an unknown actor", lambda r: {**r, "claimant": "nobody"}, r"claimant: unknown actor: nobody"),
+        ("a naive instant", lambda r: {**r, "stated_at": "2020-10-12T11:00:00"}, r"stated_at has no UTC offset"),
+        (
+            "a quote moved off its span",
+            lambda r: {**r, "quotes": [{"text": "largely holding", "start": 0, "end": 15}]},
+            r"its span does not hold its text in the source",
+        ),
+        (
+            "a denial by the accuser's side",
+            lambda r: {**r, "claimant": "jeyhun-bayramov"},
+            r"jeyhun-bayramov may not deny an accusation against armenia; only the accused side may",
+        ),
+        ("a seq out of order", lambda r: {**r, "seq": 1}, r"seq 1 after seq \d+: entries come in seq order"),
+    ],
+)
 def test_a_bad_line_in_the_middle_loads_nothing_and_is_named(dsn, busy_log, empty, tmp_path, what, change, message):
     source = tmp_path / "log.ndjson"
     export(dsn, source)
@@ -169,8 +195,9 @@ def test_an_export_as_of_a_seq_past_the_log_is_one_line_and_writes_nothing(dsn, 
     target = tmp_path / "future.ndjson"
     refused = run("export", str(target), "--as-of", str(head + 1), env={"DATABASE_URL": dsn})
     assert refused.returncode == 1
-    assert refused.stderr.strip() == (f"ceasefire-log: --as-of {head + 1}: the log's last entry is seq {head}; "
-                                      "as_of cannot be past it")
+    assert refused.stderr.strip() == (
+        f"ceasefire-log: --as-of {head + 1}: the log's last entry is seq {head}; as_of cannot be past it"
+    )
     assert list(tmp_path.iterdir()) == []  # not the file, not its partial
 
 
@@ -192,6 +219,9 @@ def test_a_source_whose_text_was_altered_is_refused(dsn, empty, tmp_path):
     export(dsn, source)
     number = next(n for n, line in enumerate(lines_of(source), 1) if json.loads(line)["type"] == "source")
     path = broken(tmp_path, source, number, lambda r: {**r, "text": r["text"].replace("largely", "barely")})
-    with pytest.raises(archive.ArchiveError, match=rf"line {number}: source moscow-ceasefire-article: its text does "
-                                                   r"not have the SHA-256 the file gives"):
+    with pytest.raises(
+        archive.ArchiveError,
+        match=rf"line {number}: source moscow-ceasefire-article: its text does "
+        r"not have the SHA-256 the file gives",
+    ):
         load(empty, path)

@@ -12,15 +12,17 @@ import json
 import logging
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.api import ACCUSATION, counts, post_accusation, problem_of
 
 
 def raw_post(client, path: str, text: str, headers: dict):
     """Send JSON text exactly as written (json= would re-encode it)."""
-    return client.post(path, data=text.encode("utf-8", "surrogatepass"),
-                       headers={**headers, "Content-Type": "application/json"})
+    return client.post(
+        path, data=text.encode("utf-8", "surrogatepass"), headers={**headers, "Content-Type": "application/json"}
+    )
 
 
 CATALOGUE = {
@@ -33,16 +35,19 @@ CATALOGUE = {
 # Every free-text field of every body, as (path, body, field, value-wrapper).
 TEXT_FIELDS = [("/v1/events", ACCUSATION, "summary", str), ("/v1/events", ACCUSATION, "quotes", lambda t: [t])] + [
     (f"/v1/{name}", body, field, (lambda t: [t]) if isinstance(value, list) else str)
-    for name, body in CATALOGUE.items() for field, value in body.items() if field != "slug" and field != "kind"
-    and field != "precision"
+    for name, body in CATALOGUE.items()
+    for field, value in body.items()
+    if field != "slug" and field != "kind" and field != "precision"
 ]
 
 
 @pytest.mark.parametrize("bad, words", [("a\x00b", "NUL"), ("a\ud800b", "surrogate")])
-@pytest.mark.parametrize("path, body, field, wrap", TEXT_FIELDS,
-                         ids=[f"{path}:{field}" for path, _, field, _ in TEXT_FIELDS])
-def test_text_the_database_cannot_hold_is_refused_by_field(client, reporter, admin_key, dsn, path, body, field,
-                                                            wrap, bad, words):
+@pytest.mark.parametrize(
+    "path, body, field, wrap", TEXT_FIELDS, ids=[f"{path}:{field}" for path, _, field, _ in TEXT_FIELDS]
+)
+def test_text_the_database_cannot_hold_is_refused_by_field(
+    client, reporter, admin_key, dsn, path, body, field, wrap, bad, words
+):
     before = counts(dsn)
     key = reporter if path == "/v1/events" else admin_key
     text = json.dumps({**body, field: wrap(bad)}, ensure_ascii=True)
@@ -52,10 +57,18 @@ def test_text_the_database_cannot_hold_is_refused_by_field(client, reporter, adm
     assert counts(dsn) == before
 
 
-@pytest.mark.parametrize("query, field", [
-    ("q=a%00b", "q"), ("party=armenia%00", "party"), ("party=armenia%0A", "party"),
-    ("cursor=%00", "cursor"), ("limit=%205", "limit"), ("limit=%D9%A3", "limit"), ("limit=5%0A", "limit"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("q=a%00b", "q"),
+        ("party=armenia%00", "party"),
+        ("party=armenia%0A", "party"),
+        ("cursor=%00", "cursor"),
+        ("limit=%205", "limit"),
+        ("limit=%D9%A3", "limit"),
+        ("limit=5%0A", "limit"),
+    ],
+)
 def test_query_strings_the_database_cannot_hold_are_refused_by_field(client, query, field):
     problem = problem_of(client.get(f"/v1/incidents?{query}"), 422)
     assert field in problem["errors"] and problem["title"] == "Invalid query string"
@@ -66,8 +79,17 @@ def test_the_follower_position_is_plain_ascii_digits(client, after):
     assert "after" in problem_of(client.get(f"/v1/events?after={after}"), 422)["errors"]
 
 
-@pytest.mark.parametrize("path", ["/v1/actors/%00", "/v1/actors/armenia%0A", "/v1/locations/%ED%A0%80",
-                                  "/v1/events/%00", "/v1/incidents/%00", "/v1/acts/" + "a" * 65])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/actors/%00",
+        "/v1/actors/armenia%0A",
+        "/v1/locations/%ED%A0%80",
+        "/v1/events/%00",
+        "/v1/incidents/%00",
+        "/v1/acts/" + "a" * 65,
+    ],
+)
 def test_a_path_that_names_nothing_is_404(client, path):
     problem_of(client.get(path), 404)
 
@@ -81,15 +103,22 @@ def test_json_nested_ten_thousand_deep_is_a_400(client, reporter, dsn):
 
 
 def test_a_body_that_is_not_utf8_is_a_400(client, reporter):
-    response = client.post("/v1/events", data=b'{"summary": "\xff"}', headers={**reporter, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/events", data=b'{"summary": "\xff"}', headers={**reporter, "Content-Type": "application/json"}
+    )
     problem_of(response, 400)
 
 
 @pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+14:00", "9999-12-31T20:00:00-14:00"])
-@pytest.mark.parametrize("path, body, field", [
-    ("/v1/events", ACCUSATION, "occurred_from"), ("/v1/events", ACCUSATION, "stated_at"),
-    ("/v1/ceasefires", CATALOGUE["ceasefires"], "agreed_at"), ("/v1/sources", CATALOGUE["sources"], "published_at"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/v1/events", ACCUSATION, "occurred_from"),
+        ("/v1/events", ACCUSATION, "stated_at"),
+        ("/v1/ceasefires", CATALOGUE["ceasefires"], "agreed_at"),
+        ("/v1/sources", CATALOGUE["sources"], "published_at"),
+    ],
+)
 def test_instants_past_the_calendar_in_utc_are_refused(client, reporter, admin_key, dsn, path, body, field, instant):
     before = counts(dsn)
     key = reporter if path == "/v1/events" else admin_key
@@ -102,11 +131,22 @@ def test_instants_past_the_calendar_in_utc_are_refused(client, reporter, admin_k
 def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
     before = counts(dsn)
     problem = problem_of(client.post("/v1/events", json={"kind": "accusation"}, headers=reporter), 422)
-    assert set(problem["errors"]) == {"claimant", "source", "stated_at", "summary", "target", "act", "locations",
-                                      "occurred_from", "occurred_to", "time_precision"}
+    assert set(problem["errors"]) == {
+        "claimant",
+        "source",
+        "stated_at",
+        "summary",
+        "target",
+        "act",
+        "locations",
+        "occurred_from",
+        "occurred_to",
+        "time_precision",
+    }
     # A field that was sent and is wrong is named for what is wrong with it, not as missing too.
-    problem = problem_of(client.post("/v1/events", json={"kind": "accusation", "target": "Not a slug"},
-                                     headers=reporter), 422)
+    problem = problem_of(
+        client.post("/v1/events", json={"kind": "accusation", "target": "Not a slug"}, headers=reporter), 422
+    )
     assert "Missing data for required field." not in problem["errors"]["target"]
     assert "act" in problem["errors"] and "summary" in problem["errors"]
     assert counts(dsn) == before
@@ -114,15 +154,17 @@ def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
 
 def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, dsn):
     before = counts(dsn)
-    problem = problem_of(post_accusation(client, reporter, stated_at="2020-10-12T11:00:00",
-                                         occurred_from="12 October"), 422)
+    problem = problem_of(
+        post_accusation(client, reporter, stated_at="2020-10-12T11:00:00", occurred_from="12 October"), 422
+    )
     assert "no UTC offset" in problem["errors"]["stated_at"][0]
     assert "2020-10-12T09:00:00+04:00" in problem["errors"]["occurred_from"][0]
     problem = problem_of(client.get("/v1/incidents?occurred_after=yesterday"), 422)
     assert "RFC 3339" in problem["errors"]["occurred_after"][0]
     problem = problem_of(client.get("/v1/incidents?occurred_after=2020-10-10"), 422)
     assert problem["errors"]["occurred_after"] == [
-        "A date alone is not an instant: give the time and its UTC offset too, e.g. 2020-10-10T00:00:00+04:00."]
+        "A date alone is not an instant: give the time and its UTC offset too, e.g. 2020-10-10T00:00:00+04:00."
+    ]
     assert counts(dsn) == before
 
 
@@ -147,8 +189,10 @@ def forge(position) -> str:
 
 
 @pytest.mark.parametrize("path", ["/v1/incidents", "/v1/actors", "/v1/incidents?status=disputed"])
-@pytest.mark.parametrize("position", [["not-a-date", "x"], [123], ["2020-10-12T00:00:00+00:00", 1], [None, None],
-                                      ["armenia"], [], {"a": 1}, "x"])
+@pytest.mark.parametrize(
+    "position",
+    [["not-a-date", "x"], [123], ["2020-10-12T00:00:00+00:00", 1], [None, None], ["armenia"], [], {"a": 1}, "x"],
+)
 def test_a_forged_cursor_is_refused(client, path, position):
     joiner = "&" if "?" in path else "?"
     for cursor in (forge(position), forge(position) + ".AAAAAAAAAAAAAAAAAAAAAA", "x.y", "..", "=", "%00"):
@@ -159,8 +203,16 @@ def test_a_cursor_tampered_with_is_refused_and_a_true_one_works(client):
     first = client.get("/v1/actors?limit=2").get_json()
     cursor = first["next"].split("cursor=")[1]
     payload, mac = cursor.split(".")
-    moved = base64.urlsafe_b64encode(json.dumps({"p": ["armenia"], "f": json.loads(
-        base64.urlsafe_b64decode(payload + "==="))["f"]}, separators=(",", ":")).encode()).decode().rstrip("=")
+    moved = (
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {"p": ["armenia"], "f": json.loads(base64.urlsafe_b64decode(payload + "==="))["f"]},
+                separators=(",", ":"),
+            ).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     assert "cursor" in problem_of(client.get(f"/v1/actors?limit=2&cursor={moved}.{mac}"), 422)["errors"]
     assert client.get(first["next"]).status_code == 200
 
@@ -182,7 +234,9 @@ def test_no_summary_a_client_can_send_is_a_500(client, reporter, text):
 def test_unknown_query_parameters_are_refused_everywhere(client):
     for path in ("/v1/actors/armenia?limit=5", "/healthz?verbose=1", "/v1/events/x?version=1", "/readyz?x=1"):
         problem = problem_of(client.get(path), 422)
-        assert problem["title"] == "Invalid query string" and set(problem["errors"]) == {path.split("?")[1].split("=")[0]}
+        assert problem["title"] == "Invalid query string" and set(problem["errors"]) == {
+            path.split("?")[1].split("=")[0]
+        }
 
 
 def test_a_method_the_path_refuses_is_405_whatever_the_body(client, reporter):
@@ -221,8 +275,11 @@ def test_every_answer_says_not_to_sniff_and_errors_and_keyed_reads_are_not_store
     public = client.get("/v1/incidents")
     # A public read may be kept by a cache, to revalidate (tests/test_caching.py).
     assert public.headers["X-Content-Type-Options"] == "nosniff" and public.headers["Cache-Control"] == "no-cache"
-    for response in (client.get("/v1/incidents", headers=reporter), client.get("/v1/actors/nobody"),
-                     client.get("/v1/incidents?limit=0")):
+    for response in (
+        client.get("/v1/incidents", headers=reporter),
+        client.get("/v1/actors/nobody"),
+        client.get("/v1/incidents?limit=0"),
+    ):
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
@@ -230,9 +287,13 @@ def test_every_answer_says_not_to_sniff_and_errors_and_keyed_reads_are_not_store
 def test_a_page_on_another_origin_may_read_but_never_write(client, reporter):
     origin = {"Origin": "https://newsroom.example"}
     read = client.get("/v1/incidents?status=disputed", headers=origin)
-    assert read.headers["Access-Control-Allow-Origin"] == "*" and "Link" in read.headers["Access-Control-Expose-Headers"]
-    asked = client.options("/v1/incidents", headers={**origin, "Access-Control-Request-Method": "GET",
-                                                      "Access-Control-Request-Headers": "authorization"})
+    assert (
+        read.headers["Access-Control-Allow-Origin"] == "*" and "Link" in read.headers["Access-Control-Expose-Headers"]
+    )
+    asked = client.options(
+        "/v1/incidents",
+        headers={**origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+    )
     assert asked.status_code == 204 and asked.headers["Access-Control-Allow-Origin"] == "*"
     assert "Authorization" in asked.headers["Access-Control-Allow-Headers"]
     for path in ("/v1/events", "/v1/incidents/x/denials", "/v1/actors"):

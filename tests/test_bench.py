@@ -10,16 +10,29 @@ import sys
 
 from tests.processes import base_env
 
-QUERIES = {"disputed", "party_disputed", "country_window", "search", "ceasefire_act", "ceasefire", "month_disputed",
-           "retracted", "confirmed"}
+QUERIES = {
+    "disputed",
+    "party_disputed",
+    "country_window",
+    "search",
+    "ceasefire_act",
+    "ceasefire",
+    "month_disputed",
+    "retracted",
+    "confirmed",
+}
 
 
 def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, admin, tmp_path):
     before = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     output = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "bench", "--quick",
-                           "--output", str(output)], env={**base_env(), "DATABASE_URL": server_dsn},
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", "from service.cli import main; main()", "bench", "--quick", "--output", str(output)],
+        env={**base_env(), "DATABASE_URL": server_dsn},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "targets:" in done.stdout and f"figures written to {output}" in done.stdout
 
@@ -41,8 +54,10 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     assert set(report["ratios"]) == QUERIES
     for size in ("small", "large"):
         assert set(report[size]["pages"]) == {"front", "front_filtered", "ceasefire"}
-        assert all(page["ms"]["n"] == report["plan"]["runs"] and page["bytes"] > 1000
-                   for page in report[size]["pages"].values())
+        assert all(
+            page["ms"]["n"] == report["plan"]["runs"] and page["bytes"] > 1000
+            for page in report[size]["pages"].values()
+        )
     assert report["verdicts"]["page_ms"]["worst"] > 0
     if shutil.which("wrk"):  # .ci/run installs it
         crowd = report["large"]["crowd"]

@@ -57,8 +57,12 @@ def proxied(serve, dsn, tmp_path):  # noqa: F811
     folder.mkdir()
     port = free_port()
     (folder / "nginx.conf").write_text(CONFIG.format(dir=folder, port=port, upstream=upstream))
-    process = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -67,8 +71,10 @@ def proxied(serve, dsn, tmp_path):  # noqa: F811
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start: {process.stderr.read() if process.poll() is not None else ''}"
-                                   f"{(folder / 'error.log').read_text() if (folder / 'error.log').exists() else ''}")
+                raise RuntimeError(
+                    f"nginx did not start: {process.stderr.read() if process.poll() is not None else ''}"
+                    f"{(folder / 'error.log').read_text() if (folder / 'error.log').exists() else ''}"
+                ) from None
             time.sleep(0.1)
     yield url, upstream
     process.terminate()
@@ -93,9 +99,12 @@ def test_the_past_is_served_from_the_cache_and_the_present_passes_through(proxie
 
     present_headers, present = fetch(cache + "/v1/incidents")
     assert present_headers["X-Cache-Status"] != "HIT" and present_headers["Cache-Control"] == "no-cache"
-    request = urllib.request.Request(service + "/v1/events", method="POST",
-                                     data=json.dumps({**ACCUSATION, "summary": "Posted behind the cache."}).encode(),
-                                     headers={**make_key(dsn, "cached", "reporter"), "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        service + "/v1/events",
+        method="POST",
+        data=json.dumps({**ACCUSATION, "summary": "Posted behind the cache."}).encode(),
+        headers={**make_key(dsn, "cached", "reporter"), "Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:
         posted = json.load(answer)
     # At once, through the cache: the present shows the new entry, the past is as it was.

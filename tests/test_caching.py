@@ -7,9 +7,15 @@ import pytest
 
 from tests.api import post_accusation
 
-READS = ["/v1/incidents", "/v1/incidents?status=disputed", "/v1/events?after=0&limit=2", "/v1/incidents/counts",
-         "/v1/incidents/9915ceb2-ffe5-5116-aff6-e10990583817", "/v1/events/9915ceb2-ffe5-5116-aff6-e10990583817",
-         "/v1/incidents?format=csv"]
+READS = [
+    "/v1/incidents",
+    "/v1/incidents?status=disputed",
+    "/v1/events?after=0&limit=2",
+    "/v1/incidents/counts",
+    "/v1/incidents/9915ceb2-ffe5-5116-aff6-e10990583817",
+    "/v1/events/9915ceb2-ffe5-5116-aff6-e10990583817",
+    "/v1/incidents?format=csv",
+]
 
 
 @pytest.mark.parametrize("path", READS)
@@ -50,7 +56,9 @@ def test_representations_do_not_share_a_tag(client):
 
 def test_refusals_keyed_reads_and_the_catalogue_are_not_cached(client, reporter):
     refused = client.get("/v1/incidents?as_of=999999")
-    assert refused.status_code == 422 and "ETag" not in refused.headers and refused.headers["Cache-Control"] == "no-store"
+    assert (
+        refused.status_code == 422 and "ETag" not in refused.headers and refused.headers["Cache-Control"] == "no-store"
+    )
     keyed = client.get("/v1/incidents?as_of=3", headers=reporter)
     assert keyed.headers["Cache-Control"] == "no-store" and "ETag" in keyed.headers
     assert "ETag" not in client.get("/v1/actors").headers

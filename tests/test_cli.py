@@ -10,15 +10,15 @@ import sys
 import pytest
 
 from service import cli, migrate
-
 from tests.processes import base_env, free_port, get, wait_for
 
 CLI = [sys.executable, "-c", "from service.cli import main; main()"]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], env={**base_env(), **(env or {})}, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [*CLI, *args], env={**base_env(), **(env or {})}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -30,9 +30,13 @@ def serve(tmp_path):
         # Its output goes to a file: a pipe nobody reads fills under load, and the service
         # then blocks writing its access log.
         log = open(tmp_path / f"serve-{port}.log", "w+")
-        process = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "1"],
-                                   env={**base_env(), "CFL_DATA_DIR": str(tmp_path / "data"), **env},
-                                   stdout=log, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), "--workers", "1"],
+            env={**base_env(), "CFL_DATA_DIR": str(tmp_path / "data"), **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         process.log = log
         started.append(process)
         url = f"http://127.0.0.1:{port}"
@@ -61,16 +65,24 @@ def test_serve_on_the_embedded_database_migrates_seeds_once_and_owns_its_folder(
     assert get(url + "/readyz")[0] == 200
     second = run("serve", "--port", str(free_port()), env={"CFL_DATA_DIR": str(tmp_path / "data")})
     assert second.returncode == 1
-    assert second.stderr.strip().startswith("ceasefire-log: data folder") and len(second.stderr.strip().splitlines()) == 1
+    assert (
+        second.stderr.strip().startswith("ceasefire-log: data folder") and len(second.stderr.strip().splitlines()) == 1
+    )
     # While the service runs, other commands use its database.
-    assert run("seed", env={"CFL_DATA_DIR": str(tmp_path / "data")}).stdout.strip() == "moscow-ceasefire.yaml: 0 events added"
+    assert (
+        run("seed", env={"CFL_DATA_DIR": str(tmp_path / "data")}).stdout.strip()
+        == "moscow-ceasefire.yaml: 0 events added"
+    )
     process.send_signal(signal.SIGTERM)
     assert process.wait(30) == 0
     assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists(), "PostgreSQL was not stopped"
     # Started again: same data, nothing seeded twice.
     done = run("db", "current", env={"CFL_DATA_DIR": str(tmp_path / "data")})
     assert done.stdout.strip().endswith("(at head)")
-    assert run("seed", env={"CFL_DATA_DIR": str(tmp_path / "data")}).stdout.strip() == "moscow-ceasefire.yaml: 0 events added"
+    assert (
+        run("seed", env={"CFL_DATA_DIR": str(tmp_path / "data")}).stdout.strip()
+        == "moscow-ceasefire.yaml: 0 events added"
+    )
 
 
 def one_line_failure(done: subprocess.CompletedProcess, expected: str) -> None:
@@ -112,8 +124,9 @@ def test_a_taken_port_is_one_line(dsn):
 
 
 def test_an_unreachable_database_is_one_line():
-    one_line_failure(run("db", "current", env={"DATABASE_URL": f"postgresql://x@127.0.0.1:{free_port()}/x"}),
-                     "database unreachable")
+    one_line_failure(
+        run("db", "current", env={"DATABASE_URL": f"postgresql://x@127.0.0.1:{free_port()}/x"}), "database unreachable"
+    )
 
 
 def test_a_data_folder_that_cannot_be_written_is_one_line(tmp_path):

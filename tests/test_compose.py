@@ -91,8 +91,9 @@ def wheel_site(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wheel")
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", folder / "wheels", ROOT], check=True)
-    subprocess.run([*pip, "install", "--no-deps", "--target", folder / "site", *(folder / "wheels").glob("*.whl")],
-                   check=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", folder / "site", *(folder / "wheels").glob("*.whl")], check=True
+    )
     return folder / "site"
 
 
@@ -112,8 +113,14 @@ def count_events(dsn: str) -> int:
 def test_migrate_then_api_as_compose_runs_them(fresh_database, wheel_site, tmp_path):
     dsn, port = fresh_database(), free_port()
     env = container_env("migrate", wheel_site, dsn, port)
-    where = subprocess.run([sys.executable, "-c", "import service; print(service.__file__)"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import service; print(service.__file__)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(wheel_site)), "the commands must run the wheel's code"
 
     first = subprocess.run(compose_command("migrate"), env=env, cwd=tmp_path, capture_output=True, text=True)
@@ -126,8 +133,9 @@ def test_migrate_then_api_as_compose_runs_them(fresh_database, wheel_site, tmp_p
 
     env = container_env("api", wheel_site, dsn, port)
     with open(tmp_path / "stdout", "w+") as stdout:
-        api = subprocess.Popen(compose_command("api"), env=env, cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE,
-                               text=True)
+        api = subprocess.Popen(
+            compose_command("api"), env=env, cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_for(url + "/healthz", api)
@@ -153,7 +161,7 @@ def test_migrate_then_api_as_compose_runs_them(fresh_database, wheel_site, tmp_p
 
 def _dockerfile_healthcheck() -> list[str]:
     line = next(line for line in DOCKERFILE.splitlines() if line.startswith("HEALTHCHECK "))
-    return ["CMD", *json.loads(line[line.index(" CMD ") + 5:])]
+    return ["CMD", *json.loads(line[line.index(" CMD ") + 5 :])]
 
 
 def test_the_healthcheck_fails_in_one_line_while_nothing_answers(wheel_site, tmp_path):
@@ -208,14 +216,23 @@ def test_compose_starts_in_order_and_keeps_data():
 
 
 def test_the_compose_file_follows_the_compose_specification():
-    done = subprocess.run([Path(sys.executable).with_name("check-jsonschema"), "--builtin-schema",
-                           "vendor.compose-spec", ROOT / "docker-compose.yml"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            Path(sys.executable).with_name("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            ROOT / "docker-compose.yml",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_dockerfile_passes_hadolint():
-    done = subprocess.run([Path(sys.executable).with_name("hadolint"), ROOT / "Dockerfile"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [Path(sys.executable).with_name("hadolint"), ROOT / "Dockerfile"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -57,8 +57,9 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
 
     def sh(self, command: str, timeout: float = 900) -> str:
-        done = subprocess.run(["bash", "-c", command], cwd=self.folder, env=self.env, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done.stdout
 
@@ -66,8 +67,12 @@ class Stack:
         return command.replace("127.0.0.1:8000", f"127.0.0.1:{self.port}")
 
     def http(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
-        request = urllib.request.Request(self.url + path, method=method, headers=headers or {},
-                                         data=json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(
+            self.url + path,
+            method=method,
+            headers=headers or {},
+            data=json.dumps(body).encode() if body is not None else None,
+        )
         try:
             with urllib.request.urlopen(request, timeout=20) as response:
                 return response.status, dict(response.headers), json.load(response)
@@ -93,8 +98,9 @@ class Stack:
 def stack(tmp_path):
     folder = tmp_path / "checkout"
     folder.mkdir()
-    files = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
-                           check=True).stdout.split(b"\0")
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.split(b"\0")
     for name in filter(None, files):
         source = ROOT / name.decode()
         if source.is_file():
@@ -105,8 +111,13 @@ def stack(tmp_path):
     # is (pull_policy: never), and this checkout would not be the one tested.
     subprocess.run(["docker", "image", "rm", "-f", "ceasefire-log:local"], capture_output=True, timeout=120)
     yield made
-    subprocess.run(["bash", "-c", "docker compose down --volumes --remove-orphans"], cwd=folder, env=made.env,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        ["bash", "-c", "docker compose down --volumes --remove-orphans"],
+        cwd=folder,
+        env=made.env,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def test_the_readme_compose_flow(stack):
@@ -121,7 +132,9 @@ def test_the_readme_compose_flow(stack):
     stack.ready()
     assert json.loads(stack.sh(stack.local(as_written("curl -s http://127.0.0.1:8000/readyz"))))["status"] == "ready"
 
-    key = stack.sh(as_written("docker compose run --rm -T api ceasefire-log keys create --name my-desk --role reporter")).strip()
+    key = stack.sh(
+        as_written("docker compose run --rm -T api ceasefire-log keys create --name my-desk --role reporter")
+    ).strip()
     assert key.startswith("cfl_")
     report = json.loads(re.search(r"-d '(\{.*?\})'", README, flags=re.DOTALL).group(1))
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Idempotency-Key": "report-0001"}
@@ -129,7 +142,9 @@ def test_the_readme_compose_flow(stack):
     again = stack.http("POST", "/v1/events", report, headers)
     assert first[0] == again[0] == 201 and again[1]["Idempotent-Replayed"] == "true" and again[2] == first[2]
 
-    disputed = json.loads(stack.sh(stack.local(as_written("curl -s 'http://127.0.0.1:8000/v1/incidents?status=disputed'"))))
+    disputed = json.loads(
+        stack.sh(stack.local(as_written("curl -s 'http://127.0.0.1:8000/v1/incidents?status=disputed'")))
+    )
     assert [incident["status"] for incident in disputed["items"]] == ["disputed"]
     logs = stack.sh("docker compose logs api")  # the README follows them with -f
     assert as_written("docker compose logs -f api")
@@ -158,8 +173,10 @@ def test_the_readme_compose_flow(stack):
     # A backup out on standard output, and in again from a mounted folder: nothing added twice.
     stack.sh(as_written("mkdir -p backup && docker compose run --rm -T api ceasefire-log export - > backup/log.ndjson"))
     backup = (stack.folder / "backup" / "log.ndjson").read_text().splitlines()
-    assert json.loads(backup[0])["type"] == "log" and len([l for l in backup if '"type":"event"' in l]) == kept
-    restore = as_written('docker compose run --rm -T -v "$PWD/backup:/backup:ro" api ceasefire-log import /backup/log.ndjson')
+    assert json.loads(backup[0])["type"] == "log" and len([line for line in backup if '"type":"event"' in line]) == kept
+    restore = as_written(
+        'docker compose run --rm -T -v "$PWD/backup:/backup:ro" api ceasefire-log import /backup/log.ndjson'
+    )
     assert "0 entries added" in stack.sh(restore + " 2>&1")
 
     stack.sh("docker compose down --volumes")

@@ -16,9 +16,22 @@ SOURCE = "moscow-ceasefire-article"
 def record_of(event: dict, **changes) -> dict:
     """The whole record of an entry as the API returned it, with some fields changed: what a
     correction carries."""
-    record = {name: event[name] for name in ("claimant", "target", "act", "locations", "occurred_from",
-                                             "occurred_to", "time_precision", "stated_at", "ceasefire",
-                                             "summary", "source")}
+    record = {
+        name: event[name]
+        for name in (
+            "claimant",
+            "target",
+            "act",
+            "locations",
+            "occurred_from",
+            "occurred_to",
+            "time_precision",
+            "stated_at",
+            "ceasefire",
+            "summary",
+            "source",
+        )
+    }
     return {**record, "quotes": [quote["text"] for quote in event["quotes"]], **changes}
 
 
@@ -31,15 +44,28 @@ def listed(client, query: str) -> set[str]:
 
 
 def test_a_correction_moves_an_incident_between_place_and_actor_filters(client, reporter, conn):
-    accusation = post_accusation(client, reporter, claimant="azerbaijan-military", target="armenia",
-                                 locations=["agdam"], summary="Shelling of Agdam reported.").get_json()
+    accusation = post_accusation(
+        client,
+        reporter,
+        claimant="azerbaijan-military",
+        target="armenia",
+        locations=["agdam"],
+        summary="Shelling of Agdam reported.",
+    ).get_json()
     incident = accusation["id"]
     assert incident in listed(client, "location=agdam") and incident not in listed(client, "location=tartar")
     assert incident in listed(client, "claimant=azerbaijan") and incident not in listed(client, "claimant=armenia")
 
     # The place was mis-copied, and so were the sides: Armenia's ministry accused Azerbaijan's army.
-    response = correct(client, reporter, accusation, claimant="armenia-mod", target="azerbaijan-military",
-                       locations=["tartar"], summary="Shelling of Tartar reported.")
+    response = correct(
+        client,
+        reporter,
+        accusation,
+        claimant="armenia-mod",
+        target="azerbaijan-military",
+        locations=["tartar"],
+        summary="Shelling of Tartar reported.",
+    )
     assert response.status_code == 201, response.get_json()
     correction = response.get_json()
     assert correction["kind"] == "correction" and correction["corrects"] == incident
@@ -55,9 +81,15 @@ def test_a_correction_moves_an_incident_between_place_and_actor_filters(client, 
     current = client.get(f"/v1/events/{incident}").get_json()
     assert (current["kind"], current["seq"], current["recorded_by"]) == ("accusation", accusation["seq"], "monitor")
     assert (current["claimant"], current["locations"]) == ("armenia-mod", ["tartar"])
-    assert current["revisions"] == [{"id": correction["id"], "seq": correction["seq"], "recorded_by": "monitor",
-                                     "recorded_at": correction["recorded_at"],
-                                     "changed": ["claimant", "target", "locations", "summary"]}]
+    assert current["revisions"] == [
+        {
+            "id": correction["id"],
+            "seq": correction["seq"],
+            "recorded_by": "monitor",
+            "recorded_at": correction["recorded_at"],
+            "changed": ["claimant", "target", "locations", "summary"],
+        }
+    ]
     thread = client.get(f"/v1/incidents/{incident}").get_json()
     assert thread["accusation"] == current
     # The correction itself is an entry of the log, as it was written.
@@ -70,8 +102,10 @@ def test_a_correction_moves_an_incident_between_place_and_actor_filters(client, 
     assert incident not in listed(client, f"location=tartar&as_of={before}")
     assert incident in listed(client, f"claimant=azerbaijan&as_of={before}")
     # The original is in the log unchanged.
-    assert conn.execute("SELECT summary FROM event WHERE id = %s", [incident]).fetchone()["summary"] == \
-        "Shelling of Agdam reported."
+    assert (
+        conn.execute("SELECT summary FROM event WHERE id = %s", [incident]).fetchone()["summary"]
+        == "Shelling of Agdam reported."
+    )
 
 
 def test_each_correction_replaces_the_last_and_the_revisions_say_what_each_changed(client, reporter):
@@ -81,8 +115,12 @@ def test_each_correction_replaces_the_last_and_the_revisions_say_what_each_chang
     current = client.get(f"/v1/events/{accusation['id']}").get_json()
     assert (current["act"], current["stated_at"]) == ("drone-strike", "2020-10-12T12:30:00+04:00")
     assert [(r["id"], r["changed"]) for r in current["revisions"]] == [
-        (first["id"], ["act"]), (second["id"], ["stated_at"])]
-    assert accusation["id"] in listed(client, "act=drone-strike") and accusation["id"] not in listed(client, "act=shelling")
+        (first["id"], ["act"]),
+        (second["id"], ["stated_at"]),
+    ]
+    assert accusation["id"] in listed(client, "act=drone-strike") and accusation["id"] not in listed(
+        client, "act=shelling"
+    )
     between = client.get(f"/v1/events/{accusation['id']}?as_of={first['seq']}").get_json()
     assert between["stated_at"] == ACCUSATION["stated_at"] and len(between["revisions"]) == 1
 
@@ -103,7 +141,8 @@ def test_a_correction_that_changes_nothing_is_refused_and_one_of_the_offset_alon
     assert current["revisions"][-1]["changed"] == ["stated_at"]
     again = problem_of(correct(client, reporter, current), 422)
     assert again["errors"]["_schema"] == [
-        f"this correction changes nothing: the entry already reads so (as corrected at seq {moved.get_json()['seq']})"]
+        f"this correction changes nothing: the entry already reads so (as corrected at seq {moved.get_json()['seq']})"
+    ]
 
 
 def test_only_the_key_that_recorded_it_or_an_editor_may_correct(client, reporter, admin_key, dsn):
@@ -118,14 +157,23 @@ def test_only_the_key_that_recorded_it_or_an_editor_may_correct(client, reporter
     assert correct(client, editor, accusation, act="shooting").status_code == 201
     assert correct(client, admin_key, accusation, act="sniper-fire").status_code == 201
     assert [r["recorded_by"] for r in client.get(f"/v1/events/{accusation['id']}").get_json()["revisions"]] == [
-        "night-editor", "editor"]
+        "night-editor",
+        "editor",
+    ]
 
 
 def test_a_denial_and_a_retraction_are_corrected_under_the_rules_of_their_kind(client, reporter, dsn):
     accusation = post_accusation(client, reporter).get_json()
-    denial = client.post(f"/v1/incidents/{accusation['id']}/denials", headers=reporter, json={
-        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
-        "source": SOURCE}).get_json()
+    denial = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "armenia-mod",
+            "stated_at": "2020-10-12T12:00:00+04:00",
+            "summary": "Denied.",
+            "source": SOURCE,
+        },
+    ).get_json()
     before = counts(dsn)
     # A denial's corrected claimant must still be of the accused side.
     problem = problem_of(correct(client, reporter, denial, claimant="azerbaijan-mfa"), 422)
@@ -134,12 +182,22 @@ def test_a_denial_and_a_retraction_are_corrected_under_the_rules_of_their_kind(c
     fixed = correct(client, reporter, denial, claimant="armenia", summary="Armenia denied it.").get_json()
     thread = client.get(f"/v1/incidents/{accusation['id']}").get_json()
     assert [(d["id"], d["claimant"], [r["id"] for r in d["revisions"]]) for d in thread["denials"]] == [
-        (denial["id"], "armenia", [fixed["id"]])]
+        (denial["id"], "armenia", [fixed["id"]])
+    ]
     assert thread["status"] == "disputed"
 
-    retraction = client.post("/v1/events", headers=reporter, json={
-        "kind": "retraction", "claimant": "azerbaijan", "responds_to": accusation["id"],
-        "stated_at": "2020-10-13T09:00:00+04:00", "summary": "Withdrawn.", "source": SOURCE}).get_json()
+    retraction = client.post(
+        "/v1/events",
+        headers=reporter,
+        json={
+            "kind": "retraction",
+            "claimant": "azerbaijan",
+            "responds_to": accusation["id"],
+            "stated_at": "2020-10-13T09:00:00+04:00",
+            "summary": "Withdrawn.",
+            "source": SOURCE,
+        },
+    ).get_json()
     # Correcting a retraction is not a second retraction.
     assert correct(client, reporter, retraction, summary="Azerbaijan withdrew it.").status_code == 201
     thread = client.get(f"/v1/incidents/{accusation['id']}").get_json()
@@ -149,28 +207,46 @@ def test_a_denial_and_a_retraction_are_corrected_under_the_rules_of_their_kind(c
 def test_what_cannot_be_corrected_is_refused_by_the_path(client, reporter, admin_key, dsn):
     accusation = post_accusation(client, reporter).get_json()
     correction = correct(client, reporter, accusation, act="shooting").get_json()
-    review = client.post(f"/v1/events/{accusation['id']}/reviews", headers=admin_key,
-                         json={"verdict": "plausible", "note": "Consistent with other reports."}).get_json()
+    review = client.post(
+        f"/v1/events/{accusation['id']}/reviews",
+        headers=admin_key,
+        json={"verdict": "plausible", "note": "Consistent with other reports."},
+    ).get_json()
     before = counts(dsn)
     problem = problem_of(correct(client, reporter, {**accusation, "id": correction["id"]}), 422)
     assert f"correct the event it corrects, {accusation['id']}" in problem["errors"]["event_id"][0]
-    problem = problem_of(client.post(f"/v1/events/{review['id']}/corrections", headers=admin_key,
-                                     json=record_of(accusation)), 422)
+    problem = problem_of(
+        client.post(f"/v1/events/{review['id']}/corrections", headers=admin_key, json=record_of(accusation)), 422
+    )
     assert "a review is not corrected" in problem["errors"]["event_id"][0]
     problem_of(correct(client, reporter, {**accusation, "id": "0c6f7e0e-0000-4000-8000-000000000000"}), 404)
     # A correction is not an incident of its own.
     problem_of(client.get(f"/v1/incidents/{correction['id']}"), 404)
-    problem_of(client.post(f"/v1/incidents/{correction['id']}/denials", headers=reporter, json={
-        "claimant": "armenia-mod", "stated_at": "2020-10-12T12:00:00+04:00", "summary": "Denied.",
-        "source": SOURCE}), 404)
+    problem_of(
+        client.post(
+            f"/v1/incidents/{correction['id']}/denials",
+            headers=reporter,
+            json={
+                "claimant": "armenia-mod",
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "Denied.",
+                "source": SOURCE,
+            },
+        ),
+        404,
+    )
     problem_of(correct(client, reporter, {**accusation, "id": "not-an-id"}), 404)
     # A correction is the whole record: what it leaves out is refused, not kept from before.
-    response = client.post(f"/v1/events/{accusation['id']}/corrections", headers=reporter,
-                           json={k: v for k, v in record_of(accusation).items() if k != "locations"})
+    response = client.post(
+        f"/v1/events/{accusation['id']}/corrections",
+        headers=reporter,
+        json={k: v for k, v in record_of(accusation).items() if k != "locations"},
+    )
     assert problem_of(response, 422)["errors"] == {"locations": ["Missing data for required field."]}
     # Its kind and what it answers are the entry's own.
-    response = client.post(f"/v1/events/{accusation['id']}/corrections", headers=reporter,
-                           json={**record_of(accusation), "kind": "denial"})
+    response = client.post(
+        f"/v1/events/{accusation['id']}/corrections", headers=reporter, json={**record_of(accusation), "kind": "denial"}
+    )
     assert "kind" in problem_of(response, 422)["errors"]
     assert counts(dsn) == before
 
@@ -184,11 +260,19 @@ def test_the_database_refuses_broken_corrections_by_name(conn):
     refused_correction(conn, "event_corrects_original", first)
     refused_correction(conn, "event_corrects_fkey", denial, kind="accusation")
     refused_correction(conn, "event_correction_keeps_response", denial, responds_to=accusation_of_another(conn))
-    refused_event(conn, "event_responds_to_original", kind="denial", claimant="armenia", target="azerbaijan-military",
-                  responds_to=first, responds_to_kind="accusation")
+    refused_event(
+        conn,
+        "event_responds_to_original",
+        kind="denial",
+        claimant="armenia",
+        target="azerbaijan-military",
+        responds_to=first,
+        responds_to_kind="accusation",
+    )
     # Only one statement can put an answer before what it answers: the denial first, then its accusation.
     with pytest.raises(psycopg.Error) as caught:
-        conn.execute("""
+        conn.execute(
+            """
             INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
                                occurred_to, time_precision, stated_at, summary, source_id, recorded_by, search)
             SELECT v.id, v.kind, (SELECT id FROM actor WHERE slug = v.claimant), (SELECT id FROM actor WHERE slug = v.target),
@@ -199,7 +283,9 @@ def test_the_database_refuses_broken_corrections_by_name(conn):
                            ('00000000-0000-4000-8000-000000000001'::uuid, 'accusation', 'azerbaijan-military', 'armenia',
                             NULL, NULL, 2)) v (id, kind, claimant, target, responds_to, responds_to_kind, position)
               CROSS JOIN (SELECT * FROM event WHERE id = %s) a
-             ORDER BY v.position""", [accusation])
+             ORDER BY v.position""",
+            [accusation],
+        )
     assert caught.value.diag.constraint_name == "event_responds_in_order"
 
 
@@ -216,7 +302,8 @@ def corrected(conn, original, recorded_by: str | None = None, kind: str | None =
         "SELECT coalesce(%(kind)s, kind), claimant_id, target_id, coalesce(%(responds_to)s, responds_to), "
         "responds_to_kind, act_id, occurred_from, occurred_to, time_precision, stated_at, 'Corrected.', source_id, "
         "coalesce(%(recorded_by)s, recorded_by), search, id FROM event WHERE id = %(id)s RETURNING id",
-        {"id": original, "recorded_by": recorded_by, "kind": kind, "responds_to": responds_to}).fetchone()["id"]
+        {"id": original, "recorded_by": recorded_by, "kind": kind, "responds_to": responds_to},
+    ).fetchone()["id"]
 
 
 def refused_correction(conn, constraint: str, original, **overrides):

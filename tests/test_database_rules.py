@@ -30,10 +30,15 @@ def event_id(conn, key: str) -> uuid.UUID:
 
 def insert_event(conn, **overrides):
     values = {
-        "kind": "accusation", "claimant": "azerbaijan-military", "target": "armenia",
-        "responds_to": None, "responds_to_kind": None,
-        "occurred_from": "2020-10-11T10:00:00+04:00", "occurred_to": "2020-10-11T11:00:00+04:00",
-        "stated_at": "2020-10-11T12:00:00+04:00", "summary": "Shelling reported.",
+        "kind": "accusation",
+        "claimant": "azerbaijan-military",
+        "target": "armenia",
+        "responds_to": None,
+        "responds_to_kind": None,
+        "occurred_from": "2020-10-11T10:00:00+04:00",
+        "occurred_to": "2020-10-11T11:00:00+04:00",
+        "stated_at": "2020-10-11T12:00:00+04:00",
+        "summary": "Shelling reported.",
     }
     values.update(overrides)
     return conn.execute(INSERT_EVENT, values).fetchone()["id"]
@@ -64,19 +69,23 @@ def test_a_valid_event_is_accepted(conn):
     assert count(conn, "event") == before + 1
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE event SET summary = 'rewritten'",
-    "DELETE FROM event",
-    "TRUNCATE event CASCADE",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE event SET summary = 'rewritten'",
+        "DELETE FROM event",
+        "TRUNCATE event CASCADE",
+    ],
+)
 def test_events_are_append_only(conn, statement):
     before = count(conn, "event")
     refused(conn, "event_append_only", statement)
     assert count(conn, "event") == before
 
 
-@pytest.mark.parametrize("table", ["quote", "event_location", "incident_actor", "incident_place", "incident_state",
-                                   "incident_high_water"])
+@pytest.mark.parametrize(
+    "table", ["quote", "event_location", "incident_actor", "incident_place", "incident_state", "incident_high_water"]
+)
 def test_quotes_places_and_incident_indexes_are_append_only(conn, table):
     refused(conn, f"{table}_append_only", f"DELETE FROM {table}")
     refused(conn, f"{table}_append_only", f"TRUNCATE {table}")
@@ -85,13 +94,22 @@ def test_quotes_places_and_incident_indexes_are_append_only(conn, table):
 def test_incident_indexes_take_rows_only_from_the_log(conn):
     """A row written by hand could make an incident turn up under a party it never named."""
     before = count(conn, "incident_actor")
-    refused(conn, "incident_actor_derived_only",
-            "INSERT INTO incident_actor SELECT event_id, actor_id, side, stated_at, occurred_from, seq + 1000 FROM incident_actor")
-    refused(conn, "incident_place_derived_only",
-            "INSERT INTO incident_place SELECT event_id, location_id, stated_at, occurred_from, seq + 1000 FROM incident_place")
-    refused(conn, "incident_state_derived_only",
-            "INSERT INTO incident_state SELECT event_id, from_seq + 1000, NULL, seq, version_seq, stated_at, occurred_from, "
-            "ceasefire_id, act_id, 'disputed', NULL FROM incident_state")
+    refused(
+        conn,
+        "incident_actor_derived_only",
+        "INSERT INTO incident_actor SELECT event_id, actor_id, side, stated_at, occurred_from, seq + 1000 FROM incident_actor",
+    )
+    refused(
+        conn,
+        "incident_place_derived_only",
+        "INSERT INTO incident_place SELECT event_id, location_id, stated_at, occurred_from, seq + 1000 FROM incident_place",
+    )
+    refused(
+        conn,
+        "incident_state_derived_only",
+        "INSERT INTO incident_state SELECT event_id, from_seq + 1000, NULL, seq, version_seq, stated_at, occurred_from, "
+        "ceasefire_id, act_id, 'disputed', NULL FROM incident_state",
+    )
     refused(conn, "incident_high_water_derived_only", "INSERT INTO incident_high_water VALUES (1000, now(), now())")
     # Nor may anyone end a version or a stretch of an incident's state by hand.
     refused(conn, "incident_state_derived_only", "UPDATE incident_state SET to_seq = 1000 WHERE to_seq IS NULL")
@@ -108,26 +126,37 @@ def test_a_slug_must_be_lowercase_letters_digits_and_hyphens(conn):
 
 def test_kinds_precisions_and_codes_are_from_their_vocabularies(conn):
     refused(conn, "actor_kind_known", "INSERT INTO actor (slug, name, kind) VALUES ('x', 'x', 'wizard')")
-    refused(conn, "country_code_format", "INSERT INTO actor (slug, name, kind, country) VALUES ('x', 'x', 'state', 'ARMN')")
+    refused(
+        conn, "country_code_format", "INSERT INTO actor (slug, name, kind, country) VALUES ('x', 'x', 'state', 'ARMN')"
+    )
     refused(conn, "location_precision_known", "INSERT INTO location (slug, name, precision) VALUES ('x', 'x', 'vague')")
-    refused(conn, "location_coordinates_paired",
-            "INSERT INTO location (slug, name, precision, latitude) VALUES ('x', 'x', 'exact', 40)")
+    refused(
+        conn,
+        "location_coordinates_paired",
+        "INSERT INTO location (slug, name, precision, latitude) VALUES ('x', 'x', 'exact', 40)",
+    )
     refused_event(conn, "event_kind_known", kind="rebuttal")
 
 
 def test_an_unknown_parent_is_refused_by_its_foreign_key(conn):
-    refused(conn, "actor_parent_fkey", "INSERT INTO actor (slug, name, kind, parent_id) VALUES ('x', 'x', 'state', 999999)")
+    refused(
+        conn, "actor_parent_fkey", "INSERT INTO actor (slug, name, kind, parent_id) VALUES ('x', 'x', 'state', 999999)"
+    )
 
 
 def test_a_tree_never_changes_shape(conn):
-    refused(conn, "actor_tree_frozen",
-            "UPDATE actor SET parent_id = (SELECT id FROM actor WHERE slug = 'russia') WHERE slug = 'armenia-mod'")
+    refused(
+        conn,
+        "actor_tree_frozen",
+        "UPDATE actor SET parent_id = (SELECT id FROM actor WHERE slug = 'russia') WHERE slug = 'armenia-mod'",
+    )
     refused(conn, "location_tree_frozen", "UPDATE location SET slug = 'aghdam' WHERE slug = 'agdam'")
 
 
 def test_the_act_cannot_end_before_it_began(conn):
-    refused_event(conn, "event_occurred_order",
-                  occurred_from="2020-10-11T12:00:00+04:00", occurred_to="2020-10-11T11:00:00+04:00")
+    refused_event(
+        conn, "event_occurred_order", occurred_from="2020-10-11T12:00:00+04:00", occurred_to="2020-10-11T11:00:00+04:00"
+    )
 
 
 def test_a_statement_cannot_predate_the_act(conn):
@@ -138,8 +167,9 @@ def test_a_claimant_never_accuses_itself(conn):
     refused_event(conn, "event_claimant_not_target", claimant="armenia", target="armenia")
 
 
-@pytest.mark.parametrize("claimant, target", [("armenia", "armenia-mod"), ("armenia-mod", "armenia"),
-                                              ("jeyhun-bayramov", "azerbaijan")])
+@pytest.mark.parametrize(
+    "claimant, target", [("armenia", "armenia-mod"), ("armenia-mod", "armenia"), ("jeyhun-bayramov", "azerbaijan")]
+)
 def test_a_claimant_never_accuses_its_own_hierarchy(conn, claimant, target):
     refused_event(conn, "event_parties_apart", claimant=claimant, target=target)
 
@@ -151,10 +181,24 @@ def test_a_denial_must_respond_to_something(conn):
 def test_a_denial_cannot_respond_to_a_denial(conn):
     denial = event_id(conn, "armenia-mod-denies-shelling")
     # Claiming the denial is an accusation: the composite key (id, kind) finds no such event.
-    refused_event(conn, "event_responds_to_fkey", kind="denial", claimant="azerbaijan-military",
-                  target="armenia-mod", responds_to=denial, responds_to_kind="accusation")
-    refused_event(conn, "event_responds_to_kind_known", kind="denial", claimant="azerbaijan-military",
-                  target="armenia-mod", responds_to=denial, responds_to_kind="denial")
+    refused_event(
+        conn,
+        "event_responds_to_fkey",
+        kind="denial",
+        claimant="azerbaijan-military",
+        target="armenia-mod",
+        responds_to=denial,
+        responds_to_kind="accusation",
+    )
+    refused_event(
+        conn,
+        "event_responds_to_kind_known",
+        kind="denial",
+        claimant="azerbaijan-military",
+        target="armenia-mod",
+        responds_to=denial,
+        responds_to_kind="denial",
+    )
 
 
 def test_only_the_accused_side_may_deny(conn):
@@ -176,8 +220,15 @@ def test_the_accused_side_is_the_tree_of_the_targets_state(conn):
         insert_event(conn, claimant=claimant, **common)
     refused_event(conn, "event_denial_by_accused", claimant="russia-mfa", **common)
     quarrel = insert_event(conn, claimant="kremlin", target="russia-mfa")  # two bodies of one state
-    refused_event(conn, "event_denial_not_by_accuser", claimant="sergei-lavrov", kind="denial", responds_to=quarrel,
-                  responds_to_kind="accusation", target="kremlin")
+    refused_event(
+        conn,
+        "event_denial_not_by_accuser",
+        claimant="sergei-lavrov",
+        kind="denial",
+        responds_to=quarrel,
+        responds_to_kind="accusation",
+        target="kremlin",
+    )
 
 
 def test_a_quote_span_must_hold_its_text_in_the_source(conn):

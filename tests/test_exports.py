@@ -20,8 +20,12 @@ from tests.api import ACCUSATION, make_key, post_accusation
 README = Path(__file__).resolve().parent.parent / "README.md"
 PLACES = ["agdam", "tartar", "azerbaijan"]
 # The top-level actor of each actor the seed's and these accusations name: the side it speaks for.
-SIDES = {"azerbaijan-military": "azerbaijan", "jeyhun-bayramov": "azerbaijan", "armenia": "armenia",
-         "azerbaijan": "azerbaijan"}
+SIDES = {
+    "azerbaijan-military": "azerbaijan",
+    "jeyhun-bayramov": "azerbaijan",
+    "armenia": "armenia",
+    "azerbaijan": "azerbaijan",
+}
 
 
 @pytest.fixture
@@ -33,27 +37,64 @@ def busy_log(client, reporter, dsn):
     for n in range(36):
         day = 11 + n % 12
         response = post_accusation(
-            client, reporter, locations=[PLACES[n % 3]] if n % 4 else ["agdam", "tartar"],
-            occurred_from=f"2020-10-{day}T09:00:00+04:00", occurred_to=f"2020-10-{day}T10:00:00+04:00",
-            stated_at=f"2020-10-{day}T11:{n:02d}:00+04:00", act=["shelling", "drone-strike"][n % 2],
-            summary=f"Shelling number {n}, with a comma, a \"quote\" and a line\nbreak.",
-            quotes=["largely holding"] if n % 5 == 0 else [])
+            client,
+            reporter,
+            locations=[PLACES[n % 3]] if n % 4 else ["agdam", "tartar"],
+            occurred_from=f"2020-10-{day}T09:00:00+04:00",
+            occurred_to=f"2020-10-{day}T10:00:00+04:00",
+            stated_at=f"2020-10-{day}T11:{n:02d}:00+04:00",
+            act=["shelling", "drone-strike"][n % 2],
+            summary=f'Shelling number {n}, with a comma, a "quote" and a line\nbreak.',
+            quotes=["largely holding"] if n % 5 == 0 else [],
+        )
         assert response.status_code == 201, response.get_json()
         ids.append(response.get_json()["id"])
         if n % 3 == 0:
-            denial = client.post(f"/v1/incidents/{ids[-1]}/denials", headers=reporter, json={
-                "claimant": "armenia-mod", "stated_at": f"2020-10-{day}T12:00:00+04:00", "summary": "Denied.",
-                "source": "moscow-ceasefire-article", "quotes": []})
+            denial = client.post(
+                f"/v1/incidents/{ids[-1]}/denials",
+                headers=reporter,
+                json={
+                    "claimant": "armenia-mod",
+                    "stated_at": f"2020-10-{day}T12:00:00+04:00",
+                    "summary": "Denied.",
+                    "source": "moscow-ceasefire-article",
+                    "quotes": [],
+                },
+            )
             assert denial.status_code == 201, denial.get_json()
     record = {name: value for name, value in ACCUSATION.items() if name != "kind"}
-    assert client.post(f"/v1/events/{ids[1]}/corrections", headers=reporter,
-                       json={**record, "locations": ["tartar"], "summary": "Corrected: Tartar, not Agdam."}).status_code == 201
-    assert client.post("/v1/events", headers=reporter, json={
-        "kind": "retraction", "claimant": "azerbaijan-military", "responds_to": ids[2],
-        "stated_at": "2020-10-30T12:00:00+04:00", "summary": "Withdrawn.", "source": "moscow-ceasefire-article",
-        "quotes": []}).status_code == 201
-    assert client.post(f"/v1/events/{ids[3]}/reviews", headers=reviewer,
-                       json={"verdict": "plausible", "note": "Consistent with other reports."}).status_code == 201
+    assert (
+        client.post(
+            f"/v1/events/{ids[1]}/corrections",
+            headers=reporter,
+            json={**record, "locations": ["tartar"], "summary": "Corrected: Tartar, not Agdam."},
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            "/v1/events",
+            headers=reporter,
+            json={
+                "kind": "retraction",
+                "claimant": "azerbaijan-military",
+                "responds_to": ids[2],
+                "stated_at": "2020-10-30T12:00:00+04:00",
+                "summary": "Withdrawn.",
+                "source": "moscow-ceasefire-article",
+                "quotes": [],
+            },
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/v1/events/{ids[3]}/reviews",
+            headers=reviewer,
+            json={"verdict": "plausible", "note": "Consistent with other reports."},
+        ).status_code
+        == 201
+    )
     return ids
 
 
@@ -67,8 +108,15 @@ def pages(client, query: str) -> tuple[list[dict], int]:
     return items, body["as_of"]
 
 
-QUERIES = ["", "status=disputed", "party=armenia&location=tartar", "act=drone-strike&sort=occurred",
-           "q=comma&occurred_after=2020-10-15T00:00:00%2B00:00", "status=retracted", "assessment=plausible"]
+QUERIES = [
+    "",
+    "status=disputed",
+    "party=armenia&location=tartar",
+    "act=drone-strike&sort=occurred",
+    "q=comma&occurred_after=2020-10-15T00:00:00%2B00:00",
+    "status=retracted",
+    "assessment=plausible",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -93,12 +141,14 @@ def test_csv_has_a_row_per_incident_with_names_sides_places_and_answers(client, 
     table = list(csv.DictReader(io.StringIO(text, newline="")))
     assert list(table[0] if table else rows.INCIDENT_COLUMNS) == list(rows.INCIDENT_COLUMNS)
     assert [row["id"] for row in table] == [incident["id"] for incident in expected]
-    for row, incident in zip(table, expected):
+    for row, incident in zip(table, expected, strict=True):
         accusation = incident["accusation"]
         assert row["status"] == incident["status"]
         assert row["summary"] == accusation["summary"]  # commas, quotes and line breaks survive
         assert row["locations"].split("; ") == accusation["locations"]
-        assert row["claimant_side"] == SIDES[accusation["claimant"]] and row["target_side"] == SIDES[accusation["target"]]
+        assert (
+            row["claimant_side"] == SIDES[accusation["claimant"]] and row["target_side"] == SIDES[accusation["target"]]
+        )
         assert int(row["denials"]) == len(incident["denials"])
         assert row["denied_by"] == "; ".join(dict.fromkeys(d["claimant"] for d in incident["denials"]))
         assert row["occurred_from"] == accusation["occurred_from"]
@@ -122,7 +172,8 @@ def test_geojson_has_a_feature_per_incident_place_and_validates(client, busy_log
     assert body["as_of"] == as_of
     features = body["features"]
     assert [(f["properties"]["id"], f["properties"]["location"]) for f in features] == [
-        (incident["id"], place) for incident in expected for place in incident["accusation"]["locations"]]
+        (incident["id"], place) for incident in expected for place in incident["accusation"]["locations"]
+    ]
     assert len(collection.features) == len(features)
     for feature in features:
         if feature["properties"]["location"] == "armenia-unnamed-town":  # no coordinates known
@@ -158,7 +209,9 @@ def test_the_log_exports_every_entry_as_written(client, busy_log):
     assert [json.loads(line) for line in response.get_data(as_text=True).splitlines()] == entries
     kinds = {entry["kind"] for entry in entries}
     assert kinds == {"accusation", "denial", "retraction", "correction", "review"}
-    table = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&after=4").get_data(as_text=True), newline="")))
+    table = list(
+        csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&after=4").get_data(as_text=True), newline=""))
+    )
     assert [int(row["seq"]) for row in table] == [entry["seq"] for entry in entries if entry["seq"] > 4]
     assert list(table[0]) == list(rows.EVENT_COLUMNS)
     review = next(row for row in table if row["kind"] == "review")
@@ -167,9 +220,13 @@ def test_the_log_exports_every_entry_as_written(client, busy_log):
     bounded = client.get("/v1/events?format=csv&as_of=20")
     assert bounded.headers["Content-Disposition"] == 'attachment; filename="events-as-of-20.csv"'
     assert [int(r["seq"]) for r in csv.DictReader(io.StringIO(bounded.get_data(as_text=True), newline=""))] == [
-        entry["seq"] for entry in entries if entry["seq"] <= 20]
+        entry["seq"] for entry in entries if entry["seq"] <= 20
+    ]
     assert client.get(f"/v1/events?format=geojson&after={head}").get_json() == {
-        "type": "FeatureCollection", "as_of": head, "features": []}
+        "type": "FeatureCollection",
+        "as_of": head,
+        "features": [],
+    }
 
 
 def test_the_follower_pages_stop_at_as_of(client, busy_log):
@@ -183,7 +240,9 @@ def test_the_follower_pages_stop_at_as_of(client, busy_log):
 
 def test_export_refusals_are_problems(client):
     assert client.get("/v1/incidents?format=xlsx").status_code == 422
-    assert client.get("/v1/incidents?format=csv&party=nobody").get_json()["errors"] == {"party": ["unknown actor: nobody"]}
+    assert client.get("/v1/incidents?format=csv&party=nobody").get_json()["errors"] == {
+        "party": ["unknown actor: nobody"]
+    }
     cursor = client.get("/v1/incidents?limit=1").get_json()["next"].split("cursor=")[1]
     refused = client.get(f"/v1/incidents?format=csv&cursor={cursor}")
     assert refused.status_code == 422 and "cursor" in refused.get_json()["errors"]

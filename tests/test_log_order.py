@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from service.db import connect
 from service.store import events
 
-START = datetime(2020, 10, 11, 9, tzinfo=timezone.utc)
+START = datetime(2020, 10, 11, 9, tzinfo=UTC)
 
 
 def report(n: int) -> dict:
     return {
-        "kind": "accusation", "claimant": "azerbaijan-military", "target": "armenia", "act": "shelling",
-        "locations": ["agdam"], "occurred_from": START, "occurred_to": START + timedelta(hours=1),
-        "time_precision": "hour", "stated_at": START + timedelta(hours=2), "ceasefire": "moscow-humanitarian-2020",
-        "summary": f"Shelling report {n}.", "quotes": [], "source": "moscow-ceasefire-article",
+        "kind": "accusation",
+        "claimant": "azerbaijan-military",
+        "target": "armenia",
+        "act": "shelling",
+        "locations": ["agdam"],
+        "occurred_from": START,
+        "occurred_to": START + timedelta(hours=1),
+        "time_precision": "hour",
+        "stated_at": START + timedelta(hours=2),
+        "ceasefire": "moscow-humanitarian-2020",
+        "summary": f"Shelling report {n}.",
+        "quotes": [],
+        "source": "moscow-ceasefire-article",
     }
 
 
@@ -84,7 +93,8 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
     seen = follow_while(dsn, start, writer, writers)
 
     with connect(dsn) as conn:
-        written = [row["seq"] for row in conn.execute(
-            "SELECT seq FROM event WHERE seq > %s ORDER BY seq", [start]).fetchall()]
+        written = [
+            row["seq"] for row in conn.execute("SELECT seq FROM event WHERE seq > %s ORDER BY seq", [start]).fetchall()
+        ]
     assert len(written) == writers * per_writer
     assert [event.seq for event in seen] == written

@@ -7,9 +7,25 @@ import pytest
 from service import migrate
 from service.db import connect
 
-TABLES = {"actor", "location", "act", "source", "ceasefire", "ceasefire_party", "log_head", "event",
-          "event_location", "quote", "incident_actor", "incident_place", "api_key", "idempotency",
-          "service_secret", "incident_state", "incident_high_water"}
+TABLES = {
+    "actor",
+    "location",
+    "act",
+    "source",
+    "ceasefire",
+    "ceasefire_party",
+    "log_head",
+    "event",
+    "event_location",
+    "quote",
+    "incident_actor",
+    "incident_place",
+    "api_key",
+    "idempotency",
+    "service_secret",
+    "incident_state",
+    "incident_high_water",
+}
 
 
 def tables(dsn: str) -> set[str]:
@@ -45,8 +61,15 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
     dsn = fresh_database()
     migrate.upgrade(dsn)
     migrate.downgrade(dsn, "0001")
-    assert tables(dsn) == TABLES - {"incident_actor", "incident_place", "api_key", "idempotency", "service_secret",
-                                    "incident_state", "incident_high_water"}
+    assert tables(dsn) == TABLES - {
+        "incident_actor",
+        "incident_place",
+        "api_key",
+        "idempotency",
+        "service_secret",
+        "incident_state",
+        "incident_high_water",
+    }
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES
 
@@ -57,10 +80,14 @@ def test_incident_states_are_derived_from_the_log_already_there(dsn):
     migrate.downgrade(dsn, "0006")
     migrate.upgrade(dsn)
     with connect(dsn) as conn:
-        states = conn.execute("SELECT e.summary, s.status, s.to_seq IS NULL AS holds FROM incident_state s "
-                              "JOIN event e ON e.id = s.event_id ORDER BY s.seq, s.from_seq").fetchall()
-        denied = conn.execute("SELECT a.summary FROM event a WHERE EXISTS "
-                              "(SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial')").fetchone()
+        states = conn.execute(
+            "SELECT e.summary, s.status, s.to_seq IS NULL AS holds FROM incident_state s "
+            "JOIN event e ON e.id = s.event_id ORDER BY s.seq, s.from_seq"
+        ).fetchall()
+        denied = conn.execute(
+            "SELECT a.summary FROM event a WHERE EXISTS "
+            "(SELECT 1 FROM event d WHERE d.responds_to = a.id AND d.kind = 'denial')"
+        ).fetchone()
     held = [(row["summary"], row["status"]) for row in states if row["holds"]]
     assert [status for summary, status in held if summary == denied["summary"]] == ["disputed"]
     assert [status for summary, status in held if summary != denied["summary"]] == ["uncontested", "uncontested"]
@@ -69,8 +96,11 @@ def test_incident_states_are_derived_from_the_log_already_there(dsn):
 
 def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, client, admin_key):
     incident = client.get("/v1/incidents").get_json()["items"][0]["id"]
-    response = client.post(f"/v1/events/{incident}/reviews", headers=admin_key,
-                           json={"verdict": "unverified", "note": "No independent report yet."})
+    response = client.post(
+        f"/v1/events/{incident}/reviews",
+        headers=admin_key,
+        json={"verdict": "unverified", "note": "No independent report yet."},
+    )
     assert response.status_code == 201
     with pytest.raises(Exception, match="corrections or reviews"):
         migrate.downgrade(dsn, "0011")
@@ -80,16 +110,26 @@ def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, clien
 
 def test_a_log_with_retractions_steps_down_to_0011_with_its_status_tables_filled(dsn, client, reporter):
     incident = client.get("/v1/incidents?status=disputed").get_json()["items"][0]
-    response = client.post("/v1/events", headers=reporter, json={
-        "kind": "retraction", "claimant": incident["denials"][0]["claimant"], "responds_to": incident["denials"][0]["id"],
-        "stated_at": "2020-10-13T09:00:00+04:00", "summary": "Withdrawn.", "source": "moscow-ceasefire-article"})
+    response = client.post(
+        "/v1/events",
+        headers=reporter,
+        json={
+            "kind": "retraction",
+            "claimant": incident["denials"][0]["claimant"],
+            "responds_to": incident["denials"][0]["id"],
+            "stated_at": "2020-10-13T09:00:00+04:00",
+            "summary": "Withdrawn.",
+            "source": "moscow-ceasefire-article",
+        },
+    )
     assert response.status_code == 201
     migrate.downgrade(dsn, "0011")
     with connect(dsn) as conn:
         withdrawn = conn.execute("SELECT event_id, statement_id FROM incident_withdrawal").fetchall()
         denied = conn.execute("SELECT event_id FROM incident_denied").fetchall()
     assert [(row["event_id"], row["statement_id"]) for row in withdrawn] == [
-        (UUID(incident["id"]), UUID(incident["denials"][0]["id"]))]
+        (UUID(incident["id"]), UUID(incident["denials"][0]["id"]))
+    ]
     assert [row["event_id"] for row in denied] == [UUID(incident["id"])]
     migrate.upgrade(dsn)
     assert client.get(f"/v1/incidents/{incident['id']}").get_json()["status"] == "uncontested"

@@ -20,8 +20,11 @@ def test_an_outage_is_503_with_retry_after_and_the_service_recovers(tmp_path, ds
         cut, restore = outage
         cut()
 
-        for response in (client.get("/v1/incidents?status=disputed"), client.get("/readyz"),
-                         post_accusation(client, key)):
+        for response in (
+            client.get("/v1/incidents?status=disputed"),
+            client.get("/readyz"),
+            post_accusation(client, key),
+        ):
             assert response.status_code == 503, response.get_json()
             assert response.mimetype == "application/problem+json"
             assert int(response.headers["Retry-After"]) > 0

@@ -8,8 +8,8 @@ import json
 import shutil
 import urllib.request
 from datetime import datetime, timedelta
-from urllib.parse import quote
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -21,8 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+    reason="no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 DISPUTED = "9915ceb2-ffe5-5116-aff6-e10990583817"  # the seed's shelling of Agdam and Tartar, denied
 
@@ -41,10 +43,17 @@ def site(serve, dsn, client):  # noqa: F811
     key = make_key(dsn, "pages", "reporter")
     for n in range(240):
         day = 11 + n % 18
-        assert post_accusation(client, key, occurred_from=f"2020-10-{day}T09:00:00+04:00",
-                               occurred_to=f"2020-10-{day}T10:00:00+04:00",
-                               stated_at=f"2020-10-{day}T11:{n % 60:02d}:00+04:00",
-                               summary=f"Generated report {n}.").status_code == 201
+        assert (
+            post_accusation(
+                client,
+                key,
+                occurred_from=f"2020-10-{day}T09:00:00+04:00",
+                occurred_to=f"2020-10-{day}T10:00:00+04:00",
+                stated_at=f"2020-10-{day}T11:{n % 60:02d}:00+04:00",
+                summary=f"Generated report {n}.",
+            ).status_code
+            == 201
+        )
     _, url = serve({"DATABASE_URL": dsn})
     return url
 
@@ -160,7 +169,9 @@ def test_allegations_within_a_few_days_are_drawn_by_the_hour_with_how_their_time
     start, end = (datetime.fromisoformat(svg.get_attribute(name)) for name in ("data-start", "data-end"))
     assert (start.isoformat(), end.isoformat()) == ("2020-10-10T00:00:00+00:00", "2020-10-11T00:00:00+00:00")
     bars = page.locator("rect.bar")
-    drawn = {(bars.nth(i).get_attribute("data-hour"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())}
+    drawn = {
+        (bars.nth(i).get_attribute("data-hour"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())
+    }
     # The accusation and the counter-accusation, both begun at 12:00 UTC+04:00.
     assert drawn == {("2020-10-10T08:00Z", "azerbaijan"), ("2020-10-10T08:00Z", "armenia")}
     width, margin = float(svg.get_attribute("viewBox").split()[2]), float(svg.get_attribute("data-margin"))
@@ -186,13 +197,17 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     effective = datetime.fromisoformat("2020-10-10T12:00:00+04:00")  # the seed's "in force"
     assert start < effective < end
     # One bar for each day and side that alleged something, as the counts say.
-    query = (f"by=side&ceasefire=moscow-humanitarian-2020&occurred_after={quote((effective - timedelta(days=15)).isoformat())}"
-             f"&occurred_before={quote((effective + timedelta(days=15)).isoformat())}")
+    query = (
+        f"by=side&ceasefire=moscow-humanitarian-2020&occurred_after={quote((effective - timedelta(days=15)).isoformat())}"
+        f"&occurred_before={quote((effective + timedelta(days=15)).isoformat())}"
+    )
     with urllib.request.urlopen(f"{site}/v1/incidents/counts?{query}") as answer:
         buckets = json.load(answer)["buckets"]
     expected = {(b["start"][:10], side): n for b in buckets for side, n in b["counts"].items() if n}
     bars = page.locator("rect.bar")
-    drawn = {(bars.nth(i).get_attribute("data-day"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())}
+    drawn = {
+        (bars.nth(i).get_attribute("data-day"), bars.nth(i).get_attribute("data-side")) for i in range(bars.count())
+    }
     assert drawn == set(expected) and bars.count() == len(expected)
     # The moment it took effect, at its place on the time axis.
     width = float(svg.get_attribute("viewBox").split()[2])
@@ -210,7 +225,10 @@ def test_the_ceasefire_page_draws_its_timeline_from_the_counts(browser, site):
     page.locator("figure.map").screenshot(path=str(SCREENSHOTS / "ceasefire-map-1280.png"))
     page.locator("figure.timeline").screenshot(path=str(SCREENSHOTS / "ceasefire-timeline-1280.png"))
     assert page.locator("ol.incidents > li").count() == 20  # its latest incidents, then a link to them all
-    assert page.locator("p.pages a", has_text="All its incidents").get_attribute("href") == "/?ceasefire=moscow-humanitarian-2020"
+    assert (
+        page.locator("p.pages a", has_text="All its incidents").get_attribute("href")
+        == "/?ceasefire=moscow-humanitarian-2020"
+    )
     # Its source by title, as an incident's is (the seed holds no address for it, so no link).
     facts = page.locator("dl.facts").inner_text()
     assert "The Nagorno-Karabakh Conflict: A Bilateral Canvas For Moscow And Ankara" in facts
@@ -244,10 +262,17 @@ def test_actor_and_place_pages_sit_in_their_trees_and_list_what_involves_them(br
     watched.close()
 
 
-@pytest.mark.parametrize("path,name", [("/", "incidents"), (f"/incidents/{DISPUTED}", "incident"),
-                                       ("/ceasefires/moscow-humanitarian-2020", "ceasefire"),
-                                       ("/actors/armenia", "actor"), ("/locations/azerbaijan", "location"),
-                                       ("/?party=nobody", "error")])
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        ("/", "incidents"),
+        (f"/incidents/{DISPUTED}", "incident"),
+        ("/ceasefires/moscow-humanitarian-2020", "ceasefire"),
+        ("/actors/armenia", "actor"),
+        ("/locations/azerbaijan", "location"),
+        ("/?party=nobody", "error"),
+    ],
+)
 def test_no_serious_accessibility_violations_at_both_widths(browser, site, path, name):
     for width in (1280, 375):
         # axe is injected as a script of the test's own, which the pages' policy would refuse.

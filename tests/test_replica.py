@@ -51,8 +51,12 @@ def service(serve, replicated):  # noqa: F811
 
 
 def call(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, json.load(answer)
@@ -79,8 +83,9 @@ def test_reads_go_to_the_replica_and_a_writer_reads_its_own_write_with_min_seq(s
     _, before = call(url + "/v1/incidents")
     # With replay paused, the replica keeps showing the log as it was: what the reads show.
     replay(replica, paused=True)
-    status, posted = call(url + "/v1/events", "POST", {**ACCUSATION, "summary": "Posted while replay is paused."},
-                          reporter)
+    status, posted = call(
+        url + "/v1/events", "POST", {**ACCUSATION, "summary": "Posted while replay is paused."}, reporter
+    )
     assert status == 201
     _, page = call(url + "/v1/incidents")
     assert page["as_of"] == before["as_of"] and posted["id"] not in {item["id"] for item in page["items"]}
@@ -113,8 +118,9 @@ def test_a_follower_reading_the_replica_sees_every_entry_once_in_order_under_con
 
     def write(n: int) -> None:
         for i in range(40):
-            status, event = call(url + "/v1/events", "POST", {**ACCUSATION, "summary": f"Writer {n}, report {i}."},
-                                 reporter)
+            status, event = call(
+                url + "/v1/events", "POST", {**ACCUSATION, "summary": f"Writer {n}, report {i}."}, reporter
+            )
             assert status == 201
             posted.append(event["id"])
 
@@ -174,5 +180,9 @@ def test_a_replica_stopped_and_restarted_under_load_fails_no_request(service):
         thread.join(30)
     assert answers and set(answers) <= {200, 201}, {status: answers.count(status) for status in set(answers)}
     # Back on the replica, caught up.
-    wait_until(lambda: get(url + "/readyz")[1]["replica"] | {"last_replay_seconds_ago": None} ==
-               {"state": "streaming", "behind_entries": 0, "last_replay_seconds_ago": None, "reads_from": "replica"})
+    wait_until(
+        lambda: (
+            get(url + "/readyz")[1]["replica"] | {"last_replay_seconds_ago": None}
+            == {"state": "streaming", "behind_entries": 0, "last_replay_seconds_ago": None, "reads_from": "replica"}
+        )
+    )

@@ -23,9 +23,16 @@ def say(client, key, **report):
 
 def status_of(client, incident_id: str) -> str:
     incident = client.get(f"/v1/incidents/{incident_id}").get_json()
-    listed = {status: incident_id in [i["id"] for i in client.get(
-        f"/v1/incidents?status={status}&party=azerbaijan-military&limit=200").get_json()["items"]]
-        for status in ("disputed", "uncontested", "retracted")}
+    listed = {
+        status: incident_id
+        in [
+            i["id"]
+            for i in client.get(f"/v1/incidents?status={status}&party=azerbaijan-military&limit=200").get_json()[
+                "items"
+            ]
+        ]
+        for status in ("disputed", "uncontested", "retracted")
+    }
     assert [status for status, present in listed.items() if present] == [incident["status"]], (incident, listed)
     return incident["status"]
 
@@ -35,22 +42,46 @@ def test_accused_denied_denial_withdrawn_denied_again_accusation_withdrawn(clien
     incident = accusation["id"]
     assert status_of(client, incident) == "uncontested"
 
-    denial = say(client, reporter, kind="denial", claimant="azerbaijan-mfa", responds_to=incident,
-                 stated_at="2020-10-12T12:00:00+04:00")
+    denial = say(
+        client,
+        reporter,
+        kind="denial",
+        claimant="azerbaijan-mfa",
+        responds_to=incident,
+        stated_at="2020-10-12T12:00:00+04:00",
+    )
     assert status_of(client, incident) == "disputed"
 
-    withdrawn = say(client, reporter, kind="retraction", claimant="jeyhun-bayramov", responds_to=denial["id"],
-                    stated_at="2020-10-12T15:00:00+04:00")
+    withdrawn = say(
+        client,
+        reporter,
+        kind="retraction",
+        claimant="jeyhun-bayramov",
+        responds_to=denial["id"],
+        stated_at="2020-10-12T15:00:00+04:00",
+    )
     # A retraction takes the situation of what it withdraws, and that statement's target.
     assert (withdrawn["target"], withdrawn["act"], withdrawn["locations"]) == ("armenia-mod", "shelling", ["agdam"])
     assert status_of(client, incident) == "uncontested"
 
-    say(client, reporter, kind="denial", claimant="azerbaijan-military", responds_to=incident,
-        stated_at="2020-10-12T16:00:00+04:00")
+    say(
+        client,
+        reporter,
+        kind="denial",
+        claimant="azerbaijan-military",
+        responds_to=incident,
+        stated_at="2020-10-12T16:00:00+04:00",
+    )
     assert status_of(client, incident) == "disputed"
 
-    say(client, reporter, kind="retraction", claimant="armenia", responds_to=incident,
-        stated_at="2020-10-13T09:00:00+04:00")
+    say(
+        client,
+        reporter,
+        kind="retraction",
+        claimant="armenia",
+        responds_to=incident,
+        stated_at="2020-10-13T09:00:00+04:00",
+    )
     thread = client.get(f"/v1/incidents/{incident}").get_json()
     assert status_of(client, incident) == "retracted"
     assert [event["responds_to"] for event in thread["retractions"]] == [denial["id"], incident]
@@ -58,27 +89,53 @@ def test_accused_denied_denial_withdrawn_denied_again_accusation_withdrawn(clien
 
     followed = client.get("/v1/events?after=0&limit=1000").get_json()["items"]
     assert [event["kind"] for event in followed if event["seq"] > accusation["seq"]] == [
-        "denial", "retraction", "denial", "retraction"]
+        "denial",
+        "retraction",
+        "denial",
+        "retraction",
+    ]
 
 
-@pytest.mark.parametrize("claimant, responds_to, field, words", [
-    ("azerbaijan-mfa", "accusation", "claimant", "only the side that said it"),
-    ("russia", "accusation", "claimant", "only the side that said it"),
-    ("armenia", "retraction", "responds_to", "can answer only an accusation or a denial"),
-    ("armenia-mod", "retracted", "responds_to", "has a retraction already"),
-    ("armenia", None, "responds_to", "must respond to an accusation or a denial"),
-])
+@pytest.mark.parametrize(
+    "claimant, responds_to, field, words",
+    [
+        ("azerbaijan-mfa", "accusation", "claimant", "only the side that said it"),
+        ("russia", "accusation", "claimant", "only the side that said it"),
+        ("armenia", "retraction", "responds_to", "can answer only an accusation or a denial"),
+        ("armenia-mod", "retracted", "responds_to", "has a retraction already"),
+        ("armenia", None, "responds_to", "must respond to an accusation or a denial"),
+    ],
+)
 def test_a_retraction_the_rules_refuse_is_a_422_by_field(client, reporter, dsn, claimant, responds_to, field, words):
     accusation = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
     other = post_accusation(client, reporter, claimant="armenia-mod", target="azerbaijan-military").get_json()
-    retraction = say(client, reporter, kind="retraction", claimant="armenia", responds_to=other["id"],
-                     stated_at="2020-10-13T09:00:00+04:00")
-    target = {"accusation": accusation["id"], "retraction": retraction["id"], "retracted": other["id"],
-              None: None}[responds_to]
+    retraction = say(
+        client,
+        reporter,
+        kind="retraction",
+        claimant="armenia",
+        responds_to=other["id"],
+        stated_at="2020-10-13T09:00:00+04:00",
+    )
+    target = {"accusation": accusation["id"], "retraction": retraction["id"], "retracted": other["id"], None: None}[
+        responds_to
+    ]
     before = counts(dsn)
-    problem = problem_of(client.post("/v1/events", headers=reporter, json={
-        "kind": "retraction", "claimant": claimant, "responds_to": target, "stated_at": "2020-10-14T09:00:00+04:00",
-        "summary": "Withdrawn.", "source": SOURCE}), 422)
+    problem = problem_of(
+        client.post(
+            "/v1/events",
+            headers=reporter,
+            json={
+                "kind": "retraction",
+                "claimant": claimant,
+                "responds_to": target,
+                "stated_at": "2020-10-14T09:00:00+04:00",
+                "summary": "Withdrawn.",
+                "source": SOURCE,
+            },
+        ),
+        422,
+    )
     assert any(words in message for message in problem["errors"][field]), problem
     assert counts(dsn) == before
 
@@ -92,24 +149,41 @@ def test_the_database_refuses_broken_retractions_by_name(conn):
     refused_event(conn, "event_retraction_responds", kind="retraction", claimant="azerbaijan", target="armenia")
     first = insert_event(conn, claimant="azerbaijan", target="armenia", **of_accusation)
     refused_event(conn, "event_one_retraction", claimant="azerbaijan-military", target="armenia", **of_accusation)
-    refused_event(conn, "event_responds_to_kind_known", kind="retraction", claimant="azerbaijan", target="armenia",
-                  responds_to=first, responds_to_kind="retraction")
+    refused_event(
+        conn,
+        "event_responds_to_kind_known",
+        kind="retraction",
+        claimant="azerbaijan",
+        target="armenia",
+        responds_to=first,
+        responds_to_kind="retraction",
+    )
     # What a denial's side said, only its side withdraws; its target is the denial's (the accuser).
     of_denial = {"kind": "retraction", "responds_to": denial, "responds_to_kind": "denial"}
     refused_event(conn, "event_retraction_by_same_side", claimant="russia", target="azerbaijan-military", **of_denial)
     insert_event(conn, claimant="armenia", target="azerbaijan-military", **of_denial)
     # The incident's state over the log, written by the database from what was appended.
-    states = conn.execute("SELECT status, to_seq IS NULL AS holds FROM incident_state WHERE event_id = %s "
-                          "ORDER BY from_seq", [accusation]).fetchall()
+    states = conn.execute(
+        "SELECT status, to_seq IS NULL AS holds FROM incident_state WHERE event_id = %s ORDER BY from_seq", [accusation]
+    ).fetchall()
     assert [(row["status"], row["holds"]) for row in states] == [
-        ("uncontested", False), ("disputed", False), ("retracted", False), ("retracted", True)]
+        ("uncontested", False),
+        ("disputed", False),
+        ("retracted", False),
+        ("retracted", True),
+    ]
 
 
-@pytest.mark.parametrize("statement", [
-    "INSERT INTO incident_state SELECT gen_random_uuid(), 1, NULL, 1, 1, now(), now(), NULL, act_id, 'retracted', NULL "
-    "FROM incident_state LIMIT 1",
-    "DELETE FROM incident_state", "UPDATE incident_state SET status = 'retracted'", "TRUNCATE incident_high_water",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO incident_state SELECT gen_random_uuid(), 1, NULL, 1, 1, now(), now(), NULL, act_id, 'retracted', NULL "
+        "FROM incident_state LIMIT 1",
+        "DELETE FROM incident_state",
+        "UPDATE incident_state SET status = 'retracted'",
+        "TRUNCATE incident_high_water",
+    ],
+)
 def test_the_retraction_tables_are_written_by_their_triggers_only(conn, statement):
     with pytest.raises(psycopg.errors.IntegrityConstraintViolation) as caught:
         conn.execute(statement)
@@ -126,12 +200,25 @@ def test_two_sides_racing_to_withdraw_one_statement_write_it_once(app, reporter,
     def withdraw(claimant: str) -> None:
         own = app.test_client()
         barrier.wait()
-        answers.append(own.post("/v1/events", headers=reporter, json={
-            "kind": "retraction", "claimant": claimant, "responds_to": accusation["id"],
-            "stated_at": "2020-10-13T09:00:00+04:00", "summary": "Withdrawn.", "source": SOURCE}))
+        answers.append(
+            own.post(
+                "/v1/events",
+                headers=reporter,
+                json={
+                    "kind": "retraction",
+                    "claimant": claimant,
+                    "responds_to": accusation["id"],
+                    "stated_at": "2020-10-13T09:00:00+04:00",
+                    "summary": "Withdrawn.",
+                    "source": SOURCE,
+                },
+            )
+        )
 
-    threads = [threading.Thread(target=withdraw, args=(claimant,))
-               for claimant in ("armenia", "armenia-mod", "armenia", "armenia-mod")]
+    threads = [
+        threading.Thread(target=withdraw, args=(claimant,))
+        for claimant in ("armenia", "armenia-mod", "armenia", "armenia-mod")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -141,5 +228,9 @@ def test_two_sides_racing_to_withdraw_one_statement_write_it_once(app, reporter,
         if answer.status_code == 422:
             assert list(problem_of(answer, 422)["errors"]) == ["responds_to"]
     with connect(dsn) as conn:
-        assert conn.execute("SELECT count(*) AS n FROM event WHERE kind = 'retraction' AND responds_to = %s",
-                            [accusation["id"]]).fetchone()["n"] == 1
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM event WHERE kind = 'retraction' AND responds_to = %s", [accusation["id"]]
+            ).fetchone()["n"]
+            == 1
+        )

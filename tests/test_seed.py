@@ -29,12 +29,23 @@ def test_the_article_is_in_the_log(conn):
     shelling = next(e for e in accusations if e["claimant"] == "azerbaijan-military")
     assert shelling["target"] == "armenia" and shelling["responds_to"] is None
     denial = denials[0]
-    assert (denial["claimant"], denial["target"], denial["responds_to"]) == ("armenia-mod", "azerbaijan-military", shelling["id"])
+    assert (denial["claimant"], denial["target"], denial["responds_to"]) == (
+        "armenia-mod",
+        "azerbaijan-military",
+        shelling["id"],
+    )
     counter = next(e for e in accusations if e["responds_to"] is not None)
-    assert (counter["claimant"], counter["target"], counter["responds_to"]) == ("armenia", "azerbaijan-military", shelling["id"])
+    assert (counter["claimant"], counter["target"], counter["responds_to"]) == (
+        "armenia",
+        "azerbaijan-military",
+        shelling["id"],
+    )
 
-    places = conn.execute("""SELECT l.slug FROM event_location el JOIN location l ON l.id = el.location_id
-                              WHERE el.event_id = %s ORDER BY el.position""", [shelling["id"]]).fetchall()
+    places = conn.execute(
+        """SELECT l.slug FROM event_location el JOIN location l ON l.id = el.location_id
+                              WHERE el.event_id = %s ORDER BY el.position""",
+        [shelling["id"]],
+    ).fetchall()
     assert [p["slug"] for p in places] == ["agdam", "tartar"]
 
 
@@ -42,9 +53,12 @@ def test_every_quote_is_stored_with_its_span_in_the_article(conn):
     quotes = conn.execute("SELECT text, span_start, span_end FROM quote ORDER BY text").fetchall()
     assert [q["text"] for q in quotes] == [
         "conditions for implementing the humanitarian ceasefire are currently missing.",
-        "heinous aggression", "largely holding", "provocations"]
+        "heinous aggression",
+        "largely holding",
+        "provocations",
+    ]
     for quote in quotes:
-        assert ARTICLE[quote["span_start"]:quote["span_end"]] == quote["text"]
+        assert ARTICLE[quote["span_start"] : quote["span_end"]] == quote["text"]
         # The article's curly quotes stand around each one.
         assert ARTICLE[quote["span_start"] - 1] == "\u201c"
 
@@ -58,14 +72,18 @@ def test_the_ceasefire_and_the_hierarchies(conn):
     assert ceasefire["effective_at"].isoformat() == "2020-10-10T08:00:00+00:00"
     path = conn.execute("SELECT path::text FROM actor WHERE slug = 'jeyhun-bayramov'").fetchone()["path"]
     assert path == "azerbaijan.azerbaijan_mfa.jeyhun_bayramov"
-    town = conn.execute("SELECT precision, latitude, aliases FROM location WHERE slug = 'armenia-unnamed-town'").fetchone()
+    town = conn.execute(
+        "SELECT precision, latitude, aliases FROM location WHERE slug = 'armenia-unnamed-town'"
+    ).fetchone()
     assert town["precision"] == "country" and town["latitude"] is None
     assert "Terter" in conn.execute("SELECT aliases FROM location WHERE slug = 'tartar'").fetchone()["aliases"]
 
 
 def snapshot(conn):
-    return {table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
-            for table in ("event", "quote", "event_location", "actor", "location", "act", "source", "ceasefire")}
+    return {
+        table: conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"]
+        for table in ("event", "quote", "event_location", "actor", "location", "act", "source", "ceasefire")
+    }
 
 
 def test_loading_twice_adds_nothing(conn):
@@ -79,15 +97,20 @@ def broken_seed(tmp_path):
     """A copy of the seed to break; the article travels with it."""
     shutil.copy(SEEDS / "moscow-ceasefire-article.txt", tmp_path)
     path = tmp_path / "broken.yaml"
-    path.write_text((SEEDS / "moscow-ceasefire.yaml").read_text(encoding="utf-8").replace(
-        "slug: moscow-ceasefire-article\n", "slug: another-article\n", 1).replace(
-        "source: moscow-ceasefire-article", "source: another-article"), encoding="utf-8")
+    path.write_text(
+        (SEEDS / "moscow-ceasefire.yaml")
+        .read_text(encoding="utf-8")
+        .replace("slug: moscow-ceasefire-article\n", "slug: another-article\n", 1)
+        .replace("source: moscow-ceasefire-article", "source: another-article"),
+        encoding="utf-8",
+    )
 
     def breaking(old: str, new: str):
         text = path.read_text(encoding="utf-8")
         assert old in text
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         return path
+
     return breaking
 
 
@@ -95,17 +118,22 @@ def line_of(path, needle: str) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("      - heinous aggression", "      - \u201cheinous aggression\u201d", "not in the source's text"),
-    ("      - largely holding", "      - largely holding firm", "not in the source's text"),
-    ("    claimant: armenia\n", "    claimant: armenia-government\n", "unknown actor: armenia-government"),
-    ("    locations: [armenia-unnamed-town]", "    locations: [yerevan]", "unknown location: yerevan"),
-    ("    claimant: armenia-mod\n", "    claimant: russia\n", "only the accused side"),
-    ("    time_precision: day\n", "    time_precision: day\n    colour: blue\n", "unknown fields colour"),
-    ("    stated_at: 2020-10-10T14:00:00+04:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",
-     "    stated_at: 2020-10-10T14:00:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",
-     "stated_at must be a timestamp with a UTC offset"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("      - heinous aggression", "      - \u201cheinous aggression\u201d", "not in the source's text"),
+        ("      - largely holding", "      - largely holding firm", "not in the source's text"),
+        ("    claimant: armenia\n", "    claimant: armenia-government\n", "unknown actor: armenia-government"),
+        ("    locations: [armenia-unnamed-town]", "    locations: [yerevan]", "unknown location: yerevan"),
+        ("    claimant: armenia-mod\n", "    claimant: russia\n", "only the accused side"),
+        ("    time_precision: day\n", "    time_precision: day\n    colour: blue\n", "unknown fields colour"),
+        (
+            "    stated_at: 2020-10-10T14:00:00+04:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",
+            "    stated_at: 2020-10-10T14:00:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",
+            "stated_at must be a timestamp with a UTC offset",
+        ),
+    ],
+)
 def test_a_broken_seed_loads_nothing_and_names_the_entry(conn, broken_seed, old, new, message):
     path = broken_seed(old, new)
     before = snapshot(conn)
@@ -120,8 +148,9 @@ def test_the_error_names_the_entrys_line(conn, broken_seed):
     path = broken_seed("    claimant: armenia-mod\n", "    claimant: osce\n")
     with pytest.raises(SeedError) as caught:
         seed.load(conn, path)
-    assert str(caught.value).startswith(f"broken.yaml line {line_of(path, 'key: armenia-mod-denies-shelling')}, "
-                                        "events[2] armenia-mod-denies-shelling: ")
+    assert str(caught.value).startswith(
+        f"broken.yaml line {line_of(path, 'key: armenia-mod-denies-shelling')}, events[2] armenia-mod-denies-shelling: "
+    )
 
 
 def test_malformed_yaml_and_a_tampered_article_are_refused(conn, broken_seed, tmp_path):

@@ -67,9 +67,17 @@ def served(dsn, tmp_path):
         log = tmp_path / f"serve-{port}.log"
         process = subprocess.Popen(
             [*CLI, "serve", "--port", str(port), "--workers", "2"],
-            env={**base_env(), "DATABASE_URL": dsn, "CFL_DATA_DIR": str(tmp_path / "data"), "CFL_POOL_TIMEOUT": "5",
-                 **env},
-            stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+            env={
+                **base_env(),
+                "DATABASE_URL": dsn,
+                "CFL_DATA_DIR": str(tmp_path / "data"),
+                "CFL_POOL_TIMEOUT": "5",
+                **env,
+            },
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         started.append(process)
         wait_for(f"http://127.0.0.1:{port}/healthz", process)
         return Served(process, port, log)
@@ -190,22 +198,40 @@ def test_what_gunicorn_refuses_itself_is_problem_json_too(served):
 
 def test_the_longest_query_the_schemas_allow_fits_in_the_request_line(served):
     service = served()
-    longest = "&".join([
-        "q=" + "%E2%82%AC" * 200, "party=" + "a" * 64, "claimant=" + "b" * 64, "target=" + "c" * 64,
-        "location=" + "d" * 64, "ceasefire=" + "e" * 64, "act=" + "f" * 64, "status=uncontested",
-        "occurred_after=2020-10-10T00:00:00.000000%2B04:00", "occurred_before=2020-10-10T00:00:00.000000%2B04:00",
-        "sort=-occurred", "limit=200", "cursor=" + "A" * 500])
-    status, headers, body = raw(service, f"GET /v1/incidents?{longest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    longest = "&".join(
+        [
+            "q=" + "%E2%82%AC" * 200,
+            "party=" + "a" * 64,
+            "claimant=" + "b" * 64,
+            "target=" + "c" * 64,
+            "location=" + "d" * 64,
+            "ceasefire=" + "e" * 64,
+            "act=" + "f" * 64,
+            "status=uncontested",
+            "occurred_after=2020-10-10T00:00:00.000000%2B04:00",
+            "occurred_before=2020-10-10T00:00:00.000000%2B04:00",
+            "sort=-occurred",
+            "limit=200",
+            "cursor=" + "A" * 500,
+        ]
+    )
+    status, headers, body = raw(
+        service, f"GET /v1/incidents?{longest} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
     assert status == 422 and "cursor" in json.loads(body)["errors"]  # read and judged by the service, not cut off
 
 
 def test_a_chunked_body_over_a_mebibyte_is_413_and_a_key_in_the_url_is_not_logged(served):
     service = served(CFL_LOG_FORMAT="json")
     connection = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
-    body = (b'{"summary": "' + b"a" * (1024 * 1024 + 10) + b'"}')
-    connection.request("POST", "/v1/events", body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
-                       headers={"Content-Type": "application/json", "Authorization": "Bearer nobody"},
-                       encode_chunked=True)
+    body = b'{"summary": "' + b"a" * (1024 * 1024 + 10) + b'"}'
+    connection.request(
+        "POST",
+        "/v1/events",
+        body=iter([body[i : i + 65536] for i in range(0, len(body), 65536)]),
+        headers={"Content-Type": "application/json", "Authorization": "Bearer nobody"},
+        encode_chunked=True,
+    )
     response = connection.getresponse()
     assert response.status == 413 and response.getheader("Content-Type") == "application/problem+json"
     connection.close()

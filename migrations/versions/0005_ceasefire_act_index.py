@@ -20,8 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("CREATE INDEX event_incident_ceasefire_act_idx ON event (ceasefire_id, act_id, stated_at, seq) "
-               "WHERE kind = 'accusation'")
+    op.execute(
+        "CREATE INDEX event_incident_ceasefire_act_idx ON event (ceasefire_id, act_id, stated_at, seq) "
+        "WHERE kind = 'accusation'"
+    )
 
 
 def downgrade() -> None:

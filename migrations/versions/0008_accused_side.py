@@ -48,7 +48,9 @@ BEGIN
     END IF;
 """
 
-UPGRADE = COMMON + r"""
+UPGRADE = (
+    COMMON
+    + r"""
     -- subpath(path, 0, 1) is the top-level actor: the side an actor belongs to.
     SELECT n.id, denier.slug AS denier, accused.slug AS accused INTO broken
       FROM new_events n
@@ -76,8 +78,11 @@ UPGRADE = COMMON + r"""
     RETURN NULL;
 END $$;
 """
+)
 
-DOWNGRADE = COMMON + r"""
+DOWNGRADE = (
+    COMMON
+    + r"""
     SELECT n.id, denier.slug AS denier, accused.slug AS accused INTO broken
       FROM new_events n
       JOIN event accusation ON accusation.id = n.responds_to
@@ -92,6 +97,7 @@ DOWNGRADE = COMMON + r"""
     RETURN NULL;
 END $$;
 """
+)
 
 
 def upgrade() -> None:

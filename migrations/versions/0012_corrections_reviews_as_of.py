@@ -366,7 +366,9 @@ WITH changes AS (
 """
 
 # What the trigger runs for each statement: the incidents' states, and the high water.
-FILL = STATE_CHANGES.format(entries="new_events") + r"""
+FILL = (
+    STATE_CHANGES.format(entries="new_events")
+    + r"""
 -- The high water rises with the statement's latest times, noted every thousand seqs of it (a
 -- read as of a seq inside a bulk load's batch of 20,000 then starts its walk at most a thousand
 -- incidents early, not twenty thousand).
@@ -380,6 +382,7 @@ SELECT b.seq, greatest(b.stated_max, h.stated_at), greatest(b.occurred_max, h.oc
                       ORDER BY w.seq DESC LIMIT 1) h ON true
  WHERE b.stated_max > coalesce(h.stated_at, '-infinity') OR b.occurred_max > coalesce(h.occurred_from, '-infinity')
 """
+)
 
 # A statement of one entry (every append over HTTP) runs the fill as written, on the plan
 # PL/pgSQL keeps for the session: planning it afresh took 1.2 ms of an append's 1.9. Any other
@@ -402,7 +405,9 @@ CREATE TRIGGER incident_state_fill AFTER INSERT ON event REFERENCING NEW TABLE A
 
 # The log already there, derived as the trigger would have derived it entry by entry; the high
 # water is kept at every seq where it rises.
-BACKFILL = STATE_CHANGES.format(entries="event") + r"""SELECT count(*) FROM opened;
+BACKFILL = (
+    STATE_CHANGES.format(entries="event")
+    + r"""SELECT count(*) FROM opened;
 INSERT INTO incident_high_water (seq, stated_at, occurred_from)
 SELECT seq, stated_max, occurred_max FROM (
     SELECT seq, stated_max, occurred_max,
@@ -412,6 +417,7 @@ SELECT seq, stated_max, occurred_max FROM (
               FROM incident_state) running) rises
  WHERE (stated_max, occurred_max) IS DISTINCT FROM (stated_before, occurred_before);
 """
+)
 
 STATE_INDEXES = r"""
 -- version_seq: full text tests the words of the version in force (incidents.page_query).
@@ -612,5 +618,8 @@ def _revision(name: str):
 
 def downgrade() -> None:
     # The status tables as 0007 and 0011 made them; 0007's fills itself from the log.
-    op.execute(DOWNGRADE.replace("{incident_denied}", _revision("0007_incident_denied").UPGRADE)
-               .replace("{incident_retracted}", _revision("0011_retractions").TABLES))
+    op.execute(
+        DOWNGRADE.replace("{incident_denied}", _revision("0007_incident_denied").UPGRADE).replace(
+            "{incident_retracted}", _revision("0011_retractions").TABLES
+        )
+    )

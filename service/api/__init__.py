@@ -37,10 +37,12 @@ class Blueprint(flask_smorest.Blueprint):
 def refusals(blp: flask_smorest.Blueprint, *statuses: int, secured: bool = False):
     """Document the refusals that are the view's own (and its bearer key); those every operation
     shares are added by contract.py. Each is the problem+json response of its status."""
+
     def decorator(view):
         for status in statuses:
             view = blp.alt_response(status, response=http.HTTPStatus(status).name)(view)
         return blp.doc(security=[{"bearer": []}])(view) if secured else view
+
     return decorator
 
 
@@ -52,25 +54,46 @@ def refuse_undeclared_query() -> None:
     view = current_app.view_functions[request.endpoint]
     declared = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     if not any(parameter["in"] == "query" for parameter in declared):
-        raise invalid({name: ["Unknown field."] for name in request.args},
-                      "This path takes no query parameters.", title="Invalid query string")
+        raise invalid(
+            {name: ["Unknown field."] for name in request.args},
+            "This path takes no query parameters.",
+            title="Invalid query string",
+        )
 
 
 def exportable(blp: flask_smorest.Blueprint, page: type):
     """Document the streams a list answers besides its JSON page (service/exports.py). The page
     is named again: apispec writes a response's `content` whole, from its schema or from here."""
-    content = {MEDIA_TYPES["json"]: {"schema": page},
-               **{MEDIA_TYPES[name]: {"schema": {"type": "string", "description": EXPORT_DESCRIPTIONS[name]}}
-                  for name in ("ndjson", "csv")},
-               # A client reads GeoJSON as the JSON it is.
-               MEDIA_TYPES["geojson"]: {"schema": {
-                   "type": "object", "description": EXPORT_DESCRIPTIONS["geojson"], "required": ["type", "features"],
-                   "properties": {"type": {"const": "FeatureCollection"}, "as_of": {"type": "integer"},
-                                  "features": {"type": "array", "items": {"type": "object"}}}}}}
-    headers = {"Content-Disposition": {"description": "For an export: the file name, saying what it holds and as of "
-                                                      "which seq.", "schema": {"type": "string"}},
-               "X-As-Of": {"description": "For an export: the seq of the last entry it reflects.",
-                           "schema": {"type": "integer"}}}
+    content = {
+        MEDIA_TYPES["json"]: {"schema": page},
+        **{
+            MEDIA_TYPES[name]: {"schema": {"type": "string", "description": EXPORT_DESCRIPTIONS[name]}}
+            for name in ("ndjson", "csv")
+        },
+        # A client reads GeoJSON as the JSON it is.
+        MEDIA_TYPES["geojson"]: {
+            "schema": {
+                "type": "object",
+                "description": EXPORT_DESCRIPTIONS["geojson"],
+                "required": ["type", "features"],
+                "properties": {
+                    "type": {"const": "FeatureCollection"},
+                    "as_of": {"type": "integer"},
+                    "features": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
+    }
+    headers = {
+        "Content-Disposition": {
+            "description": "For an export: the file name, saying what it holds and as of which seq.",
+            "schema": {"type": "string"},
+        },
+        "X-As-Of": {
+            "description": "For an export: the seq of the last entry it reflects.",
+            "schema": {"type": "integer"},
+        },
+    }
     return blp.doc(responses={200: {"content": content, "headers": headers}})
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 from flask import g, url_for
 
 from .. import schemas
-from . import Blueprint, refusals
-from ..errors import ApiError
 from ..auth import requires
 from ..db import in_transaction
-from ..reads import snapshot
+from ..errors import ApiError
 from ..idempotency import idempotent
 from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
+from ..reads import snapshot
 from ..schemas import CatalogueArgs, page_of
-from ..store import acts, actors, ceasefires, locations, sources
+from ..store import actors, acts, ceasefires, locations, sources
+from . import Blueprint, refusals
 
 
 def resource(name: str, singular: str, store, schema_in, schema_out, description: str) -> Blueprint:
@@ -50,7 +50,10 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
         return row
 
     @blp.route("", methods=["POST"])
-    @blp.doc(summary=f"Add {'an' if singular[0] in 'aeiou' else 'a'} {singular}", description="Needs an admin key. A taken slug is a 409.")
+    @blp.doc(
+        summary=f"Add {'an' if singular[0] in 'aeiou' else 'a'} {singular}",
+        description="Needs an admin key. A taken slug is a 409.",
+    )
     @in_transaction
     @requires("admin")
     @idempotent
@@ -65,13 +68,37 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
 
 
 BLUEPRINTS = [
-    resource("actors", "actor", actors, schemas.ActorIn, schemas.ActorOut,
-             "Who makes claims and who they are about: states, their bodies and officials, groups, mediators"),
-    resource("locations", "location", locations, schemas.LocationIn, schemas.LocationOut,
-             "Named places, and unnamed ones at a coarse precision, in a hierarchy"),
+    resource(
+        "actors",
+        "actor",
+        actors,
+        schemas.ActorIn,
+        schemas.ActorOut,
+        "Who makes claims and who they are about: states, their bodies and officials, groups, mediators",
+    ),
+    resource(
+        "locations",
+        "location",
+        locations,
+        schemas.LocationIn,
+        schemas.LocationOut,
+        "Named places, and unnamed ones at a coarse precision, in a hierarchy",
+    ),
     resource("acts", "act", acts, schemas.ActIn, schemas.ActOut, "The vocabulary of acts"),
-    resource("sources", "source", sources, schemas.SourceIn, schemas.SourceOut,
-             "Where statements were published; the text held, and its SHA-256"),
-    resource("ceasefires", "ceasefire", ceasefires, schemas.CeasefireIn, schemas.CeasefireOut,
-             "Ceasefires: brokers, parties, times and terms"),
+    resource(
+        "sources",
+        "source",
+        sources,
+        schemas.SourceIn,
+        schemas.SourceOut,
+        "Where statements were published; the text held, and its SHA-256",
+    ),
+    resource(
+        "ceasefires",
+        "ceasefire",
+        ceasefires,
+        schemas.CeasefireIn,
+        schemas.CeasefireOut,
+        "Ceasefires: brokers, parties, times and terms",
+    ),
 ]

@@ -19,8 +19,8 @@ IDEMPOTENCY_KEY = {
     "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
     "description": "Makes a retry safe: a request with a key already used answers what the first one "
-                   "did (with `Idempotent-Replayed: true`); the same key with another body is a 422. "
-                   "Kept for 24 hours.",
+    "did (with `Idempotent-Replayed: true`); the same key with another body is a 422. "
+    "Kept for 24 hours.",
 }
 BODY_METHODS = {"post", "put", "patch"}
 # Liveness says nothing of the database, so it can answer neither 503 nor 401.
@@ -49,4 +49,3 @@ class Contract(BasePlugin):
             for status in shared:
                 if status not in responses and str(status) not in responses:
                     responses[status] = http.HTTPStatus(status).name
-

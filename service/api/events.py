@@ -7,19 +7,23 @@ from uuid import UUID
 
 from flask import g, request, url_for
 
-from . import Blueprint, exportable, refusals
 from .. import exports, formats, wire
-from ..errors import ApiError
 from ..auth import requires
 from ..db import in_transaction
-from ..reads import read, snapshot
+from ..errors import ApiError
 from ..idempotency import idempotent
 from ..pagination import link_headers
+from ..reads import read, snapshot
 from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
 from ..store import events, names
+from . import Blueprint, exportable, refusals
 
-blp = Blueprint("events", __name__, url_prefix="/v1/events",
-                description="The append-only log of accusations, denials, retractions, corrections and reviews")
+blp = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/v1/events",
+    description="The append-only log of accusations, denials, retractions, corrections and reviews",
+)
 
 
 def not_found(event_id) -> ApiError:
@@ -42,7 +46,9 @@ def created(event) -> tuple:
 @requires("reporter")
 @idempotent
 @blp.arguments(EventIn)
-@blp.response(201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}})
+@blp.response(
+    201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}}
+)
 @refusals(blp, 401, 403, secured=True)
 def append(report):
     """Append an accusation, a denial or a retraction.
@@ -61,7 +67,9 @@ def append(report):
 @requires("reporter")
 @idempotent
 @blp.arguments(CorrectionIn)
-@blp.response(201, EventOut, headers={"Location": {"description": "URL of the correction", "schema": {"type": "string"}}})
+@blp.response(
+    201, EventOut, headers={"Location": {"description": "URL of the correction", "schema": {"type": "string"}}}
+)
 @refusals(blp, 401, 403, 404, secured=True)
 def correct(record: dict, event_id: str):
     """Correct the record of an accusation, a denial or a retraction.
@@ -141,7 +149,7 @@ def export(after: int, as_of: int | None, format: str):
         yield from batch
         while len(batch) == EXPORT_BATCH:
             last = batch[-1].seq
-            batch = read(lambda conn: events.after(conn, last, EXPORT_BATCH, until=as_of))
+            batch = read(lambda conn, last=last: events.after(conn, last, EXPORT_BATCH, until=as_of))
             yield from batch
 
     return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})

@@ -9,10 +9,10 @@ from flask import current_app
 from psycopg_pool import PoolTimeout
 
 from .. import errors, migrate, reads
-from . import Blueprint
 from ..errors import ApiError
 from ..schemas import Health
 from ..store import events
+from . import Blueprint
 
 READY_WITHIN = 1.0
 
@@ -46,9 +46,14 @@ def readyz():
         head = events.head(conn) if "read_pool" in current_app.extensions and current else None
     expected = migrate.script_heads()
     if current != expected:
-        raise ApiError(503, "Service Unavailable",
-                       f"The database schema is at {sorted(current) or 'nothing'}, the service needs {sorted(expected)}; "
-                       "run `ceasefire-log db upgrade`.", "schema-not-at-head", headers={"Retry-After": "5"})
+        raise ApiError(
+            503,
+            "Service Unavailable",
+            f"The database schema is at {sorted(current) or 'nothing'}, the service needs {sorted(expected)}; "
+            "run `ceasefire-log db upgrade`.",
+            "schema-not-at-head",
+            headers={"Retry-After": "5"},
+        )
     answer = {"status": "ready", "schema": sorted(current)}
     if head is not None:
         answer["replica"] = _replica(head)
@@ -71,7 +76,9 @@ def _replica(primary_head: int) -> dict:
     except (psycopg.Error, PoolTimeout) as error:
         return {"state": "unreachable", "detail": errors.first_line(error), "reads_from": "primary"}
     seconds = state["replayed_seconds_ago"]
-    return {"state": "streaming" if state["standby"] else "not a standby",
-            "behind_entries": max(primary_head - state["head"], 0),
-            "last_replay_seconds_ago": None if seconds is None else round(float(seconds), 3),
-            "reads_from": "replica" if time.monotonic() >= reads.replica_rests_until() else "primary"}
+    return {
+        "state": "streaming" if state["standby"] else "not a standby",
+        "behind_entries": max(primary_head - state["head"], 0),
+        "last_replay_seconds_ago": None if seconds is None else round(float(seconds), 3),
+        "reads_from": "replica" if time.monotonic() >= reads.replica_rests_until() else "primary",
+    }

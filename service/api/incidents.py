@@ -8,20 +8,23 @@ from uuid import UUID
 
 from flask import g, request, url_for
 
-from . import Blueprint, exportable, refusals
 from .. import exports, formats, wire
-from ..errors import ApiError
 from ..auth import requires
 from ..db import in_transaction
-from ..reads import read, snapshot
-from ..errors import invalid
+from ..errors import ApiError, invalid
 from ..idempotency import idempotent
 from ..pagination import filters_digest, incident_next, incident_position, link_headers
+from ..reads import read, snapshot
 from ..schemas import CountsArgs, CountsOut, DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
 from ..store import counts, events, incidents, names
+from . import Blueprint, exportable, refusals
 
-blp = Blueprint("incidents", __name__, url_prefix="/v1/incidents",
-                description="Accusations with their responses: which are disputed, between whom, where")
+blp = Blueprint(
+    "incidents",
+    __name__,
+    url_prefix="/v1/incidents",
+    description="Accusations with their responses: which are disputed, between whom, where",
+)
 
 
 def no_incident(incident_id) -> ApiError:
@@ -89,8 +92,10 @@ EXPORT_BATCH = 500
 
 def export(filters: dict, format: str):
     if filters.get("cursor"):
-        raise invalid({"cursor": ["an export streams every match from the first; leave the cursor out"]},
-                      title="Invalid query string")
+        raise invalid(
+            {"cursor": ["an export streams every match from the first; leave the cursor out"]},
+            title="Invalid query string",
+        )
     sort = filters["sort"]
     with snapshot() as conn:
         catalogue = names.read(conn)
@@ -101,11 +106,16 @@ def export(filters: dict, format: str):
         yield from batch
         while remaining:
             after = incidents.position(batch[-1], sort)
-            batch, remaining, _ = read(lambda conn: incidents.page(conn, filters, after, EXPORT_BATCH, as_of))
+            batch, remaining, _ = read(
+                lambda conn, after=after: incidents.page(conn, filters, after, EXPORT_BATCH, as_of)
+            )
             yield from batch
 
-    named_by = {name: value for name, value in filters.items()
-                if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")}
+    named_by = {
+        name: value
+        for name, value in filters.items()
+        if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")
+    }
     return exports.response("incidents", format, every(), catalogue, as_of, named_by)
 
 
@@ -145,6 +155,10 @@ def deny(report: dict, incident_id: str):
     accusation = events.statement(g.conn, accusation_id)
     if accusation is None or accusation["kind"] != "accusation" or accusation["corrects"] is not None:
         raise no_incident(incident_id)
-    event = events.append(g.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
-                          recorded_by=g.key["name"], responding=accusation)
+    event = events.append(
+        g.conn,
+        {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
+        recorded_by=g.key["name"],
+        responding=accusation,
+    )
     return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

@@ -29,22 +29,22 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from .. import migrate, seed
-from . import synthetic
 from ..cli import gunicorn_command
 from ..db import connect
 from ..store import events, incidents, keys
 from ..store import filters as filters_sql
+from . import synthetic
 
 TARGETS = {
     "median_ms_at_1m": 10.0,
@@ -85,12 +85,14 @@ class Plan:
     seed: int = 20201010
 
     @classmethod
-    def quick(cls) -> "Plan":
-        return cls(events=3000, small=1000, runs=3, warm_up=3, deep_pages=3, appenders=2, appends_each=20,
-                   crowd_seconds=2)
+    def quick(cls) -> Plan:
+        return cls(
+            events=3000, small=1000, runs=3, warm_up=3, deep_pages=3, appenders=2, appends_each=20, crowd_seconds=2
+        )
 
 
 # -- scratch databases -------------------------------------------------------------------------
+
 
 @contextmanager
 def scratch_databases(database_url: str | None) -> Iterator[Callable[[str], str]]:
@@ -107,6 +109,7 @@ def scratch_databases(database_url: str | None) -> Iterator[Callable[[str], str]
         admin_dsn = embedded.start()
     try:
         with psycopg.connect(admin_dsn, autocommit=True) as admin:
+
             def make(name: str) -> str:
                 name = f"cfl_bench_{name}_{uuid.uuid4().hex[:8]}"
                 admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -143,13 +146,20 @@ def build_log(dsn: str, cat: synthetic.Catalogue, size: int, plan: Plan, say: Ca
         except psycopg.errors.InsufficientPrivilege:
             say("  (no CHECKPOINT: the role may not; timings may include one)")
         size_bytes = conn.execute("SELECT pg_database_size(current_database()) AS b").fetchone()["b"]
-    say(f"  loaded {loaded:,} events in {seconds:.1f} s: {loaded / seconds:,.0f} events/s "
-        f"({size_bytes / 2**20:,.0f} MiB)")
-    return {"events": loaded, "seconds": round(seconds, 3), "events_per_s": round(loaded / seconds, 1),
-            "database_mib": round(size_bytes / 2**20, 1)}
+    say(
+        f"  loaded {loaded:,} events in {seconds:.1f} s: {loaded / seconds:,.0f} events/s "
+        f"({size_bytes / 2**20:,.0f} MiB)"
+    )
+    return {
+        "events": loaded,
+        "seconds": round(seconds, 3),
+        "events_per_s": round(loaded / seconds, 1),
+        "database_mib": round(size_bytes / 2**20, 1),
+    }
 
 
 # -- the service, as its own processes --------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -162,12 +172,19 @@ def service(dsn: str, workers: int, app: str = "service.wsgi:app") -> Iterator[t
     """The service (or the floor, service/bench/floor.py) under gunicorn on a free port: its host,
     port and master's pid."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": dsn, "CFL_HOST": "127.0.0.1", "CFL_PORT": str(port),
-           "CFL_LOG_LEVEL": "warning", "CFL_READS_NEED_KEY": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "CFL_HOST": "127.0.0.1",
+        "CFL_PORT": str(port),
+        "CFL_LOG_LEVEL": "warning",
+        "CFL_READS_NEED_KEY": "false",
+    }
     if workers:
         env["CFL_WORKERS"] = str(workers)
-    process = subprocess.Popen(gunicorn_command(app), env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        gunicorn_command(app), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -190,8 +207,9 @@ def service(dsn: str, workers: int, app: str = "service.wsgi:app") -> Iterator[t
             process.kill()
 
 
-def request(host: str, port: int, method: str, path: str, body: bytes | None = None,
-            headers: dict | None = None) -> tuple[int, bytes, dict]:
+def request(
+    host: str, port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+) -> tuple[int, bytes, dict]:
     """One HTTP exchange on a new connection, as the benchmark has always measured (the service's
     gevent workers would keep it alive; README "Serving" says what that changes)."""
     conn = http.client.HTTPConnection(host, port, timeout=30)
@@ -205,6 +223,7 @@ def request(host: str, port: int, method: str, path: str, body: bytes | None = N
 
 # -- the incident queries ---------------------------------------------------------------------
 
+
 def queries(cat: synthetic.Catalogue) -> dict[str, dict]:
     """The representative queries, as API arguments. The busiest conflict's first side is the one
     most often shelled, so its country and state have the most incidents."""
@@ -214,15 +233,20 @@ def queries(cat: synthetic.Catalogue) -> dict[str, dict]:
     return {
         "disputed": {"status": "disputed"},
         "party_disputed": {"party": conflict.sides[1].state, "status": "disputed"},
-        "country_window": {"location": conflict.sides[0].country,
-                           "occurred_after": window_start.isoformat(),
-                           "occurred_before": (window_start + timedelta(days=90)).isoformat()},
+        "country_window": {
+            "location": conflict.sides[0].country,
+            "occurred_after": window_start.isoformat(),
+            "occurred_before": (window_start + timedelta(days=90)).isoformat(),
+        },
         "search": {"q": "mortar"},
         "ceasefire_act": {"ceasefire": conflict.ceasefires[1][0], "act": "drone-strike"},
         # Two more that a planner estimating matches as spread evenly in time gets wrong.
         "ceasefire": {"ceasefire": conflict.ceasefires[1][0]},
-        "month_disputed": {"status": "disputed", "occurred_after": window_start.isoformat(),
-                           "occurred_before": (window_start + timedelta(days=30)).isoformat()},
+        "month_disputed": {
+            "status": "disputed",
+            "occurred_after": window_start.isoformat(),
+            "occurred_before": (window_start + timedelta(days=30)).isoformat(),
+        },
         # Statuses and assessments from corrections, retractions and reviews (2% and 1% of entries).
         "retracted": {"status": "retracted"},
         "confirmed": {"assessment": "confirmed"},
@@ -241,8 +265,13 @@ def as_filters(args: dict) -> dict:
 def stats(samples: list[float]) -> dict:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"min": round(ordered[0], 3), "median": round(statistics.median(ordered), 3), "p95": round(p95, 3),
-            "max": round(ordered[-1], 3), "n": len(ordered)}
+    return {
+        "min": round(ordered[0], 3),
+        "median": round(statistics.median(ordered), 3),
+        "p95": round(p95, 3),
+        "max": round(ordered[-1], 3),
+        "n": len(ordered),
+    }
 
 
 def time_http(host: str, port: int, path: str, runs: int, warm_up: int) -> tuple[dict, dict]:
@@ -315,8 +344,10 @@ def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = No
         query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of)
         page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
         ids = [row["id"] for row in conn.execute(query, params).fetchall()]
-        responses_plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + events.RESPONSES,
-                                      {"ids": ids, "as_of": refs["head"] if as_of is None else as_of}).fetchone()
+        responses_plan = conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + events.RESPONSES,
+            {"ids": ids, "as_of": refs["head"] if as_of is None else as_of},
+        ).fetchone()
     result = {}
     for name, row in (("page", page_plan), ("responses", responses_plan)):
         plan = row["QUERY PLAN"][0]
@@ -329,7 +360,8 @@ def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = No
             "shared_read": plan["Plan"].get("Shared Read Blocks", 0),
         }
     result["seq_scan_of_growing_table"] = sorted(
-        {table for part in ("page", "responses") for table in result[part]["seq_scans"]} & GROWING)
+        {table for part in ("page", "responses") for table in result[part]["seq_scans"]} & GROWING
+    )
     return result
 
 
@@ -339,8 +371,9 @@ def _nodes(node: dict) -> Iterator[dict]:
         yield from _nodes(child)
 
 
-def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan, deep: bool,
-                    say: Callable[[str], None]) -> dict:
+def measure_queries(
+    dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan, deep: bool, say: Callable[[str], None]
+) -> dict:
     """Each query's first page; with `deep`, also its first page as of the seq halfway down the log,
     and the page reached by following `next` (whose cursors read the log as of their first page)."""
     results = {}
@@ -351,9 +384,14 @@ def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, pl
         http_stats, client = time_http(host, port, path_of(args), plan.runs, plan.warm_up)
         sql_stats = time_sql(dsn, filters, None, None, plan.runs, plan.warm_up)
         status, body, _ = request(host, port, "GET", path_of(args))
-        result = {"query": urllib.parse.urlencode(args), "matches_first_page": len(json.loads(body)["items"]),
-                  "service_ms": http_stats, "sql_ms": sql_stats, **client,
-                  "explain_first": explain(dsn, filters, None)}
+        result = {
+            "query": urllib.parse.urlencode(args),
+            "matches_first_page": len(json.loads(body)["items"]),
+            "service_ms": http_stats,
+            "sql_ms": sql_stats,
+            **client,
+            "explain_first": explain(dsn, filters, None),
+        }
         line = f"  {name:15} first page  service {_fmt(http_stats)}   sql {_fmt(sql_stats)}"
         if deep:
             as_of_http, _ = time_http(host, port, path_of({**args, "as_of": halfway}), plan.runs, plan.warm_up)
@@ -362,12 +400,21 @@ def measure_queries(dsn: str, host: str, port: int, cat: synthetic.Catalogue, pl
             after, as_of = sql_position(dsn, filters, depth)
             deep_http, _ = time_http(host, port, path, plan.runs, plan.warm_up)
             deep_sql = time_sql(dsn, filters, after, as_of, plan.runs, plan.warm_up)
-            result |= {"as_of": halfway, "as_of_service_ms": as_of_http, "as_of_sql_ms": as_of_sql,
-                       "explain_as_of": explain(dsn, filters, None, halfway),
-                       "deep_depth": depth, "deep_incidents_before": before, "deep_service_ms": deep_http,
-                       "deep_sql_ms": deep_sql, "explain_deep": explain(dsn, filters, after, as_of)}
-            line += (f"\n  {'':15} as of {halfway:<5} service {_fmt(as_of_http)}   sql {_fmt(as_of_sql)}"
-                     f"\n  {'':15} page {depth + 1:<5}  service {_fmt(deep_http)}   sql {_fmt(deep_sql)}")
+            result |= {
+                "as_of": halfway,
+                "as_of_service_ms": as_of_http,
+                "as_of_sql_ms": as_of_sql,
+                "explain_as_of": explain(dsn, filters, None, halfway),
+                "deep_depth": depth,
+                "deep_incidents_before": before,
+                "deep_service_ms": deep_http,
+                "deep_sql_ms": deep_sql,
+                "explain_deep": explain(dsn, filters, after, as_of),
+            }
+            line += (
+                f"\n  {'':15} as of {halfway:<5} service {_fmt(as_of_http)}   sql {_fmt(as_of_sql)}"
+                f"\n  {'':15} page {depth + 1:<5}  service {_fmt(deep_http)}   sql {_fmt(deep_sql)}"
+            )
         say(line)
         results[name] = result
     return results
@@ -397,8 +444,10 @@ def measure_pages(host: str, port: int, cat: synthetic.Catalogue, plan: Plan, sa
 
 
 def _fmt(figures: dict) -> str:
-    return (f"min {figures['min']:6.2f}  med {figures['median']:6.2f}  p95 {figures['p95']:6.2f}  "
-            f"max {figures['max']:6.2f} ms")
+    return (
+        f"min {figures['min']:6.2f}  med {figures['median']:6.2f}  p95 {figures['p95']:6.2f}  "
+        f"max {figures['max']:6.2f} ms"
+    )
 
 
 # -- a crowd of readers ------------------------------------------------------------------------
@@ -422,16 +471,30 @@ def _lua(text: str) -> str:
     return "[[" + text + "]]"
 
 
-def wrk(host: str, port: int, paths: list[str], seconds: int, tags: list[str] | None = None,
-        connections: int = CROWD) -> dict:
+def wrk(
+    host: str, port: int, paths: list[str], seconds: int, tags: list[str] | None = None, connections: int = CROWD
+) -> dict:
     """`connections` clients on kept-alive connections walking `paths` in turn for `seconds`
     (wrk, two threads), each request with its If-None-Match when `tags` are given: requests/s and
     latency percentiles in ms. Every answer must be 200 (or 304 when tagged)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % (", ".join(map(_lua, paths)), ", ".join(map(_lua, tags or []))))
     try:
-        done = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name,
-                               f"http://{host}:{port}"], capture_output=True, text=True, timeout=seconds + 60)
+        done = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                f"http://{host}:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
     finally:
         os.unlink(script.name)
     if done.returncode != 0:
@@ -442,7 +505,7 @@ def wrk(host: str, port: int, paths: list[str], seconds: int, tags: list[str] | 
         words = line.split()
         if len(words) == 2 and words[0] in ("50%", "75%", "90%", "99%"):
             number = words[1].rstrip("usm")
-            figures[f"p{words[0][:-1]}_ms"] = round(float(number) * _UNITS[words[1][len(number):]], 3)
+            figures[f"p{words[0][:-1]}_ms"] = round(float(number) * _UNITS[words[1][len(number) :]], 3)
         elif line.startswith("Requests/sec:"):
             figures["requests_per_s"] = float(words[1])
         elif "requests in" in line:
@@ -456,8 +519,9 @@ def wrk(host: str, port: int, paths: list[str], seconds: int, tags: list[str] | 
     return figures
 
 
-def measure_crowd(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan,
-                  say: Callable[[str], None]) -> dict | None:
+def measure_crowd(
+    dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan, say: Callable[[str], None]
+) -> dict | None:
     """16 readers walking the benchmark's incident queries: against the service, against the floor
     (service/bench/floor.py) on the same log in the same run, and against the service again with
     each request's If-None-Match (a 304 for every one while nothing is appended)."""
@@ -476,18 +540,25 @@ def measure_crowd(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan
             for _ in range(plan.warm_up // 4 or 1):
                 request(floor_host, floor_port, "GET", path)
         floor = wrk(floor_host, floor_port, paths, plan.crowd_seconds)
-    result = {"service": served, "floor": floor, "not_modified": revalidated,
-              "over_floor": round(served["requests_per_s"] / floor["requests_per_s"], 3),
-              "p99_over_median": round(served["p99_ms"] / served["p50_ms"], 2),
-              "not_modified_cost": round(served["requests_per_s"] / revalidated["requests_per_s"], 3)}
-    say(f"  crowd of {CROWD}: service {served['requests_per_s']:,.0f} req/s (p50 {served['p50_ms']} ms, "
+    result = {
+        "service": served,
+        "floor": floor,
+        "not_modified": revalidated,
+        "over_floor": round(served["requests_per_s"] / floor["requests_per_s"], 3),
+        "p99_over_median": round(served["p99_ms"] / served["p50_ms"], 2),
+        "not_modified_cost": round(served["requests_per_s"] / revalidated["requests_per_s"], 3),
+    }
+    say(
+        f"  crowd of {CROWD}: service {served['requests_per_s']:,.0f} req/s (p50 {served['p50_ms']} ms, "
         f"p99 {served['p99_ms']} ms); floor {floor['requests_per_s']:,.0f} req/s (p50 {floor['p50_ms']} ms, "
         f"p99 {floor['p99_ms']} ms); service/floor {result['over_floor']:.2f}; "
-        f"304s {revalidated['requests_per_s']:,.0f} req/s, a 304 costs {result['not_modified_cost']:.2f} of a page")
+        f"304s {revalidated['requests_per_s']:,.0f} req/s, a 304 costs {result['not_modified_cost']:.2f} of a page"
+    )
     return result
 
 
 # -- appends and a follower -------------------------------------------------------------------
+
 
 def _report(cat: synthetic.Catalogue, rng: random.Random) -> dict:
     conflict = rng.choice(cat.conflicts)
@@ -495,13 +566,20 @@ def _report(cat: synthetic.Catalogue, rng: random.Random) -> dict:
     stated = synthetic.SPAN_END - timedelta(days=rng.randint(1, 300), minutes=rng.randint(0, 1440))
     occurred = stated - timedelta(hours=rng.randint(1, 30))
     return {
-        "kind": "accusation", "claimant": rng.choice(victim.actors), "target": accused.state,
-        "act": rng.choice(synthetic.ACTS)[0], "locations": [rng.choice(victim.towns)],
-        "occurred_from": occurred.isoformat(), "occurred_to": (occurred + timedelta(minutes=30)).isoformat(),
-        "time_precision": "hour", "stated_at": stated.isoformat(), "ceasefire": conflict.ceasefires[-1][0],
+        "kind": "accusation",
+        "claimant": rng.choice(victim.actors),
+        "target": accused.state,
+        "act": rng.choice(synthetic.ACTS)[0],
+        "locations": [rng.choice(victim.towns)],
+        "occurred_from": occurred.isoformat(),
+        "occurred_to": (occurred + timedelta(minutes=30)).isoformat(),
+        "time_precision": "hour",
+        "stated_at": stated.isoformat(),
+        "ceasefire": conflict.ceasefires[-1][0],
         "summary": f"{cat.names[victim.state]} reported {rng.choice(synthetic.WORDS)} fire from "
-                   f"{cat.names[accused.state]} positions.",
-        "quotes": [], "source": cat.sources[rng.randrange(len(cat.sources))]["slug"],
+        f"{cat.names[accused.state]} positions.",
+        "quotes": [],
+        "source": cat.sources[rng.randrange(len(cat.sources))]["slug"],
     }
 
 
@@ -518,8 +596,11 @@ def _append(args: tuple) -> dict:
     start.wait()
     cpu, wall, began = time.process_time(), time.perf_counter(), time.time()
     for n, body in enumerate(bodies):
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
-                   "Idempotency-Key": f"bench-{client}-{n}"}
+        headers = {
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"bench-{client}-{n}",
+        }
         for attempt in range(2 if n % 10 == 0 else 1):
             started = time.perf_counter()
             status, answer, answer_headers = request(host, port, "POST", path, body, headers)
@@ -531,8 +612,14 @@ def _append(args: tuple) -> dict:
             elif answer_headers.get("Idempotent-Replayed") == "true" and json.loads(answer)["id"] == ids[-1]:
                 replays += 1
     elapsed = time.perf_counter() - wall
-    return {"ids": ids, "replays": replays, "latencies": latencies, "began": began, "ended": time.time(),
-            "cpu_share": (time.process_time() - cpu) / elapsed}
+    return {
+        "ids": ids,
+        "replays": replays,
+        "latencies": latencies,
+        "began": began,
+        "ended": time.time(),
+        "cpu_share": (time.process_time() - cpu) / elapsed,
+    }
 
 
 def _append_to_store(args: tuple) -> dict:
@@ -555,8 +642,12 @@ def _append_to_store(args: tuple) -> dict:
             conn.commit()
             latencies.append((time.perf_counter() - started) * 1000)
         elapsed = time.perf_counter() - wall
-    return {"latencies": latencies, "began": began, "ended": time.time(),
-            "cpu_share": (time.process_time() - cpu) / elapsed}
+    return {
+        "latencies": latencies,
+        "began": began,
+        "ended": time.time(),
+        "cpu_share": (time.process_time() - cpu) / elapsed,
+    }
 
 
 def _follow(args: tuple) -> dict:
@@ -586,8 +677,9 @@ def _follow(args: tuple) -> dict:
     return {"seen": seen, "seconds": last_new - started}
 
 
-def _appenders(post: Callable[[tuple], dict], target: tuple, plan: Plan,
-               follow: tuple | None = None) -> tuple[list[dict], dict | None, float | None]:
+def _appenders(
+    post: Callable[[tuple], dict], target: tuple, plan: Plan, follow: tuple | None = None
+) -> tuple[list[dict], dict | None, float | None]:
     """The plan's appenders, each `post(target + its own arguments)` in a process of its own,
     posting at once; with `follow` (host, port, seq), a follower reading the log from that seq
     meanwhile. Also how many of the machine's cores were busy while they posted (None where
@@ -607,8 +699,9 @@ def _appenders(post: Callable[[tuple], dict], target: tuple, plan: Plan,
         done, start = manager.Event(), manager.Barrier(plan.appenders)
         with context.Pool(plan.appenders + 1) as pool:
             follower = None if follow is None else pool.apply_async(_follow, ((*follow, done),))
-            clients = pool.map(post, [(*target, plan.seed, plan.appends_each, n, start)
-                                      for n in range(plan.appenders)], chunksize=1)
+            clients = pool.map(
+                post, [(*target, plan.seed, plan.appends_each, n, start) for n in range(plan.appenders)], chunksize=1
+            )
             done.set()
             followed = None if follower is None else follower.get(timeout=120)
     posting.set()
@@ -643,26 +736,30 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         key = keys.create(conn, holder, "reporter")
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
-    clients, followed, busy = _appenders(_append, (host, port, key, "/v1/events"), plan,
-                                         follow=(host, port, start_seq))
+    clients, followed, busy = _appenders(_append, (host, port, key, "/v1/events"), plan, follow=(host, port, start_seq))
     with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
-        rungs = {"floor": _appenders(_append, (floor_host, floor_port, key, "/v1/events"), plan),
-                 "http_alone": _appenders(_append, (floor_host, floor_port, key, "/v1/echo"), plan)}
+        rungs = {
+            "floor": _appenders(_append, (floor_host, floor_port, key, "/v1/events"), plan),
+            "http_alone": _appenders(_append, (floor_host, floor_port, key, "/v1/echo"), plan),
+        }
     rungs["store_alone"] = _appenders(_append_to_store, (dsn,), plan)
     posted = [event_id for client in clients for event_id in client["ids"]]
     seen_ids = [event_id for _, event_id in followed["seen"]]
     seqs = [seq for seq, _ in followed["seen"]]
     with connect(dsn) as conn:
-        stored = conn.execute("SELECT count(*) AS n FROM event WHERE seq > %s AND recorded_by = %s",
-                              (start_seq, holder)).fetchone()["n"]
+        stored = conn.execute(
+            "SELECT count(*) AS n FROM event WHERE seq > %s AND recorded_by = %s", (start_seq, holder)
+        ).fetchone()["n"]
     latencies = [ms for client in clients for ms in client["latencies"]]
     events_per_s = len(posted) / _wall(clients)
 
     def rung(rung_clients: list[dict], rung_busy: float | None) -> dict:
         # No rung has idempotency: each of its requests, retries too, appends (or is echoed).
-        return {"events_per_s": round(sum(len(c["latencies"]) for c in rung_clients) / _wall(rung_clients), 1),
-                "machine_busy_cores": rung_busy,
-                "post_ms": stats([ms for c in rung_clients for ms in c["latencies"]])}
+        return {
+            "events_per_s": round(sum(len(c["latencies"]) for c in rung_clients) / _wall(rung_clients), 1),
+            "machine_busy_cores": rung_busy,
+            "post_ms": stats([ms for c in rung_clients for ms in c["latencies"]]),
+        }
 
     result = {
         "clients": plan.appenders,
@@ -682,21 +779,28 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         **{name: rung(rung_clients, rung_busy) for name, (rung_clients, _, rung_busy) in rungs.items()},
     }
     result["over_floor"] = round(events_per_s / result["floor"]["events_per_s"], 3)
-    say(f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
+    say(
+        f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
         f"POST {_fmt(result['post_ms'])}; {result['retries_replayed']}/{result['retries_sent']} retries replayed; "
         f"stored {stored}; follower saw {len(seen_ids)} "
         f"({'each exactly once, in order' if result['follower_exactly_once'] and result['follower_in_seq_order'] else 'NOT exactly once'}); "
-        f"cores busy meanwhile {busy}")
-    for name, said in (("floor", "the floor (the store's append under the same workers, nothing else)"),
-                       ("http_alone", "HTTP alone (the floor's echo, no database)"),
-                       ("store_alone", "the store alone (no HTTP, a connection per client)")):
-        say(f"  appends to {said}: {result[name]['events_per_s']:,.0f}/s, {_fmt(result[name]['post_ms'])}; "
-            f"cores busy {result[name]['machine_busy_cores']}")
+        f"cores busy meanwhile {busy}"
+    )
+    for name, said in (
+        ("floor", "the floor (the store's append under the same workers, nothing else)"),
+        ("http_alone", "HTTP alone (the floor's echo, no database)"),
+        ("store_alone", "the store alone (no HTTP, a connection per client)"),
+    ):
+        say(
+            f"  appends to {said}: {result[name]['events_per_s']:,.0f}/s, {_fmt(result[name]['post_ms'])}; "
+            f"cores busy {result[name]['machine_busy_cores']}"
+        )
     say(f"  service/floor {result['over_floor']:.2f}")
     return result
 
 
 # -- data out and in --------------------------------------------------------------------------
+
 
 def _rss_kib(pid: int) -> int:
     """Resident memory of a process, KiB (VmRSS; 0 once it has gone)."""
@@ -744,22 +848,36 @@ def _stream(host: str, port: int, path: str, master: int, probe: str | None) -> 
             probes.append((last_probe - sent) * 1000)
     seconds = time.perf_counter() - started
     conn.close()
-    return {"bytes": size, "lines": lines, "seconds": round(seconds, 2),
-            "worker_rss_mib_before": round(max(before.values(), default=0) / 1024, 1),
-            "worker_rss_mib_peak": round(max(peak.values(), default=0) / 1024, 1),
-            **({"probe_ms": stats(probes)} if probes else {})}
+    return {
+        "bytes": size,
+        "lines": lines,
+        "seconds": round(seconds, 2),
+        "worker_rss_mib_before": round(max(before.values(), default=0) / 1024, 1),
+        "worker_rss_mib_peak": round(max(peak.values(), default=0) / 1024, 1),
+        **({"probe_ms": stats(probes)} if probes else {}),
+    }
 
 
-def measure_data(dsn: str, host: str, port: int, master: int, cat: synthetic.Catalogue, plan: Plan,
-                 make: Callable[[str], str], say: Callable[[str], None]) -> dict:
+def measure_data(
+    dsn: str,
+    host: str,
+    port: int,
+    master: int,
+    cat: synthetic.Catalogue,
+    plan: Plan,
+    make: Callable[[str], str],
+    say: Callable[[str], None],
+) -> dict:
     """Counts, exports over HTTP and by the CLI's code, and an import of the whole log into an
     empty database, on the large log."""
     from .. import archive
 
     ceasefire, effective = cat.conflicts[0].ceasefires[1]
-    month = (f"by=side&interval=day&ceasefire={ceasefire}"
-             f"&occurred_after={urllib.parse.quote((effective - timedelta(days=15)).isoformat())}"
-             f"&occurred_before={urllib.parse.quote((effective + timedelta(days=15)).isoformat())}")
+    month = (
+        f"by=side&interval=day&ceasefire={ceasefire}"
+        f"&occurred_after={urllib.parse.quote((effective - timedelta(days=15)).isoformat())}"
+        f"&occurred_before={urllib.parse.quote((effective + timedelta(days=15)).isoformat())}"
+    )
     counts_ms, _ = time_http(host, port, f"/v1/incidents/counts?{month}", plan.runs, plan.warm_up)
     say(f"  counts: a month of daily counts by side for {ceasefire}: {_fmt(counts_ms)}")
     probe = "/v1/incidents?" + urllib.parse.urlencode(queries(cat)["disputed"])
@@ -771,11 +889,13 @@ def measure_data(dsn: str, host: str, port: int, master: int, cat: synthetic.Cat
         entries = result["http_ndjson"]["lines"] if format == "csv" else streamed["lines"]
         streamed["events_per_s"] = round(entries / streamed["seconds"]) if streamed["seconds"] else None
         result[f"http_{format}"] = streamed
-        say(f"  GET /v1/events?format={format}: {entries:,} entries, {streamed['bytes'] / 2**20:,.0f} MiB in "
+        say(
+            f"  GET /v1/events?format={format}: {entries:,} entries, {streamed['bytes'] / 2**20:,.0f} MiB in "
             f"{streamed['seconds']} s ({streamed['events_per_s']:,}/s); worker RSS {streamed['worker_rss_mib_before']} "
             f"-> {streamed['worker_rss_mib_peak']} MiB; a disputed page meanwhile "
             f"{_fmt(streamed['probe_ms']) if 'probe_ms' in streamed else 'not sent (too short)'} "
-            f"(alone {_fmt(alone)})")
+            f"(alone {_fmt(alone)})"
+        )
     incidents_csv = _stream(host, port, "/v1/incidents?format=csv", master, None)
     result["http_incidents_csv"] = incidents_csv
     say(f"  GET /v1/incidents?format=csv: {incidents_csv['lines']:,} lines in {incidents_csv['seconds']} s")
@@ -791,24 +911,39 @@ def measure_data(dsn: str, host: str, port: int, master: int, cat: synthetic.Cat
             started = time.perf_counter()
             imported = archive.import_(conn, path)
             import_s = time.perf_counter() - started
-        result["export"] = {"entries": exported.entries, "seconds": round(export_s, 2), "bytes": path.stat().st_size,
-                            "events_per_s": round(exported.entries / export_s)}
-        result["import"] = {"entries": imported.entries, "seconds": round(import_s, 2),
-                            "events_per_s": round(imported.entries / import_s), "same_sha256": imported.sha256 == exported.sha256}
-    say(f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
+        result["export"] = {
+            "entries": exported.entries,
+            "seconds": round(export_s, 2),
+            "bytes": path.stat().st_size,
+            "events_per_s": round(exported.entries / export_s),
+        }
+        result["import"] = {
+            "entries": imported.entries,
+            "seconds": round(import_s, 2),
+            "events_per_s": round(imported.entries / import_s),
+            "same_sha256": imported.sha256 == exported.sha256,
+        }
+    say(
+        f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
         f"{result['export']['bytes'] / 2**20:,.0f} MiB); import into an empty log: {import_s:.1f} s "
-        f"({result['import']['events_per_s']:,}/s)")
+        f"({result['import']['events_per_s']:,}/s)"
+    )
     return result
 
 
 # -- the run ----------------------------------------------------------------------------------
 
+
 def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print) -> dict:
     cat = synthetic.catalogue(plan.seed)
     report: dict = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version(),
-                    "platform": platform.platform(), "memory_gib": round(_memory_bytes() / 2**30, 1)},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": len(os.sched_getaffinity(0)),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "memory_gib": round(_memory_bytes() / 2**30, 1),
+        },
         "plan": asdict(plan),
         "targets": TARGETS,
     }
@@ -827,8 +962,14 @@ def run(plan: Plan, database_url: str | None, say: Callable[[str], None] = print
                 appends = measure_appends(dsn, host, port, plan, say) if label == "large" else None
                 crowd = measure_crowd(dsn, host, port, cat, plan, say) if label == "large" else None
                 data = measure_data(dsn, host, port, pid, cat, plan, make, say) if label == "large" else None
-            report[label] = {"load": load, "queries": measured, "pages": shown, **({"crowd": crowd} if crowd else {}), **({"data": data} if data else {}),
-                             **({"appends": appends} if appends else {})}
+            report[label] = {
+                "load": load,
+                "queries": measured,
+                "pages": shown,
+                **({"crowd": crowd} if crowd else {}),
+                **({"data": data} if data else {}),
+                **({"appends": appends} if appends else {}),
+            }
     report["ratios"] = ratios(report)
     report["verdicts"] = verdicts(report, plan)
     say(summary(report))
@@ -845,9 +986,11 @@ def ratios(report: dict) -> dict:
             "deep_over_first": round(figures["deep_service_ms"]["median"] / figures["service_ms"]["median"], 2),
             "as_of_over_first": round(figures["as_of_service_ms"]["median"] / figures["service_ms"]["median"], 2),
             "service_over_sql": round(figures["service_ms"]["median"] / figures["sql_ms"]["median"], 2),
-            "seq_scan_of_growing_table": sorted(set(figures["explain_first"]["seq_scan_of_growing_table"])
-                                                | set(figures["explain_as_of"]["seq_scan_of_growing_table"])
-                                                | set(figures["explain_deep"]["seq_scan_of_growing_table"])),
+            "seq_scan_of_growing_table": sorted(
+                set(figures["explain_first"]["seq_scan_of_growing_table"])
+                | set(figures["explain_as_of"]["seq_scan_of_growing_table"])
+                | set(figures["explain_deep"]["seq_scan_of_growing_table"])
+            ),
         }
     return out
 
@@ -857,45 +1000,79 @@ def verdicts(report: dict, plan: Plan) -> dict:
     large, ratio = report["large"], report["ratios"]
     appends = large["appends"]
     return {
-        "median_ms": {"worst": max(q["service_ms"]["median"] for q in large["queries"].values()),
-                      "target": TARGETS["median_ms_at_1m"], "at_events": plan.events},
+        "median_ms": {
+            "worst": max(q["service_ms"]["median"] for q in large["queries"].values()),
+            "target": TARGETS["median_ms_at_1m"],
+            "at_events": plan.events,
+        },
         "growth": {"worst": max(r["growth"] for r in ratio.values()), "target": TARGETS["growth"]},
-        "deep_over_first": {"worst": max(r["deep_over_first"] for r in ratio.values()),
-                            "target": TARGETS["deep_over_first"]},
-        "as_of_over_first": {"worst": max(r["as_of_over_first"] for r in ratio.values()),
-                             "target": TARGETS["as_of_over_first"]},
-        "service_over_sql": {"worst": max(r["service_over_sql"] for r in ratio.values()),
-                             "target": TARGETS["service_over_sql"]},
-        "appends_per_s": {"value": appends["events_per_s"], "target": TARGETS["appends_per_s"],
-                          "follower_exactly_once": appends["follower_exactly_once"],
-                          "floor": appends["floor"]["events_per_s"], "over_floor": appends["over_floor"],
-                          "http_alone": appends["http_alone"]["events_per_s"],
-                          "store_alone": appends["store_alone"]["events_per_s"]},
+        "deep_over_first": {
+            "worst": max(r["deep_over_first"] for r in ratio.values()),
+            "target": TARGETS["deep_over_first"],
+        },
+        "as_of_over_first": {
+            "worst": max(r["as_of_over_first"] for r in ratio.values()),
+            "target": TARGETS["as_of_over_first"],
+        },
+        "service_over_sql": {
+            "worst": max(r["service_over_sql"] for r in ratio.values()),
+            "target": TARGETS["service_over_sql"],
+        },
+        "appends_per_s": {
+            "value": appends["events_per_s"],
+            "target": TARGETS["appends_per_s"],
+            "follower_exactly_once": appends["follower_exactly_once"],
+            "floor": appends["floor"]["events_per_s"],
+            "over_floor": appends["over_floor"],
+            "http_alone": appends["http_alone"]["events_per_s"],
+            "store_alone": appends["store_alone"]["events_per_s"],
+        },
         "bulk_per_s": {"value": large["load"]["events_per_s"], "target": TARGETS["bulk_per_s"]},
         "import_per_s": {"value": large["data"]["import"]["events_per_s"], "target": TARGETS["import_per_s"]},
         "export_per_s": {"value": large["data"]["http_ndjson"]["events_per_s"], "target": TARGETS["export_per_s"]},
-        "csv_over_ndjson": {"value": round(large["data"]["http_csv"]["seconds"] / large["data"]["http_ndjson"]["seconds"], 2),
-                            "target": TARGETS["csv_over_ndjson"]},
+        "csv_over_ndjson": {
+            "value": round(large["data"]["http_csv"]["seconds"] / large["data"]["http_ndjson"]["seconds"], 2),
+            "target": TARGETS["csv_over_ndjson"],
+        },
         "counts_ms": {"value": large["data"]["counts_month_ms"]["median"], "target": TARGETS["counts_ms"]},
-        "page_ms": {"worst": max(page["ms"]["median"] for page in large["pages"].values()),
-                    "target": TARGETS["page_ms"], "at_events": plan.events},
+        "page_ms": {
+            "worst": max(page["ms"]["median"] for page in large["pages"].values()),
+            "target": TARGETS["page_ms"],
+            "at_events": plan.events,
+        },
         "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
-        **({"crowd": {"over_floor": large["crowd"]["over_floor"], "p99_over_median": large["crowd"]["p99_over_median"],
-                      "not_modified_cost": large["crowd"]["not_modified_cost"],
-                      "targets": [TARGETS["crowd_over_floor"], TARGETS["crowd_p99_over_median"],
-                                  TARGETS["not_modified_cost"]]}} if "crowd" in large else {}),
+        **(
+            {
+                "crowd": {
+                    "over_floor": large["crowd"]["over_floor"],
+                    "p99_over_median": large["crowd"]["p99_over_median"],
+                    "not_modified_cost": large["crowd"]["not_modified_cost"],
+                    "targets": [
+                        TARGETS["crowd_over_floor"],
+                        TARGETS["crowd_p99_over_median"],
+                        TARGETS["not_modified_cost"],
+                    ],
+                }
+            }
+            if "crowd" in large
+            else {}
+        ),
     }
 
 
 def summary(report: dict) -> str:
     plan, v = report["plan"], report["verdicts"]
-    lines = [f"\nratios ({plan['events']:,} events against {plan['small']:,}; medians of the service unless said):",
-             f"  {'query':15} {'growth':>7} {'sql growth':>10} {'deep/first':>10} {'as of/first':>11} "
-             f"{'service/sql':>11}  seq scans"]
+    lines = [
+        f"\nratios ({plan['events']:,} events against {plan['small']:,}; medians of the service unless said):",
+        f"  {'query':15} {'growth':>7} {'sql growth':>10} {'deep/first':>10} {'as of/first':>11} "
+        f"{'service/sql':>11}  seq scans",
+    ]
     for name, r in report["ratios"].items():
-        lines.append(f"  {name:15} {r['growth']:7.2f} {r['growth_sql']:10.2f} {r['deep_over_first']:10.2f} "
-                     f"{r['as_of_over_first']:11.2f} {r['service_over_sql']:11.2f}  "
-                     f"{', '.join(r['seq_scan_of_growing_table']) or 'none'}")
+        lines.append(
+            f"  {name:15} {r['growth']:7.2f} {r['growth_sql']:10.2f} {r['deep_over_first']:10.2f} "
+            f"{r['as_of_over_first']:11.2f} {r['service_over_sql']:11.2f}  "
+            f"{', '.join(r['seq_scan_of_growing_table']) or 'none'}"
+        )
 
     def mark(ok: bool) -> str:
         return "met" if ok else "MISSED"
@@ -955,4 +1132,3 @@ def _memory_bytes() -> int:
 
 def write(report: dict, output: Path) -> None:
     output.write_text(json.dumps(report, indent=2, default=str) + "\n")
-

@@ -23,14 +23,14 @@ import uuid
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from ..store import bulk
 
-SPAN_START = datetime(2016, 1, 1, tzinfo=timezone.utc)
-SPAN_END = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SPAN_START = datetime(2016, 1, 1, tzinfo=UTC)
+SPAN_END = datetime(2026, 1, 1, tzinfo=UTC)
 CONFLICTS = 12
 CEASEFIRES_PER_CONFLICT = 4
 SOURCES = 400
@@ -39,8 +39,15 @@ RECORDED_BY = "bench-loader"
 REVIEWED_BY = "bench-reviewer"
 VERDICTS = [("unverified", 40), ("plausible", 25), ("confirmed", 15), ("doubtful", 12), ("refuted", 8)]
 
-ACTS = [("shelling", 30), ("shooting", 20), ("sniper-fire", 8), ("drone-strike", 14), ("airstrike", 6),
-        ("ground-assault", 7), ("ceasefire-violation", 15)]
+ACTS = [
+    ("shelling", 30),
+    ("shooting", 20),
+    ("sniper-fire", 8),
+    ("drone-strike", 14),
+    ("airstrike", 6),
+    ("ground-assault", 7),
+    ("ceasefire-violation", 15),
+]
 ACT_WORDS = {
     "shelling": ["shelled", "artillery", "mortar", "rockets", "howitzers", "shells"],
     "shooting": ["opened fire", "machine-gun", "rifles", "gunfire", "automatic weapons"],
@@ -50,36 +57,63 @@ ACT_WORDS = {
     "ground-assault": ["infantry", "armoured vehicles", "advance", "assault", "tanks"],
     "ceasefire-violation": ["violated", "breach", "provocation", "truce", "positions"],
 }
-HARM = ["damaging homes", "wounding two civilians", "killing a soldier", "hitting a school", "setting fields on fire",
-        "cutting power to the district", "damaging a hospital", "destroying a bridge", "with no casualties reported",
-        "forcing families into shelters", "hitting a water station", "damaging a mosque", "damaging a church"]
-WHEN = ["overnight", "at dawn", "in the afternoon", "late in the evening", "throughout the day", "shortly after midnight"]
-WORDS = ("ceasefire humanitarian truce observers monitors frontline village villages civilians residents shelter "
-         "evacuation corridor negotiations mediators agreement violation violations retaliation escalation "
-         "withdrawal heavy weapons demarcation line checkpoint convoy aid bodies prisoners exchange casualties "
-         "wounded killed injured damage infrastructure farmland livestock orchards road railway market district "
-         "regional capital outskirts hills ridge valley river border trenches bunker battalion brigade command "
-         "statement spokesman ministry officials denied rejected accused allegations disinformation provocation "
-         "fabricated baseless footage evidence witnesses journalists report confirmed independent verification "
-         "international community condemned urged restraint calm restored sporadic intense barrage sustained").split()
-DENIAL_WORDS = ["rejected the claim as disinformation", "called the accusation a fabrication", "denied firing on",
-                "said its units observed the ceasefire near", "dismissed the report as baseless regarding",
-                "said no shots were fired from its positions near", "accused the other side of staging the attack on"]
+HARM = [
+    "damaging homes",
+    "wounding two civilians",
+    "killing a soldier",
+    "hitting a school",
+    "setting fields on fire",
+    "cutting power to the district",
+    "damaging a hospital",
+    "destroying a bridge",
+    "with no casualties reported",
+    "forcing families into shelters",
+    "hitting a water station",
+    "damaging a mosque",
+    "damaging a church",
+]
+WHEN = [
+    "overnight",
+    "at dawn",
+    "in the afternoon",
+    "late in the evening",
+    "throughout the day",
+    "shortly after midnight",
+]
+WORDS = (
+    "ceasefire humanitarian truce observers monitors frontline village villages civilians residents shelter "
+    "evacuation corridor negotiations mediators agreement violation violations retaliation escalation "
+    "withdrawal heavy weapons demarcation line checkpoint convoy aid bodies prisoners exchange casualties "
+    "wounded killed injured damage infrastructure farmland livestock orchards road railway market district "
+    "regional capital outskirts hills ridge valley river border trenches bunker battalion brigade command "
+    "statement spokesman ministry officials denied rejected accused allegations disinformation provocation "
+    "fabricated baseless footage evidence witnesses journalists report confirmed independent verification "
+    "international community condemned urged restraint calm restored sporadic intense barrage sustained"
+).split()
+DENIAL_WORDS = [
+    "rejected the claim as disinformation",
+    "called the accusation a fabrication",
+    "denied firing on",
+    "said its units observed the ceasefire near",
+    "dismissed the report as baseless regarding",
+    "said no shots were fired from its positions near",
+    "accused the other side of staging the attack on",
+]
 SYLLABLES = "ka ra to mi ve lo dan sar bel gor nov tir zel mar ost pol vin dru kel bar sun tam lev rud hal".split()
 
 
 def zipf_weights(n: int, s: float = 1.1) -> list[float]:
-    return list(itertools.accumulate(1 / (rank ** s) for rank in range(1, n + 1)))
+    return list(itertools.accumulate(1 / (rank**s) for rank in range(1, n + 1)))
 
 
 @dataclass
 class Side:
     state: str
-    actors: list[str]            # claimant candidates, most vocal first
+    actors: list[str]  # claimant candidates, most vocal first
     deniers: dict[str, list[str]]  # accused actor -> who may deny for it (itself and beneath it)
     country: str
     regions: list[str]
-    towns: list[str]             # most shelled first
+    towns: list[str]  # most shelled first
 
 
 @dataclass
@@ -127,7 +161,7 @@ def catalogue(seed: int) -> Catalogue:
 
     actor("contact-group-org", "Organisation for Regional Security", "international-organisation", None)
     actor("contact-group", "The Contact Group", "mediator", None, "contact-group-org")
-    for c in range(CONFLICTS):
+    for _conflict in range(CONFLICTS):
         sides = []
         for _ in range(2):
             country = unique(3)
@@ -136,7 +170,11 @@ def catalogue(seed: int) -> Catalogue:
             actor(f"{key}-mod", f"Ministry of Defence of {country}", "ministry", code, key)
             actor(f"{key}-mfa", f"Ministry of Foreign Affairs of {country}", "ministry", code, key)
             actor(f"{key}-military", f"Armed Forces of {country}", "military", code, key)
-            minister, spokesman, foreign = unique(2) + " " + unique(3), unique(2) + " " + unique(2), unique(3) + " " + unique(2)
+            minister, spokesman, foreign = (
+                unique(2) + " " + unique(3),
+                unique(2) + " " + unique(2),
+                unique(3) + " " + unique(2),
+            )
             actor(f"{key}-defence-minister", minister, "official", code, f"{key}-mod")
             actor(f"{key}-mod-spokesperson", spokesman, "official", code, f"{key}-mod")
             actor(f"{key}-foreign-minister", foreign, "official", code, f"{key}-mfa")
@@ -154,27 +192,49 @@ def catalogue(seed: int) -> Catalogue:
                     towns.append(f"{regions[-1]}-{town.lower()}")
                     place(towns[-1], town, code, "exact", regions[-1])
             rng.shuffle(towns)
-            deniers = {key: [key, f"{key}-mod", f"{key}-mod-spokesperson", f"{key}-defence-minister", f"{key}-mfa"],
-                       f"{key}-military": [f"{key}-military", *units]}
-            vocal = [key, f"{key}-mod", f"{key}-mod-spokesperson", f"{key}-military", f"{key}-foreign-minister",
-                     f"{key}-defence-minister", f"{key}-mfa", *units]
+            deniers = {
+                key: [key, f"{key}-mod", f"{key}-mod-spokesperson", f"{key}-defence-minister", f"{key}-mfa"],
+                f"{key}-military": [f"{key}-military", *units],
+            }
+            vocal = [
+                key,
+                f"{key}-mod",
+                f"{key}-mod-spokesperson",
+                f"{key}-military",
+                f"{key}-foreign-minister",
+                f"{key}-defence-minister",
+                f"{key}-mfa",
+                *units,
+            ]
             sides.append(Side(key, vocal, deniers, key, regions, towns))
         slug = f"{sides[0].state}-{sides[1].state}"
         span = (SPAN_END - SPAN_START).total_seconds()
-        starts = sorted(SPAN_START + timedelta(seconds=rng.uniform(0.05, 0.9) * span) for _ in range(CEASEFIRES_PER_CONFLICT))
+        starts = sorted(
+            SPAN_START + timedelta(seconds=rng.uniform(0.05, 0.9) * span) for _ in range(CEASEFIRES_PER_CONFLICT)
+        )
         ceasefires = []
         for n, effective in enumerate(starts, 1):
             ceasefire = f"{slug}-truce-{n}"
             ceasefires.append((ceasefire, effective))
-            cat.ceasefires.append({"slug": ceasefire, "name": f"Truce {n} between {cat.names[sides[0].state]} and "
-                                   f"{cat.names[sides[1].state]}", "effective_at": effective,
-                                   "agreed_at": effective - timedelta(hours=rng.randint(2, 72)),
-                                   "parties": [sides[0].state, sides[1].state]})
+            cat.ceasefires.append(
+                {
+                    "slug": ceasefire,
+                    "name": f"Truce {n} between {cat.names[sides[0].state]} and {cat.names[sides[1].state]}",
+                    "effective_at": effective,
+                    "agreed_at": effective - timedelta(hours=rng.randint(2, 72)),
+                    "parties": [sides[0].state, sides[1].state],
+                }
+            )
         cat.conflicts.append(Conflict(slug, (sides[0], sides[1]), ceasefires))
     outlets = [unique(2) + " " + rng.choice(["Times", "Post", "Herald", "Monitor", "Wire", "Daily"]) for _ in range(20)]
     for n in range(SOURCES):
-        cat.sources.append({"slug": f"bench-report-{n:04d}", "title": f"Report {n} on the ceasefires",
-                            "publisher": outlets[n % len(outlets)]})
+        cat.sources.append(
+            {
+                "slug": f"bench-report-{n:04d}",
+                "title": f"Report {n} on the ceasefires",
+                "publisher": outlets[n % len(outlets)],
+            }
+        )
     return cat
 
 
@@ -183,23 +243,36 @@ def install(conn: psycopg.Connection, cat: Catalogue) -> None:
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO actor (slug, name, kind, country, parent_id) VALUES (%(slug)s, %(name)s, %(kind)s, "
-            "%(country)s, (SELECT id FROM actor WHERE slug = %(parent)s))", cat.actors)
+            "%(country)s, (SELECT id FROM actor WHERE slug = %(parent)s))",
+            cat.actors,
+        )
         cur.executemany(
             "INSERT INTO location (slug, name, country, precision, parent_id) VALUES (%(slug)s, %(name)s, "
-            "%(country)s, %(precision)s, (SELECT id FROM location WHERE slug = %(parent)s))", cat.locations)
+            "%(country)s, %(precision)s, (SELECT id FROM location WHERE slug = %(parent)s))",
+            cat.locations,
+        )
         cur.executemany(
-            "INSERT INTO source (slug, title, publisher) VALUES (%(slug)s, %(title)s, %(publisher)s)", cat.sources)
+            "INSERT INTO source (slug, title, publisher) VALUES (%(slug)s, %(title)s, %(publisher)s)", cat.sources
+        )
         for act, _ in ACTS:
-            cur.execute("INSERT INTO act (slug, label) VALUES (%s, %s) ON CONFLICT (slug) DO NOTHING",
-                        (act, act.replace("-", " ").capitalize()))
+            cur.execute(
+                "INSERT INTO act (slug, label) VALUES (%s, %s) ON CONFLICT (slug) DO NOTHING",
+                (act, act.replace("-", " ").capitalize()),
+            )
         for cf in cat.ceasefires:
             cur.execute(
                 "INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, effective_at) VALUES (%(slug)s, %(name)s, "
-                "(SELECT id FROM actor WHERE slug = 'contact-group'), %(agreed_at)s, %(effective_at)s)", cf)
-            cur.execute("INSERT INTO ceasefire_party (ceasefire_id, actor_id) SELECT c.id, a.id FROM ceasefire c, actor a "
-                        "WHERE c.slug = %s AND a.slug = ANY(%s)", (cf["slug"], cf["parties"]))
-        cur.execute("INSERT INTO api_key (name, role, key_hash) VALUES (%s, 'reviewer', %s)",
-                    (REVIEWED_BY, uuid.uuid4().hex))
+                "(SELECT id FROM actor WHERE slug = 'contact-group'), %(agreed_at)s, %(effective_at)s)",
+                cf,
+            )
+            cur.execute(
+                "INSERT INTO ceasefire_party (ceasefire_id, actor_id) SELECT c.id, a.id FROM ceasefire c, actor a "
+                "WHERE c.slug = %s AND a.slug = ANY(%s)",
+                (cf["slug"], cf["parties"]),
+            )
+        cur.execute(
+            "INSERT INTO api_key (name, role, key_hash) VALUES (%s, 'reviewer', %s)", (REVIEWED_BY, uuid.uuid4().hex)
+        )
 
 
 @dataclass
@@ -264,8 +337,10 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             side = next(s for c in cat.conflicts for s in c.sides if record.locations[0] in s.towns)
             changes = {
                 "place": {"locations": [rng.choice([t for t in side.towns if t not in record.locations])]},
-                "time": {"occurred_from": record.occurred_from - timedelta(hours=2),
-                         "occurred_to": record.occurred_to - timedelta(hours=2)},
+                "time": {
+                    "occurred_from": record.occurred_from - timedelta(hours=2),
+                    "occurred_to": record.occurred_to - timedelta(hours=2),
+                },
                 "summary": {"summary": f"{record.summary} (corrected: {words(3)})"},
             }[fix]
             corrected = dataclasses.replace(record, id=new_id(), corrects=record.id, **changes)
@@ -274,35 +349,81 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             continue
         if recent and chance < 0.03:
             reviewed = rng.choice(recent)
-            yield Event(new_id(), "review", None, None, reviewed.id, None, [], None, None, None, None, None,
-                        f"Monitors: {words(8)}.", [], pick_source(rng, cat),
-                        verdict=pick(VERDICTS, verdict_weights)[0], recorded_by=REVIEWED_BY)
+            yield Event(
+                new_id(),
+                "review",
+                None,
+                None,
+                reviewed.id,
+                None,
+                [],
+                None,
+                None,
+                None,
+                None,
+                None,
+                f"Monitors: {words(8)}.",
+                [],
+                pick_source(rng, cat),
+                verdict=pick(VERDICTS, verdict_weights)[0],
+                recorded_by=REVIEWED_BY,
+            )
             continue
         if withdrawable and rng.random() < 0.02:
             # About 2% of entries withdraw a recent statement of the same side, once each.
             statement = withdrawable.pop(rng.randrange(len(withdrawable)))
             summary = f"{cat.names[statement.claimant]} withdrew its {statement.kind}; {words(6)}."
-            yield Event(new_id(), "retraction", statement.claimant, statement.target, statement.id, statement.act,
-                        statement.locations, statement.occurred_from, statement.occurred_to,
-                        statement.time_precision, max(stated, statement.stated_at), statement.ceasefire, summary, [],
-                        pick_source(rng, cat))
+            yield Event(
+                new_id(),
+                "retraction",
+                statement.claimant,
+                statement.target,
+                statement.id,
+                statement.act,
+                statement.locations,
+                statement.occurred_from,
+                statement.occurred_to,
+                statement.time_precision,
+                max(stated, statement.stated_at),
+                statement.ceasefire,
+                summary,
+                [],
+                pick_source(rng, cat),
+            )
             continue
         if open_accusations and rng.random() < 0.25:
             accusation = open_accusations.pop(rng.randrange(len(open_accusations)))
-            conflict = next(c for c in cat.conflicts if accusation.target in c.sides[0].deniers
-                            or accusation.target in c.sides[1].deniers)
+            conflict = next(
+                c
+                for c in cat.conflicts
+                if accusation.target in c.sides[0].deniers or accusation.target in c.sides[1].deniers
+            )
             side = conflict.sides[0] if accusation.target in conflict.sides[0].deniers else conflict.sides[1]
             denier = rng.choice(side.deniers[accusation.target])
             town = cat.names[accusation.locations[0]]
             summary = f"{cat.names[denier]} {rng.choice(DENIAL_WORDS)} {town}; {words(6)}."
-            yield remember(Event(new_id(), "denial", denier, accusation.claimant, accusation.id, accusation.act,
-                                 accusation.locations, accusation.occurred_from, accusation.occurred_to,
-                                 accusation.time_precision, max(stated, accusation.stated_at), accusation.ceasefire,
-                                 summary, [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [],
-                                 pick_source(rng, cat)))
+            yield remember(
+                Event(
+                    new_id(),
+                    "denial",
+                    denier,
+                    accusation.claimant,
+                    accusation.id,
+                    accusation.act,
+                    accusation.locations,
+                    accusation.occurred_from,
+                    accusation.occurred_to,
+                    accusation.time_precision,
+                    max(stated, accusation.stated_at),
+                    accusation.ceasefire,
+                    summary,
+                    [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [],
+                    pick_source(rng, cat),
+                )
+            )
             continue
         conflict = pick(cat.conflicts, conflict_weights)
-        victim, accused = (conflict.sides if rng.random() < 0.5 else conflict.sides[::-1])
+        victim, accused = conflict.sides if rng.random() < 0.5 else conflict.sides[::-1]
         responds_to = None
         counter = [a for a in open_accusations[-50:] if a.target in victim.deniers and a.claimant in accused.actors]
         if counter and rng.random() < 0.1:
@@ -323,13 +444,29 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
         for slug, effective in conflict.ceasefires:
             if effective <= occurred_from:
                 ceasefire = slug
-        summary = (f"{cat.names[claimant]} said forces of {cat.names[accused.state]} "
-                   f"{rng.choice(ACT_WORDS[act])} {', '.join(cat.names[p] for p in places)} {rng.choice(WHEN)}, "
-                   f"{rng.choice(HARM)}; {words(rng.randint(4, 14))}.")
+        summary = (
+            f"{cat.names[claimant]} said forces of {cat.names[accused.state]} "
+            f"{rng.choice(ACT_WORDS[act])} {', '.join(cat.names[p] for p in places)} {rng.choice(WHEN)}, "
+            f"{rng.choice(HARM)}; {words(rng.randint(4, 14))}."
+        )
         quotes = [words(rng.randint(6, 16)) for _ in range(rng.choice([0, 1, 1, 2]))]
-        event = Event(new_id(), "accusation", claimant, target, responds_to, act, places, occurred_from, occurred_to,
-                      rng.choice(["exact", "hour", "hour", "day", "day", "unknown"]), stated, ceasefire, summary,
-                      quotes, pick_source(rng, cat))
+        event = Event(
+            new_id(),
+            "accusation",
+            claimant,
+            target,
+            responds_to,
+            act,
+            places,
+            occurred_from,
+            occurred_to,
+            rng.choice(["exact", "hour", "hour", "day", "day", "unknown"]),
+            stated,
+            ceasefire,
+            summary,
+            quotes,
+            pick_source(rng, cat),
+        )
         remember(event)
         open_accusations.append(event)
         if len(open_accusations) > 3000:
@@ -364,13 +501,30 @@ def load(conn: psycopg.Connection, stream: Iterator[Event], batch: int = 20000) 
     bulk.prepare(conn)
     conn.commit()
     while (chunk := chunks.get()) is not None:
-        entries = [bulk.Entry(
-            line=line, id=e.id, kind=e.kind, summary=e.summary, recorded_by=e.recorded_by, claimant=e.claimant,
-            target=e.target, responds_to=e.responds_to, corrects=e.corrects, act=e.act, locations=e.locations,
-            occurred_from=e.occurred_from, occurred_to=e.occurred_to, time_precision=e.time_precision,
-            stated_at=e.stated_at, ceasefire=e.ceasefire, source=e.source,
-            quotes=[{"text": text, "start": None, "end": None} for text in e.quotes], verdict=e.verdict)
-            for line, e in enumerate(chunk, total + 1)]
+        entries = [
+            bulk.Entry(
+                line=line,
+                id=e.id,
+                kind=e.kind,
+                summary=e.summary,
+                recorded_by=e.recorded_by,
+                claimant=e.claimant,
+                target=e.target,
+                responds_to=e.responds_to,
+                corrects=e.corrects,
+                act=e.act,
+                locations=e.locations,
+                occurred_from=e.occurred_from,
+                occurred_to=e.occurred_to,
+                time_precision=e.time_precision,
+                stated_at=e.stated_at,
+                ceasefire=e.ceasefire,
+                source=e.source,
+                quotes=[{"text": text, "start": None, "end": None} for text in e.quotes],
+                verdict=e.verdict,
+            )
+            for line, e in enumerate(chunk, total + 1)
+        ]
         with conn.transaction():
             bulk.load(conn, entries, keep_seq=False)
         total += len(chunk)

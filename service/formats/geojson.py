@@ -20,10 +20,19 @@ def write(records: Iterable, row: Callable[[object], dict], names: Names, as_of:
         properties = row(record)
         for slug in properties["locations"]:
             place = names.places[slug]
-            geometry = None if place.latitude is None else {"type": "Point", "coordinates": [place.longitude, place.latitude]}
-            feature = {"type": "Feature", "geometry": geometry,
-                       "properties": {**properties, "location": slug, "location_name": place.name,
-                                      "location_precision": place.precision}}
+            geometry = (
+                None if place.latitude is None else {"type": "Point", "coordinates": [place.longitude, place.latitude]}
+            )
+            feature = {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    **properties,
+                    "location": slug,
+                    "location_name": place.name,
+                    "location_precision": place.precision,
+                },
+            }
             yield (b"" if first else b",") + orjson.dumps(feature)
             first = False
     yield b"]}\n"

@@ -58,8 +58,16 @@ INCIDENT_COLUMNS = {
     "reviews": "how many reviews assess it",
 }
 # The row starts with what identifies an incident, then as an event, then how it was answered.
-INCIDENT_COLUMNS = {name: INCIDENT_COLUMNS[name] for name in
-                    ("id", "seq", "status", "assessment", *[n for n in INCIDENT_COLUMNS if n not in {"id", "seq", "status", "assessment"}])}
+INCIDENT_COLUMNS = {
+    name: INCIDENT_COLUMNS[name]
+    for name in (
+        "id",
+        "seq",
+        "status",
+        "assessment",
+        *[n for n in INCIDENT_COLUMNS if n not in {"id", "seq", "status", "assessment"}],
+    )
+}
 
 
 def event_row(event: Event, names: Names) -> dict:
@@ -81,8 +89,9 @@ def event_row(event: Event, names: Names) -> dict:
         "act": event.act,
         "locations": event.locations,
         "location_names": [place.name for place in places],
-        "location_coordinates": ["" if place.latitude is None else f"{place.latitude} {place.longitude}"
-                                 for place in places],
+        "location_coordinates": [
+            "" if place.latitude is None else f"{place.latitude} {place.longitude}" for place in places
+        ],
         "occurred_from": _instant(event.occurred_from),
         "occurred_to": _instant(event.occurred_to),
         "time_precision": event.time_precision,

@@ -20,7 +20,9 @@ def create(conn: psycopg.Connection, actor: dict, if_absent: bool = False) -> di
     row = conn.execute(
         """INSERT INTO actor (slug, name, kind, country, aliases, parent_id)
            VALUES (%(slug)s, %(name)s, %(kind)s, %(country)s, %(aliases)s, %(parent_id)s)
-           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
+           """
+        + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
+        + "RETURNING slug",
         {**actor, "country": actor.get("country"), "aliases": actor.get("aliases") or [], "parent_id": parent_id},
     ).fetchone()
     return None if row is None else get(conn, row["slug"])

@@ -18,8 +18,8 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from .instants import offset
 from ..errors import first_line
+from .instants import offset
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
@@ -33,9 +33,32 @@ CREATE TEMP TABLE IF NOT EXISTS bulk_place (line bigint, event_id uuid, slug tex
 CREATE TEMP TABLE IF NOT EXISTS bulk_quote (line bigint, event_id uuid, position smallint, text text,
                                             span_start integer, span_end integer);
 """
-ENTRY_COLUMNS = ("line", "id", "seq", "kind", "claimant", "target", "responds_to", "corrects", "act", "occurred_from",
-                 "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire", "summary", "source", "quoted", "verdict",
-                 "recorded_by", "recorded_at", "occurred_from_offset", "occurred_to_offset", "stated_at_offset")
+ENTRY_COLUMNS = (
+    "line",
+    "id",
+    "seq",
+    "kind",
+    "claimant",
+    "target",
+    "responds_to",
+    "corrects",
+    "act",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "time_note",
+    "stated_at",
+    "ceasefire",
+    "summary",
+    "source",
+    "quoted",
+    "verdict",
+    "recorded_by",
+    "recorded_at",
+    "occurred_from_offset",
+    "occurred_to_offset",
+    "stated_at_offset",
+)
 
 # The first reference of the staged lines that the log does not hold (nor an earlier line).
 UNKNOWN = """
@@ -64,8 +87,9 @@ SELECT line, field, value FROM (
 # The kind an entry is stored with: a correction holds the kind of what it corrects (0012), and
 # an answer names the kind of what it answers; either may be in the log or earlier in the batch
 # (a statement does not see the rows it inserts itself).
-KIND_OF = ("coalesce((SELECT o.kind FROM event o WHERE o.id = {id}), "
-           "(SELECT o.kind FROM bulk_entry o WHERE o.id = {id}))")
+KIND_OF = (
+    "coalesce((SELECT o.kind FROM event o WHERE o.id = {id}), (SELECT o.kind FROM bulk_entry o WHERE o.id = {id}))"
+)
 INSERT = """
 INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
@@ -103,6 +127,7 @@ SELECT q.event_id, q.position, q.text, q.span_start, q.span_end FROM bulk_quote 
 class Entry:
     """An entry as the bulk path takes it: slugs, not ids; `seq` and `recorded_at` None to let
     the log assign them. `kind` is the kind on the wire; a correction's stored kind is found."""
+
     line: int
     id: UUID
     kind: str
@@ -146,13 +171,38 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
     must be past the log's last. Returns (entries added, entries already there)."""
     with conn.cursor() as cur:
         cur.execute("TRUNCATE bulk_entry, bulk_place, bulk_quote")
-        with cur.copy(sql.SQL("COPY bulk_entry ({}) FROM STDIN").format(
-                sql.SQL(", ").join(map(sql.Identifier, ENTRY_COLUMNS)))) as copy:
+        with cur.copy(
+            sql.SQL("COPY bulk_entry ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, ENTRY_COLUMNS)))
+        ) as copy:
             for e in entries:
-                copy.write_row((e.line, e.id, e.seq, e.kind, e.claimant, e.target, e.responds_to, e.corrects, e.act,
-                                e.occurred_from, e.occurred_to, e.time_precision, e.time_note, e.stated_at, e.ceasefire, e.summary,
-                                e.source, "\n".join(q["text"] for q in e.quotes), e.verdict, e.recorded_by,
-                                e.recorded_at, offset(e.occurred_from), offset(e.occurred_to), offset(e.stated_at)))
+                copy.write_row(
+                    (
+                        e.line,
+                        e.id,
+                        e.seq,
+                        e.kind,
+                        e.claimant,
+                        e.target,
+                        e.responds_to,
+                        e.corrects,
+                        e.act,
+                        e.occurred_from,
+                        e.occurred_to,
+                        e.time_precision,
+                        e.time_note,
+                        e.stated_at,
+                        e.ceasefire,
+                        e.summary,
+                        e.source,
+                        "\n".join(q["text"] for q in e.quotes),
+                        e.verdict,
+                        e.recorded_by,
+                        e.recorded_at,
+                        offset(e.occurred_from),
+                        offset(e.occurred_to),
+                        offset(e.stated_at),
+                    )
+                )
         with cur.copy("COPY bulk_place (line, event_id, slug, position) FROM STDIN") as copy:
             for e in entries:
                 for position, slug in enumerate(e.locations):
@@ -175,13 +225,17 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
             kind = {"claimant": "actor", "target": "actor", "locations": "location"}.get(name, name)
             raise BulkError(line, f"{name}: unknown {kind}: {value}")
         if keep_seq:
-            early = cur.execute("SELECT s.line, s.seq, (SELECT coalesce(max(seq), 0) FROM event) AS head "
-                                "FROM bulk_entry s WHERE s.seq <= (SELECT coalesce(max(seq), 0) FROM event) "
-                                "ORDER BY s.line LIMIT 1").fetchone()
+            early = cur.execute(
+                "SELECT s.line, s.seq, (SELECT coalesce(max(seq), 0) FROM event) AS head "
+                "FROM bulk_entry s WHERE s.seq <= (SELECT coalesce(max(seq), 0) FROM event) "
+                "ORDER BY s.line LIMIT 1"
+            ).fetchone()
             if early is not None:
                 line, seq, head = _values(early, "line", "seq", "head")
-                raise BulkError(line, f"seq {seq} is not past this log's last entry (seq {head}): the file does "
-                                      f"not continue this log")
+                raise BulkError(
+                    line,
+                    f"seq {seq} is not past this log's last entry (seq {head}): the file does not continue this log",
+                )
     added = len(entries) - len(present)
     if added:
         _write(conn, entries, keep_seq)
@@ -190,9 +244,12 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
 
 def _write(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> None:
     insert = sql.SQL(INSERT).format(
-        seq=sql.SQL("seq, " if keep_seq else ""), staged_seq=sql.SQL("s.seq, " if keep_seq else ""),
+        seq=sql.SQL("seq, " if keep_seq else ""),
+        staged_seq=sql.SQL("s.seq, " if keep_seq else ""),
         overriding=sql.SQL("OVERRIDING SYSTEM VALUE" if keep_seq else ""),
-        corrected_kind=sql.SQL(KIND_OF.format(id="s.corrects")), answered_kind=sql.SQL(KIND_OF.format(id="s.responds_to")))
+        corrected_kind=sql.SQL(KIND_OF.format(id="s.corrects")),
+        answered_kind=sql.SQL(KIND_OF.format(id="s.responds_to")),
+    )
     span = {"first": entries[0].line, "last": entries[-1].line}
     try:
         with conn.transaction():

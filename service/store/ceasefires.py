@@ -27,8 +27,9 @@ SELECT (SELECT id FROM actor WHERE slug = %(broker)s) AS broker_id,
 
 def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -> dict | None:
     parties = ceasefire.get("parties") or []
-    refs = conn.execute(REFS, {"broker": ceasefire.get("brokered_by"), "source": ceasefire.get("source"),
-                               "parties": parties}).fetchone()
+    refs = conn.execute(
+        REFS, {"broker": ceasefire.get("brokered_by"), "source": ceasefire.get("source"), "parties": parties}
+    ).fetchone()
     errors = {}
     if ceasefire.get("brokered_by") is not None and refs["broker_id"] is None:
         errors["brokered_by"] = [f"unknown actor: {ceasefire['brokered_by']}"]
@@ -44,7 +45,9 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
                                   effective_at_offset, time_note, terms, source_id)
            VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
                    %(effective_at_offset)s, %(time_note)s, %(terms)s, %(source_id)s)
-           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING id, slug",
+           """
+        + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
+        + "RETURNING id, slug",
         {
             "slug": ceasefire["slug"],
             "name": ceasefire["name"],
@@ -61,8 +64,10 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
     if row is None:
         return None
     with conn.cursor() as cur:
-        cur.executemany("INSERT INTO ceasefire_party (ceasefire_id, actor_id) VALUES (%s, %s)",
-                        [(row["id"], refs["parties"][slug]) for slug in dict.fromkeys(parties)])
+        cur.executemany(
+            "INSERT INTO ceasefire_party (ceasefire_id, actor_id) VALUES (%s, %s)",
+            [(row["id"], refs["parties"][slug]) for slug in dict.fromkeys(parties)],
+        )
     return get(conn, row["slug"])
 
 
@@ -84,12 +89,12 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
 # events the busiest ceasefire has tens of thousands, and counting the places of all of them took
 # the page 577 ms.
 MAPPED = 1000
-PLACES = """
+PLACES = f"""
 WITH latest AS (
     SELECT s.event_id FROM incident_state s
      WHERE s.ceasefire_id = (SELECT id FROM ceasefire WHERE slug = %(slug)s) AND s.to_seq IS NULL
      ORDER BY s.stated_at DESC, s.seq DESC
-     LIMIT {mapped}
+     LIMIT {MAPPED}
 )
 -- incident_place's key covers what is read: no visit to the log's own rows.
 SELECT l.slug, l.name, l.latitude, l.longitude, l.precision, count(*) AS incidents,
@@ -100,7 +105,7 @@ SELECT l.slug, l.name, l.latitude, l.longitude, l.precision, count(*) AS inciden
  GROUP BY l.id
  ORDER BY incidents DESC, l.slug
  LIMIT 500
-""".format(mapped=MAPPED)
+"""
 
 
 def places(conn: psycopg.Connection, slug: str) -> tuple[list[dict], bool]:

@@ -8,7 +8,7 @@ included, so a chart has every day of the month around a ceasefire."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg import sql
@@ -31,8 +31,9 @@ class Bucket:
     counts: dict[str, int]
 
 
-def count(conn: psycopg.Connection, filters: dict, interval: str, by: str, time: str,
-          as_of: int | None) -> tuple[list[Bucket], int]:
+def count(
+    conn: psycopg.Connection, filters: dict, interval: str, by: str, time: str, as_of: int | None
+) -> tuple[list[Bucket], int]:
     """The buckets, and the seq they reflect (the caller reads in one snapshot)."""
     refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
@@ -42,24 +43,37 @@ def count(conn: psycopg.Connection, filters: dict, interval: str, by: str, time:
     # its row in force), or the top-level actor of its claimant (incident_actor's row for it).
     if by == "side":
         label = sql.SQL("a.slug")
-        joins = sql.SQL("JOIN incident_actor x ON x.event_id = k.event_id AND x.side IN ('claimant', 'both') AND {f} "
-                        "JOIN actor a ON a.id = x.actor_id AND a.parent_id IS NULL").format(
-            f=filters_sql.in_force("incident_actor", "x", as_of))
+        joins = sql.SQL(
+            "JOIN incident_actor x ON x.event_id = k.event_id AND x.side IN ('claimant', 'both') AND {f} "
+            "JOIN actor a ON a.id = x.actor_id AND a.parent_id IS NULL"
+        ).format(f=filters_sql.in_force("incident_actor", "x", as_of))
     else:
         state = sql.SQL("k" if on_state else "s")
-        joins = sql.SQL("") if on_state else sql.SQL("JOIN incident_state s ON s.event_id = k.event_id AND {f} ").format(
-            f=filters_sql.in_force("incident_state", "s", as_of))
+        joins = (
+            sql.SQL("")
+            if on_state
+            else sql.SQL("JOIN incident_state s ON s.event_id = k.event_id AND {f} ").format(
+                f=filters_sql.in_force("incident_state", "s", as_of)
+            )
+        )
         if by == "status":
             label = sql.SQL("{s}.status").format(s=state)
         else:
             label = sql.SQL("a.slug")
             joins += sql.SQL(" JOIN act a ON a.id = {s}.act_id").format(s=state)
-    query = sql.SQL("SELECT date_trunc(%(interval)s, k.{time}, 'UTC') AS start, {label} AS label, count(*) AS n "
-                    "FROM {driver} k {joins} WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2").format(
-        time=sql.Identifier(TIMES[time]), label=label, driver=sql.Identifier(selection.driver), joins=joins,
-        where=selection.where())
-    rows = conn.execute(query, {**selection.params, "interval": interval},
-                        prepare=False if filters.get("q") else None).fetchall()
+    query = sql.SQL(
+        "SELECT date_trunc(%(interval)s, k.{time}, 'UTC') AS start, {label} AS label, count(*) AS n "
+        "FROM {driver} k {joins} WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2"
+    ).format(
+        time=sql.Identifier(TIMES[time]),
+        label=label,
+        driver=sql.Identifier(selection.driver),
+        joins=joins,
+        where=selection.where(),
+    )
+    rows = conn.execute(
+        query, {**selection.params, "interval": interval}, prepare=False if filters.get("q") else None
+    ).fetchall()
     counted: dict[datetime, dict[str, int]] = {}
     for row in rows:
         counted.setdefault(row["start"], {})[row["label"]] = row["n"]
@@ -82,8 +96,9 @@ def _window(filters: dict, time: str, counted: dict) -> tuple[datetime, datetime
     return first, last
 
 
-def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
-             window: tuple[datetime, datetime] | None) -> list[Bucket]:
+def _buckets(
+    counted: dict[datetime, dict[str, int]], interval: str, window: tuple[datetime, datetime] | None
+) -> list[Bucket]:
     labels = sorted({label for counts in counted.values() for label in counts})
     if window is None:
         return []
@@ -91,9 +106,16 @@ def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
     buckets = []
     while start <= end:
         if len(buckets) == MOST_BUCKETS:
-            raise domain.Refusal({"interval": [f"more than {MOST_BUCKETS} {interval}s from {window[0]:%Y-%m-%d} to "
-                                               f"{window[1]:%Y-%m-%d}: count by a longer interval, or narrow "
-                                               f"occurred_after and occurred_before"]}, title="Invalid query string")
+            raise domain.Refusal(
+                {
+                    "interval": [
+                        f"more than {MOST_BUCKETS} {interval}s from {window[0]:%Y-%m-%d} to "
+                        f"{window[1]:%Y-%m-%d}: count by a longer interval, or narrow "
+                        f"occurred_after and occurred_before"
+                    ]
+                },
+                title="Invalid query string",
+            )
         buckets.append(Bucket(start, {label: counted.get(start, {}).get(label, 0) for label in labels}))
         try:
             start = _next(start, interval)
@@ -104,7 +126,7 @@ def _buckets(counted: dict[datetime, dict[str, int]], interval: str,
 
 def _truncate(instant: datetime, interval: str) -> datetime:
     """As date_trunc(interval, instant, 'UTC') does: a week begins on Monday (ISO 8601)."""
-    utc = instant.astimezone(timezone.utc)
+    utc = instant.astimezone(UTC)
     if interval == "hour":
         return utc.replace(minute=0, second=0, microsecond=0)
     day = utc.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -17,6 +17,7 @@ from .instants import localise, offset
 @dataclass
 class Revision:
     """A correction of an entry, as the entry's history shows it: who, when, and which fields."""
+
     id: UUID
     seq: int
     recorded_by: str
@@ -87,7 +88,6 @@ def _event(**row) -> Event:
 EVENT_ROWS = kwargs_row(_event)
 
 
-
 # The seq of the log's last entry: one expression, for the statements that need it with others.
 HEAD_SEQ = "(SELECT coalesce(max(seq), 0) FROM event)"
 HEAD = f"SELECT {HEAD_SEQ} AS head"
@@ -104,18 +104,22 @@ def check_as_of(as_of: int | None, log_head: int) -> int:
     if as_of is None:
         return log_head
     if as_of > log_head:
-        raise domain.Refusal({"as_of": [f"the log's last entry is seq {log_head}; as_of cannot be past it"]},
-                             title="Invalid query string")
+        raise domain.Refusal(
+            {"as_of": [f"the log's last entry is seq {log_head}; as_of cannot be past it"]},
+            title="Invalid query string",
+        )
     return as_of
 
 
 def changes(before: Event, after: Event) -> list[str]:
     """The fields of the record that differ. An instant differs by its UTC offset too, though it
     names the same moment: the local time is part of what was said."""
+
     def differ(a, b) -> bool:
         if isinstance(a, datetime) and isinstance(b, datetime):
             return a != b or a.utcoffset() != b.utcoffset()
         return a != b
+
     return [name for name in domain.RECORD if differ(getattr(before, name), getattr(after, name))]
 
 
@@ -128,7 +132,9 @@ def fold(original: Event, corrections: list[Event]) -> Event:
     revisions, before = [], original
     for correction in corrections:
         changed = changes(before, correction)
-        revisions.append(Revision(correction.id, correction.seq, correction.recorded_by, correction.recorded_at, changed))
+        revisions.append(
+            Revision(correction.id, correction.seq, correction.recorded_by, correction.recorded_at, changed)
+        )
         before = correction
     return replace(original, **{name: getattr(before, name) for name in domain.RECORD}, revisions=revisions)
 
@@ -154,7 +160,9 @@ BIGINT = 2**63 - 1
 
 # Every entry answering any of the accusations %(ids)s (and their corrections), every retraction of
 # their denials, and every correction of the accusations themselves, up to a seq.
-RESPONSES = SELECT_EVENTS + """
+RESPONSES = (
+    SELECT_EVENTS
+    + """
  WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
                 UNION ALL
                 SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
@@ -163,6 +171,7 @@ RESPONSES = SELECT_EVENTS + """
                 SELECT c.id FROM event c WHERE c.corrects = ANY(%(ids)s))
    AND e.seq <= %(as_of)s
  ORDER BY e.seq"""
+)
 
 
 def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID], as_of: int) -> list[Event]:
@@ -179,7 +188,8 @@ def after(conn: psycopg.Connection, seq: int, limit: int, until: int | None = No
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         return cur.execute(
             SELECT_EVENTS + " WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s",
-            {"seq": seq, "limit": limit, "until": BIGINT if until is None else until}).fetchall()
+            {"seq": seq, "limit": limit, "until": BIGINT if until is None else until},
+        ).fetchall()
 
 
 RESOLVE = """
@@ -222,8 +232,13 @@ def statement(conn: psycopg.Connection, event_id: UUID) -> dict | None:
     return conn.execute(RESPONDING, {"id": event_id}).fetchone()
 
 
-def append(conn: psycopg.Connection, report: dict, recorded_by: str,
-           responding: dict | None = None, corrects: UUID | None = None) -> Event:
+def append(
+    conn: psycopg.Connection,
+    report: dict,
+    recorded_by: str,
+    responding: dict | None = None,
+    corrects: UUID | None = None,
+) -> Event:
     """Check a claim against the log and append it: the event, its places and its quotes, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong. `responding` is
     the statement it answers, when the caller has read it already (`statement`); `corrects`, the
@@ -246,15 +261,18 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
     if missing:
         raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
 
-    refs = conn.execute(RESOLVE, {
-        "actors": [report["claimant"], report["target"]],
-        "locations": report["locations"],
-        "act": report["act"],
-        "ceasefire": report.get("ceasefire"),
-        "source": report["source"],
-        # A source's text (a whole article) is read only to place quotes in it.
-        "quoted": bool(report.get("quotes")),
-    }).fetchone()
+    refs = conn.execute(
+        RESOLVE,
+        {
+            "actors": [report["claimant"], report["target"]],
+            "locations": report["locations"],
+            "act": report["act"],
+            "ceasefire": report.get("ceasefire"),
+            "source": report["source"],
+            # A source's text (a whole article) is read only to place quotes in it.
+            "quoted": bool(report.get("quotes")),
+        },
+    ).fetchone()
     errors = _unknown(report, refs)
     if errors:
         raise domain.Refusal(errors)
@@ -263,14 +281,16 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
     parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
     if responding is not None:
-        answering = domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], responding)
+        answering = domain.check_responder(
+            kind.name, report["claimant"], claimant["path"], report["target"], responding
+        )
         if inherited_target and parties:
             # The client never named this target (it is the accuser, or the statement's target):
             # what is wrong is who answers, which the claimant's own refusal says when it has one.
             parties = {} if "claimant" in answering else {"claimant": parties["target"]}
         errors |= answering
-    for field, messages in parties.items():
-        errors.setdefault(field, []).extend(messages)
+    for name, messages in parties.items():
+        errors.setdefault(name, []).extend(messages)
     quotes, quote_errors = _spans(report.get("quotes") or [], refs["source"]["text"])
     errors |= quote_errors
     if errors:
@@ -281,28 +301,31 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
     # the answer is built from what was just written instead of read back.
     event_id = uuid4()
     with conn.pipeline():
-        inserted = conn.execute(INSERT, {
-            "id": event_id,
-            "kind": report["kind"],
-            "claimant_id": claimant["id"],
-            "target_id": target["id"],
-            "responds_to": report.get("responds_to"),
-            "responds_to_kind": responding["kind"] if responding is not None else None,
-            "act_id": refs["act_id"],
-            "occurred_from": report["occurred_from"],
-            "occurred_to": report["occurred_to"],
-            "time_precision": report["time_precision"],
-            "time_note": report.get("time_note"),
-            "stated_at": report["stated_at"],
-            "ceasefire_id": refs["ceasefire_id"],
-            "summary": report["summary"],
-            "source_id": refs["source"]["id"],
-            "recorded_by": recorded_by,
-            "quoted": "\n".join(quote["text"] for quote in quotes),
-            "corrects": corrects,
-            "verdict": None,
-            **{f"{name}_offset": offset(report[name]) for name in INSTANTS},
-        })
+        inserted = conn.execute(
+            INSERT,
+            {
+                "id": event_id,
+                "kind": report["kind"],
+                "claimant_id": claimant["id"],
+                "target_id": target["id"],
+                "responds_to": report.get("responds_to"),
+                "responds_to_kind": responding["kind"] if responding is not None else None,
+                "act_id": refs["act_id"],
+                "occurred_from": report["occurred_from"],
+                "occurred_to": report["occurred_to"],
+                "time_precision": report["time_precision"],
+                "time_note": report.get("time_note"),
+                "stated_at": report["stated_at"],
+                "ceasefire_id": refs["ceasefire_id"],
+                "summary": report["summary"],
+                "source_id": refs["source"]["id"],
+                "recorded_by": recorded_by,
+                "quoted": "\n".join(quote["text"] for quote in quotes),
+                "corrects": corrects,
+                "verdict": None,
+                **{f"{name}_offset": offset(report[name]) for name in INSTANTS},
+            },
+        )
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
@@ -311,13 +334,26 @@ def append(conn: psycopg.Connection, report: dict, recorded_by: str,
         _insert_quotes(conn, event_id, quotes)
     row = inserted.fetchone()
     return Event(
-        id=event_id, seq=row["seq"], kind="correction" if corrects else report["kind"], claimant=report["claimant"],
-        target=report["target"], responds_to=report.get("responds_to"), act=report["act"],
-        locations=list(report["locations"]), occurred_from=report["occurred_from"], occurred_to=report["occurred_to"],
-        time_precision=report["time_precision"], time_note=report.get("time_note"), stated_at=report["stated_at"],
+        id=event_id,
+        seq=row["seq"],
+        kind="correction" if corrects else report["kind"],
+        claimant=report["claimant"],
+        target=report["target"],
+        responds_to=report.get("responds_to"),
+        act=report["act"],
+        locations=list(report["locations"]),
+        occurred_from=report["occurred_from"],
+        occurred_to=report["occurred_to"],
+        time_precision=report["time_precision"],
+        time_note=report.get("time_note"),
+        stated_at=report["stated_at"],
         ceasefire=report.get("ceasefire"),
-        summary=report["summary"], source=report["source"], quotes=quotes, recorded_by=recorded_by,
-        recorded_at=row["recorded_at"], corrects=corrects,
+        summary=report["summary"],
+        source=report["source"],
+        quotes=quotes,
+        recorded_by=recorded_by,
+        recorded_at=row["recorded_at"],
+        corrects=corrects,
     )
 
 
@@ -336,20 +372,27 @@ def correct(conn: psycopg.Connection, record: dict, key: dict, corrected: Event)
     return correction
 
 
-def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str,
-           reviewed: dict) -> Event:
+def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str, reviewed: dict) -> Event:
     """Append a reviewer's verdict on an accusation (`reviewed`, read with `statement`), with its
     note and, when it cites a source, quotes found in that source's held text."""
     # The entry reviewed is named by the path: its refusals are the path's.
-    errors = {"event_id": messages for messages in domain.check_answers("review", reviewed).values()}
+    errors = {"event_id": messages for messages in domain.check_answers("review", reviewed).values()}  # noqa: B035
     if errors:
         raise domain.Refusal(errors, title="Invalid path")
     source = None
     if assessment.get("source") is not None:
         # The one way a source is found (its text read only to place quotes), with nothing else to name.
-        source = conn.execute(RESOLVE, {"actors": [], "locations": [], "act": None, "ceasefire": None,
-                                        "source": assessment["source"],
-                                        "quoted": bool(assessment.get("quotes"))}).fetchone()["source"]
+        source = conn.execute(
+            RESOLVE,
+            {
+                "actors": [],
+                "locations": [],
+                "act": None,
+                "ceasefire": None,
+                "source": assessment["source"],
+                "quoted": bool(assessment.get("quotes")),
+            },
+        ).fetchone()["source"]
         if source is None:
             errors["source"] = [f"unknown source: {assessment['source']}"]
     elif assessment.get("quotes"):
@@ -361,24 +404,56 @@ def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, reco
         raise domain.Refusal(errors)
     event_id = uuid4()
     with conn.pipeline():
-        inserted = conn.execute(INSERT, {
-            "id": event_id, "kind": "review", "claimant_id": None, "target_id": None, "responds_to": accusation_id,
-            "responds_to_kind": "accusation", "act_id": None, "occurred_from": None, "occurred_to": None,
-            "time_precision": None, "time_note": None, "stated_at": None, "ceasefire_id": None,
-            "summary": assessment["note"],
-            "source_id": source["id"] if source else None, "recorded_by": recorded_by,
-            "quoted": "\n".join(quote["text"] for quote in quotes), "corrects": None,
-            "verdict": assessment["verdict"], "occurred_from_offset": 0, "occurred_to_offset": 0,
-            "stated_at_offset": 0,
-        })
+        inserted = conn.execute(
+            INSERT,
+            {
+                "id": event_id,
+                "kind": "review",
+                "claimant_id": None,
+                "target_id": None,
+                "responds_to": accusation_id,
+                "responds_to_kind": "accusation",
+                "act_id": None,
+                "occurred_from": None,
+                "occurred_to": None,
+                "time_precision": None,
+                "time_note": None,
+                "stated_at": None,
+                "ceasefire_id": None,
+                "summary": assessment["note"],
+                "source_id": source["id"] if source else None,
+                "recorded_by": recorded_by,
+                "quoted": "\n".join(quote["text"] for quote in quotes),
+                "corrects": None,
+                "verdict": assessment["verdict"],
+                "occurred_from_offset": 0,
+                "occurred_to_offset": 0,
+                "stated_at_offset": 0,
+            },
+        )
         _insert_quotes(conn, event_id, quotes)
     row = inserted.fetchone()
     return Event(
-        id=event_id, seq=row["seq"], kind="review", claimant=None, target=None, responds_to=accusation_id, act=None,
-        locations=[], occurred_from=None, occurred_to=None, time_precision=None, time_note=None, stated_at=None,
+        id=event_id,
+        seq=row["seq"],
+        kind="review",
+        claimant=None,
+        target=None,
+        responds_to=accusation_id,
+        act=None,
+        locations=[],
+        occurred_from=None,
+        occurred_to=None,
+        time_precision=None,
+        time_note=None,
+        stated_at=None,
         ceasefire=None,
-        summary=assessment["note"], source=assessment.get("source"), quotes=quotes, recorded_by=recorded_by,
-        recorded_at=row["recorded_at"], verdict=assessment["verdict"],
+        summary=assessment["note"],
+        source=assessment.get("source"),
+        quotes=quotes,
+        recorded_by=recorded_by,
+        recorded_at=row["recorded_at"],
+        verdict=assessment["verdict"],
     )
 
 
@@ -387,8 +462,10 @@ def _insert_quotes(conn: psycopg.Connection, event_id: UUID, quotes: list[dict])
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
-                [(event_id, position, quote["text"], quote["start"], quote["end"])
-                 for position, quote in enumerate(quotes)],
+                [
+                    (event_id, position, quote["text"], quote["start"], quote["end"])
+                    for position, quote in enumerate(quotes)
+                ],
             )
 
 
@@ -410,9 +487,9 @@ def _inherit(conn: psycopg.Connection, report: dict, responding: dict, kind: dom
 
 def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for field in ("claimant", "target"):
-        if report[field] not in refs["actors"]:
-            errors[field] = [f"unknown actor: {report[field]}"]
+    for party in ("claimant", "target"):
+        if report[party] not in refs["actors"]:
+            errors[party] = [f"unknown actor: {report[party]}"]
     unknown_places = [slug for slug in report["locations"] if slug not in refs["locations"]]
     if unknown_places:
         errors["locations"] = [f"unknown location: {slug}" for slug in unknown_places]

@@ -34,10 +34,20 @@ def resolve(conn: psycopg.Connection, filters: dict) -> dict:
     """The ids of the slugs the filters name, and the log's head; every unknown slug is refused
     at once."""
     actor_slugs = [filters[name] for name in SIDES if filters.get(name)]
-    refs = conn.execute(RESOLVE, {"actors": actor_slugs, "location": filters.get("location"),
-                                  "ceasefire": filters.get("ceasefire"), "act": filters.get("act")}).fetchone()
-    errors = {name: [f"unknown actor: {filters[name]}"] for name in SIDES
-              if filters.get(name) and filters[name] not in refs["actors"]}
+    refs = conn.execute(
+        RESOLVE,
+        {
+            "actors": actor_slugs,
+            "location": filters.get("location"),
+            "ceasefire": filters.get("ceasefire"),
+            "act": filters.get("act"),
+        },
+    ).fetchone()
+    errors = {
+        name: [f"unknown actor: {filters[name]}"]
+        for name in SIDES
+        if filters.get(name) and filters[name] not in refs["actors"]
+    }
     for name, kind in (("location", "location"), ("ceasefire", "ceasefire"), ("act", "act")):
         if filters.get(name) and refs[f"{name}_id"] is None:
             errors[name] = [f"unknown {kind}: {filters[name]}"]
@@ -51,16 +61,22 @@ def in_force(table: str, alias: str, as_of: int | None) -> sql.Composed:
     incident_state the stretch that seq falls in, for the actor and place tables the version of
     the record in force then."""
     if table == "incident_state":
-        text = ("{t}.to_seq IS NULL" if as_of is None else
-                "{t}.from_seq <= %(as_of)s AND ({t}.to_seq IS NULL OR {t}.to_seq > %(as_of)s)")
+        text = (
+            "{t}.to_seq IS NULL"
+            if as_of is None
+            else "{t}.from_seq <= %(as_of)s AND ({t}.to_seq IS NULL OR {t}.to_seq > %(as_of)s)"
+        )
     else:
         # The row holds from its accusation's seq, or from the correction it derives from. (As
         # one expression it is a filter, not a bound of the walk: as `seq <= as_of` the planner
         # took it for one and read a country's stated index whole, 12,900 rows at 100,000
         # events, instead of the 299 of its window.)
-        text = ("{t}.superseded_seq IS NULL" if as_of is None else
-                "greatest({t}.seq, {t}.corrected_seq) <= %(as_of)s "
-                "AND ({t}.superseded_seq IS NULL OR {t}.superseded_seq > %(as_of)s)")
+        text = (
+            "{t}.superseded_seq IS NULL"
+            if as_of is None
+            else "greatest({t}.seq, {t}.corrected_seq) <= %(as_of)s "
+            "AND ({t}.superseded_seq IS NULL OR {t}.superseded_seq > %(as_of)s)"
+        )
     return sql.SQL(text).format(t=sql.Identifier(alias))
 
 
@@ -68,6 +84,7 @@ def in_force(table: str, alias: str, as_of: int | None) -> sql.Composed:
 class Selection:
     """The incidents the filters select: rows of `driver` (as `k`, with its event_id, seq,
     stated_at and occurred_from) that meet every condition, given `params`."""
+
     driver: str
     conditions: list[sql.Composable]
     params: dict
@@ -94,16 +111,24 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
     conditions.append(in_force(driver, "k", as_of))
 
     for name in actor_filters:
-        conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = k.event_id AND x.actor_id = {id} "
-            "AND x.side = ANY({sides}) AND {in_force})"
-        ).format(id=sql.Placeholder(f"{name}_id"), sides=sql.Placeholder(f"{name}_sides"),
-                 in_force=in_force("incident_actor", "x", as_of)))
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM incident_actor x WHERE x.event_id = k.event_id AND x.actor_id = {id} "
+                "AND x.side = ANY({sides}) AND {in_force})"
+            ).format(
+                id=sql.Placeholder(f"{name}_id"),
+                sides=sql.Placeholder(f"{name}_sides"),
+                in_force=in_force("incident_actor", "x", as_of),
+            )
+        )
         params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
     if filters.get("location") and driver == "incident_actor":
-        conditions.append(sql.SQL(
-            "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = k.event_id AND x.location_id = %(location_id)s "
-            "AND {in_force})").format(in_force=in_force("incident_place", "x", as_of)))
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = k.event_id AND x.location_id = %(location_id)s "
+                "AND {in_force})"
+            ).format(in_force=in_force("incident_place", "x", as_of))
+        )
         params["location_id"] = refs["location_id"]
 
     # The incident's state: the driver's own columns, or one probe of its row in force.
@@ -111,20 +136,31 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
     state_conditions = []
     for name, state_column in STATE_FILTERS.items():
         if filters.get(name):
-            state_conditions.append(sql.SQL("{s}.{column} = {value}").format(
-                s=sql.Identifier(state), column=sql.Identifier(state_column), value=sql.Placeholder(name)))
+            state_conditions.append(
+                sql.SQL("{s}.{column} = {value}").format(
+                    s=sql.Identifier(state), column=sql.Identifier(state_column), value=sql.Placeholder(name)
+                )
+            )
             params[name] = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
     searched = bool(filters.get("q"))
     if searched:
         params["q"] = filters["q"]
     if driver != "incident_state" and (state_conditions or searched):
         # Full text is over the record in force: the version the incident's state names.
-        search = (sql.SQL(" JOIN event v ON v.seq = s.version_seq AND v.search @@ websearch_to_tsquery('english', %(q)s)")
-                  if searched else sql.SQL(""))
-        conditions.append(sql.SQL("EXISTS (SELECT 1 FROM incident_state s{search} WHERE s.event_id = k.event_id "
-                                  "AND {in_force}{more})").format(
-            search=search, in_force=in_force("incident_state", "s", as_of),
-            more=sql.SQL("").join(sql.SQL(" AND ") + c for c in state_conditions)))
+        search = (
+            sql.SQL(" JOIN event v ON v.seq = s.version_seq AND v.search @@ websearch_to_tsquery('english', %(q)s)")
+            if searched
+            else sql.SQL("")
+        )
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM incident_state s{search} WHERE s.event_id = k.event_id AND {in_force}{more})"
+            ).format(
+                search=search,
+                in_force=in_force("incident_state", "s", as_of),
+                more=sql.SQL("").join(sql.SQL(" AND ") + c for c in state_conditions),
+            )
+        )
     else:
         conditions.extend(state_conditions)
 
@@ -133,8 +169,12 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
         # order and tests each version's words for a common word (at 100,000 events "mortar",
         # 4.4 ms), or hashes the search index's few matches for a rare one ("fabricated", 2.3 ms);
         # sorting every match of the search index first took 16.7 and 7.2 ms.
-        conditions.append(sql.SQL("EXISTS (SELECT 1 FROM event v WHERE v.seq = k.version_seq AND v.kind = 'accusation' "
-                                  "AND v.search @@ websearch_to_tsquery('english', %(q)s))"))
+        conditions.append(
+            sql.SQL(
+                "EXISTS (SELECT 1 FROM event v WHERE v.seq = k.version_seq AND v.kind = 'accusation' "
+                "AND v.search @@ websearch_to_tsquery('english', %(q)s))"
+            )
+        )
     if filters.get("occurred_after"):
         conditions.append(sql.SQL("k.occurred_from >= %(occurred_after)s"))
         params["occurred_after"] = filters["occurred_after"]

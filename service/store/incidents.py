@@ -22,6 +22,7 @@ from .events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, head, r
 @dataclass
 class Assessment:
     """An incident's latest review."""
+
     verdict: str
     note: str
     review: UUID
@@ -43,8 +44,10 @@ class Incident:
 
     def entries(self) -> list[Event]:
         """Every entry of its thread, in log order."""
-        return sorted([self.accusation, *self.denials, *self.counter_accusations, *self.retractions, *self.reviews],
-                      key=lambda entry: entry.seq)
+        return sorted(
+            [self.accusation, *self.denials, *self.counter_accusations, *self.retractions, *self.reviews],
+            key=lambda entry: entry.seq,
+        )
 
 
 SORTS = {
@@ -54,8 +57,10 @@ SORTS = {
     "-occurred": ("occurred_from", "DESC"),
 }
 
-def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int,
-         as_of: int | None) -> tuple[list[Incident], bool, int]:
+
+def page(
+    conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
+) -> tuple[list[Incident], bool, int]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
     Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
@@ -71,8 +76,9 @@ def page(conn: psycopg.Connection, filters: dict, after: tuple | None, limit: in
     return threads(conn, accusations[:limit], reflects), more, reflects
 
 
-def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
-               as_of: int | None) -> tuple[sql.Composed, dict]:
+def page_query(
+    filters: dict, refs: dict, after: tuple | None, limit: int, as_of: int | None
+) -> tuple[sql.Composed, dict]:
     """The page's accusations as one query (one more row than `limit`, to tell whether more follow).
 
     The driver table holds each version of an incident with its id and sort keys, in indexes that
@@ -94,19 +100,29 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
         # 100,000 events). A window is read whole from the occurred index; a bound on the
         # statement time would turn the planner to the stated index (12,900 rows of a country
         # at 100,000 events).
-        conditions.append(sql.SQL(
-            "k.{column} <= coalesce((SELECT h.{column} FROM incident_high_water h WHERE h.seq >= %(as_of)s "
-            "ORDER BY h.seq LIMIT 1), 'infinity')").format(column=sql.Identifier(column)))
+        conditions.append(
+            sql.SQL(
+                "k.{column} <= coalesce((SELECT h.{column} FROM incident_high_water h WHERE h.seq >= %(as_of)s "
+                "ORDER BY h.seq LIMIT 1), 'infinity')"
+            ).format(column=sql.Identifier(column))
+        )
     comparison = sql.SQL(">" if direction == "ASC" else "<")
     if after is not None:
         params |= {"after_key": after[0], "after_seq": after[1]}
         if not windowed:
-            conditions.append(sql.SQL("(k.{column}, k.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
-                column=sql.Identifier(column), cmp=comparison))
+            conditions.append(
+                sql.SQL("(k.{column}, k.seq) {cmp} (%(after_key)s, %(after_seq)s)").format(
+                    column=sql.Identifier(column), cmp=comparison
+                )
+            )
 
-    selected = sql.SQL("SELECT k.event_id AS id, k.{column} AS sort_key, k.seq AS sort_seq FROM {driver} k "
-                       "WHERE {conditions}").format(
-        column=sql.Identifier(column), driver=sql.Identifier(selection.driver), conditions=sql.SQL(" AND ").join(conditions))
+    selected = sql.SQL(
+        "SELECT k.event_id AS id, k.{column} AS sort_key, k.seq AS sort_seq FROM {driver} k WHERE {conditions}"
+    ).format(
+        column=sql.Identifier(column),
+        driver=sql.Identifier(selection.driver),
+        conditions=sql.SQL(" AND ").join(conditions),
+    )
     direction_sql = sql.SQL(direction)
     if windowed:
         # A window of occurrence, in order of statement: read the window (a range of an occurred
@@ -116,22 +132,28 @@ def page_query(filters: dict, refs: dict, after: tuple | None, limit: int,
         # cursor is applied to the window once read: inside the fence the planner ANDed a bitmap
         # of every claim stated before the cursor (15,343 rows at 100,000 events) with the window's
         # (205), and a disputed month's last page took 1.6 times its first at 1,000,000.
-        after_cursor = (sql.SQL("WHERE (sort_key, sort_seq) {cmp} (%(after_key)s, %(after_seq)s) ").format(
-            cmp=comparison) if after is not None else sql.SQL(""))
-        matching = sql.SQL("SELECT id, sort_key, sort_seq FROM ({selected} OFFSET 0) bounded {after_cursor}"
-                           "ORDER BY sort_key {dir}, sort_seq {dir} LIMIT {rows}").format(
-            selected=selected, after_cursor=after_cursor, dir=direction_sql, rows=rows)
+        after_cursor = (
+            sql.SQL("WHERE (sort_key, sort_seq) {cmp} (%(after_key)s, %(after_seq)s) ").format(cmp=comparison)
+            if after is not None
+            else sql.SQL("")
+        )
+        matching = sql.SQL(
+            "SELECT id, sort_key, sort_seq FROM ({selected} OFFSET 0) bounded {after_cursor}"
+            "ORDER BY sort_key {dir}, sort_seq {dir} LIMIT {rows}"
+        ).format(selected=selected, after_cursor=after_cursor, dir=direction_sql, rows=rows)
     else:
         matching = sql.SQL("{selected} ORDER BY k.{column} {dir}, k.seq {dir} LIMIT {rows}").format(
-            selected=selected, column=sql.Identifier(column), dir=direction_sql, rows=rows)
-    query = sql.SQL(SELECT_EVENTS) + sql.SQL(" JOIN ({matching}) page ON page.id = e.id "
-                                             "ORDER BY page.sort_key {dir}, page.sort_seq {dir}").format(
-        matching=matching, dir=direction_sql)
+            selected=selected, column=sql.Identifier(column), dir=direction_sql, rows=rows
+        )
+    query = sql.SQL(SELECT_EVENTS) + sql.SQL(
+        " JOIN ({matching}) page ON page.id = e.id ORDER BY page.sort_key {dir}, page.sort_seq {dir}"
+    ).format(matching=matching, dir=direction_sql)
     return query, params
 
 
-ACCUSATION = SELECT_EVENTS + (" WHERE e.id = %(id)s AND e.kind = 'accusation' AND e.corrects IS NULL"
-                              " AND e.seq <= %(as_of)s")
+ACCUSATION = SELECT_EVENTS + (
+    " WHERE e.id = %(id)s AND e.kind = 'accusation' AND e.corrects IS NULL AND e.seq <= %(as_of)s"
+)
 
 
 def get(conn: psycopg.Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
@@ -165,11 +187,22 @@ def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> l
         for entry in by_accusation.get(accusation.id, []):
             thread[domain.KINDS[entry.kind].in_thread].append(entry)
         latest = domain.assessment(thread)
-        assessment = None if latest is None else Assessment(
-            latest.verdict, latest.summary, latest.id, latest.seq, latest.recorded_by, latest.recorded_at)
-        incidents.append(Incident(id=accusation.id, status=domain.incident_status(accusation.id, thread),
-                                  assessment=assessment, accusation=fold(accusation, corrections.get(accusation.id, [])),
-                                  **thread))
+        assessment = (
+            None
+            if latest is None
+            else Assessment(
+                latest.verdict, latest.summary, latest.id, latest.seq, latest.recorded_by, latest.recorded_at
+            )
+        )
+        incidents.append(
+            Incident(
+                id=accusation.id,
+                status=domain.incident_status(accusation.id, thread),
+                assessment=assessment,
+                accusation=fold(accusation, corrections.get(accusation.id, [])),
+                **thread,
+            )
+        )
     return incidents
 
 

@@ -19,7 +19,9 @@ def create(conn: psycopg.Connection, location: dict, if_absent: bool = False) ->
         """INSERT INTO location (slug, name, country, latitude, longitude, precision, aliases, parent_id)
            VALUES (%(slug)s, %(name)s, %(country)s, %(latitude)s, %(longitude)s, %(precision)s,
                    %(aliases)s, %(parent_id)s)
-           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
+           """
+        + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
+        + "RETURNING slug",
         {
             "slug": location["slug"],
             "name": location["name"],

@@ -39,7 +39,7 @@ class Names:
     ceasefires: dict[str, str]
 
 
-def read(conn: psycopg.Connection, only: "Wanted | None" = None) -> Names:
+def read(conn: psycopg.Connection, only: Wanted | None = None) -> Names:
     """The catalogue's labels: four small queries (the caller reads in one snapshot). An export
     reads them all; a page reads only those it shows (`only`), so its cost does not grow with
     the catalogue."""
@@ -47,29 +47,46 @@ def read(conn: psycopg.Connection, only: "Wanted | None" = None) -> Names:
     wanted = {"every": only is None, **{name: list(value) for name, value in vars(slugs).items()}}
     # The first label of an actor's path is its top-level actor's slug, written with '_' for '-'
     # (0001's tree_path).
-    actors = {row["slug"]: Actor(row["name"], row["side"].replace("_", "-")) for row in conn.execute(
-        "SELECT slug, name, subpath(path, 0, 1)::text AS side FROM actor"
-        " WHERE %(every)s OR slug = ANY(%(actors)s)", wanted)}
-    places = {row["slug"]: Place(row["name"], row["latitude"], row["longitude"], row["precision"])
-              for row in conn.execute("SELECT slug, name, latitude, longitude, precision FROM location"
-                                      " WHERE %(every)s OR slug = ANY(%(places)s)", wanted)}
-    sources = {row["slug"]: Source(row["title"], row["url"]) for row in conn.execute(
-        "SELECT slug, title, url FROM source WHERE %(every)s OR slug = ANY(%(sources)s)", wanted)}
-    ceasefires = {row["slug"]: row["name"] for row in conn.execute(
-        "SELECT slug, name FROM ceasefire WHERE %(every)s OR slug = ANY(%(ceasefires)s)", wanted)}
+    actors = {
+        row["slug"]: Actor(row["name"], row["side"].replace("_", "-"))
+        for row in conn.execute(
+            "SELECT slug, name, subpath(path, 0, 1)::text AS side FROM actor WHERE %(every)s OR slug = ANY(%(actors)s)",
+            wanted,
+        )
+    }
+    places = {
+        row["slug"]: Place(row["name"], row["latitude"], row["longitude"], row["precision"])
+        for row in conn.execute(
+            "SELECT slug, name, latitude, longitude, precision FROM location WHERE %(every)s OR slug = ANY(%(places)s)",
+            wanted,
+        )
+    }
+    sources = {
+        row["slug"]: Source(row["title"], row["url"])
+        for row in conn.execute(
+            "SELECT slug, title, url FROM source WHERE %(every)s OR slug = ANY(%(sources)s)", wanted
+        )
+    }
+    ceasefires = {
+        row["slug"]: row["name"]
+        for row in conn.execute(
+            "SELECT slug, name FROM ceasefire WHERE %(every)s OR slug = ANY(%(ceasefires)s)", wanted
+        )
+    }
     return Names(actors, places, sources, ceasefires)
 
 
 @dataclass
 class Wanted:
     """The slugs a page shows, by catalogue."""
+
     actors: set[str]
     places: set[str]
     sources: set[str]
     ceasefires: set[str]
 
     @classmethod
-    def of(cls, entries, actors: set[str] = frozenset()) -> "Wanted":
+    def of(cls, entries, actors: set[str] = frozenset()) -> Wanted:
         """The slugs that `entries` (store Events) name, and `actors` besides."""
         wanted = cls(set(actors), set(), set(), set())
         for entry in entries:

@@ -17,7 +17,9 @@ def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> d
     row = conn.execute(
         """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, text)
            VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s, %(text)s)
-           """ + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "") + "RETURNING slug",
+           """
+        + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
+        + "RETURNING slug",
         {
             "slug": source["slug"],
             "title": source["title"],
@@ -50,6 +52,7 @@ def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
 def held(conn: psycopg.Connection, slugs: set[str]) -> dict[str, dict]:
     """The sources of these slugs with the text held of each, its publisher and its SHA-256 (one
     query for a whole thread; their titles and addresses are among a page's names)."""
-    rows = conn.execute("SELECT slug, publisher, sha256, text FROM source WHERE slug = ANY(%(slugs)s)",
-                        {"slugs": list(slugs)}).fetchall()
+    rows = conn.execute(
+        "SELECT slug, publisher, sha256, text FROM source WHERE slug = ANY(%(slugs)s)", {"slugs": list(slugs)}
+    ).fetchall()
     return {row["slug"]: row for row in rows}

@@ -12,10 +12,10 @@ import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
 from .. import domain
-from ..reads import snapshot
 from ..errors import invalid
 from ..pagination import filters_digest, incident_next, incident_position
-from ..schemas import IncidentArgs, STATUSES
+from ..reads import snapshot
+from ..schemas import STATUSES, IncidentArgs
 from ..store import actors, ceasefires, counts, incidents, locations, names, sources
 from . import quotes, timeline, worldmap
 
@@ -23,11 +23,22 @@ blp = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 
 # The pages load nothing from anywhere else, and run no script: a Content-Security-Policy that
 # says so, so an injected tag could do nothing either.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 ARGS = IncidentArgs(exclude=("format",))
-FILTERS = ("status", "party", "claimant", "target", "location", "ceasefire", "act", "occurred_after",
-           "occurred_before", "q")
+FILTERS = (
+    "status",
+    "party",
+    "claimant",
+    "target",
+    "location",
+    "ceasefire",
+    "act",
+    "occurred_after",
+    "occurred_before",
+    "q",
+)
 
 
 @blp.after_request
@@ -65,9 +76,16 @@ def incident_list():
             raise invalid(refusal.errors, title=FILTER) from None
         catalogue = names.read(conn, shown(page))
     following = incident_next(page, more, filters["sort"], as_of, digest)
-    return render_template("incidents.html", incidents=page, names=catalogue, next_url=following, as_of=as_of,
-                           form={name: given.get(name, "") for name in FILTERS}, statuses=STATUSES,
-                           filtered=any(given.get(name) for name in FILTERS))
+    return render_template(
+        "incidents.html",
+        incidents=page,
+        names=catalogue,
+        next_url=following,
+        as_of=as_of,
+        form={name: given.get(name, "") for name in FILTERS},
+        statuses=STATUSES,
+        filtered=any(given.get(name) for name in FILTERS),
+    )
 
 
 # The ceasefire page is an overview: its latest incidents, and a link to the list of them all.
@@ -85,8 +103,11 @@ def ceasefire_page(slug: str):
         window = timeline.window(ceasefire)
         # A month of hours (720 buckets) in one grouped query; the chart folds them into days
         # unless the allegations fall within a few days.
-        buckets, as_of = ([], None) if window is None else counts.count(
-            conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
+        buckets, as_of = (
+            ([], None)
+            if window is None
+            else counts.count(conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
+        )
         listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
         # The agreement's parties, broker and source, and the timeline's sides, are named too.
         agreed = {*ceasefire["parties"], *filter(None, [ceasefire["brokered_by"]])}
@@ -95,10 +116,18 @@ def ceasefire_page(slug: str):
             wanted.sources.add(ceasefire["source"])
         catalogue = names.read(conn, wanted)
         named, more_mapped = ceasefires.places(conn, slug)
-    return render_template("ceasefire.html", ceasefire=ceasefire, chart=timeline.chart(buckets, ceasefire, catalogue),
-                           map=worldmap.draw(named), unmapped=[p for p in named if p["latitude"] is None],
-                           mapped=ceasefires.MAPPED if more_mapped else None,
-                           incidents=listed, more=more, names=catalogue, as_of=as_of)
+    return render_template(
+        "ceasefire.html",
+        ceasefire=ceasefire,
+        chart=timeline.chart(buckets, ceasefire, catalogue),
+        map=worldmap.draw(named),
+        unmapped=[p for p in named if p["latitude"] is None],
+        mapped=ceasefires.MAPPED if more_mapped else None,
+        incidents=listed,
+        more=more,
+        names=catalogue,
+        as_of=as_of,
+    )
 
 
 @blp.route("/actors/<slug>")
@@ -121,8 +150,17 @@ def _entry_page(table: str, slug: str, get, filter_name: str):
         tree = actors.tree(conn, table, slug)
         listed, more, as_of = incidents.page(conn, {filter_name: slug, "sort": "-stated"}, None, 50, None)
         catalogue = names.read(conn, shown(listed))
-    return render_template("entry.html", table=table, entry=entry, tree=tree, incidents=listed, more=more,
-                           names=catalogue, as_of=as_of, filter_name=filter_name)
+    return render_template(
+        "entry.html",
+        table=table,
+        entry=entry,
+        tree=tree,
+        incidents=listed,
+        more=more,
+        names=catalogue,
+        as_of=as_of,
+        filter_name=filter_name,
+    )
 
 
 @blp.route("/incidents/<incident_id>")
@@ -139,5 +177,6 @@ def incident_page(incident_id: str):
         entries = incident.entries()
         catalogue = names.read(conn, names.Wanted.of(entries))
         held = sources.held(conn, {entry.source for entry in entries if entry.source})
-    return render_template("incident.html", incident=incident, entries=entries, names=catalogue, sources=held,
-                           excerpt=quotes.excerpt)
+    return render_template(
+        "incident.html", incident=incident, entries=entries, names=catalogue, sources=held, excerpt=quotes.excerpt
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 # How much of the source to show either side of a quote: about two sentences of news prose.
 CONTEXT = 280
 # Where a sentence ends, quoted or not, in news prose.
-SENTENCE_ENDS = (". ", ".\u201d ", ".\" ", "? ", "! ", "\n")
+SENTENCE_ENDS = (". ", ".\u201d ", '." ', "? ", "! ", "\n")
 
 
 @dataclass(frozen=True)

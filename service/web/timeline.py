@@ -5,7 +5,7 @@ marked. Drawn from the counts (store/counts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..store.counts import Bucket
 from ..store.names import Names
@@ -82,17 +82,37 @@ def chart(buckets: list[Bucket], ceasefire: dict, names: Names) -> Chart | None:
         for position, side in enumerate(sides):
             count = bucket.counts.get(side, 0)
             height = (HEIGHT - 2 * MARGIN) * count / most
-            bars.append(Bar(MARGIN + index * slot + slot * 0.1 + position * bar_width,
-                            HEIGHT - MARGIN - height, bar_width, height, position, count, bucket.start.strftime(label)))
+            bars.append(
+                Bar(
+                    MARGIN + index * slot + slot * 0.1 + position * bar_width,
+                    HEIGHT - MARGIN - height,
+                    bar_width,
+                    height,
+                    position,
+                    count,
+                    bucket.start.strftime(label),
+                )
+            )
     marker = None if effective is None else MARGIN + plot * (effective - start) / (end - start)
-    styled = [(side, names.actors[side].name if side in names.actors else side, *STYLES[n % len(STYLES)])
-              for n, side in enumerate(sides)]
-    return Chart(start, end, bars, styled, marker, most, "hour" if step < timedelta(days=1) else "day",
-                 buckets[0].start.strftime(label), buckets[-1].start.strftime(label))
+    styled = [
+        (side, names.actors[side].name if side in names.actors else side, *STYLES[n % len(STYLES)])
+        for n, side in enumerate(sides)
+    ]
+    return Chart(
+        start,
+        end,
+        bars,
+        styled,
+        marker,
+        most,
+        "hour" if step < timedelta(days=1) else "day",
+        buckets[0].start.strftime(label),
+        buckets[-1].start.strftime(label),
+    )
 
 
 def _day(instant: datetime) -> datetime:
-    return instant.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _days(hours: list[Bucket]) -> list[Bucket]:

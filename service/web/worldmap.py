@@ -92,13 +92,26 @@ def draw(places: list[dict]) -> Map | None:
     for name, rings in _countries():
         parts = []
         for points in rings:
-            if not any(west - 5 <= lon <= west + lon_span + 5 and north - lat_span - 5 <= lat <= north + 5
-                       for lon, lat in points):
+            if not any(
+                west - 5 <= lon <= west + lon_span + 5 and north - lat_span - 5 <= lat <= north + 5
+                for lon, lat in points
+            ):
                 continue
-            parts.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in (project(lon, lat) for lon, lat in points)) + "Z")
+            parts.append(
+                "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in (project(lon, lat) for lon, lat in points)) + "Z"
+            )
         if parts:
             countries.append((name, "".join(parts), name in named))
     km = scale * squeeze / 111.0  # SVG units per kilometre
-    marks = [Mark(p["slug"], p["name"], p["precision"], *project(p["longitude"], p["latitude"]),
-                  max(4.0, RADIUS_KM.get(p["precision"], 0) * km), p["incidents"]) for p in located]
+    marks = [
+        Mark(
+            p["slug"],
+            p["name"],
+            p["precision"],
+            *project(p["longitude"], p["latitude"]),
+            max(4.0, RADIUS_KM.get(p["precision"], 0) * km),
+            p["incidents"],
+        )
+        for p in located
+    ]
     return Map(countries, marks)
