@@ -1,4 +1,4 @@
-"""Alembic runs every revision against the connection that service/migrate.py hands it."""
+"""Alembic runs every revision against the connection that service/store/migrate.py hands it."""
 
 from alembic import context
 

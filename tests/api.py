@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.db import connect
+from service.pipeline.db import connect
 from service.store import keys
 
 ACCUSATION = {

@@ -16,11 +16,12 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from service import migrate, seed
-from service.app import create_app
 from service.config import Settings
-from service.db import connect
-from service.embedded import EmbeddedPostgres
+from service.exchange import seed
+from service.pipeline.app import create_app
+from service.pipeline.db import connect
+from service.running.embedded import EmbeddedPostgres
+from service.store import migrate
 from tests.api import make_key
 
 TEMPLATE = f"cfl_template_{os.getpid()}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.seed import EVENT_NAMESPACE
+from service.exchange.seed import EVENT_NAMESPACE
 from tests.api import counts, make_key, post_accusation, problem_of
 
 SHELLING = str(uuid.uuid5(EVENT_NAMESPACE, "moscow-ceasefire-article/agdam-tartar-shelling"))
@@ -329,7 +329,7 @@ def test_keys_and_roles(client, dsn, reporter, admin_key):
     taken = problem_of(client.post("/v1/actors", json=actor, headers=admin_key), 409)
     assert taken["detail"] == "The slug karabakh-army is taken: the actor with it exists already; choose another slug."
     assert taken["errors"] == {"slug": ["karabakh-army is taken"]}
-    from service.db import connect
+    from service.pipeline.db import connect
     from service.store import keys
 
     with connect(dsn) as conn:
@@ -434,8 +434,8 @@ def test_follow_the_log(client, reporter):
 
 
 def test_reads_can_be_closed(dsn, tmp_path):
-    from service.app import create_app
     from service.config import Settings
+    from service.pipeline.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path, reads_need_key=True), dsn=dsn)
     try:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from service.seed import EVENT_NAMESPACE
+from service.exchange.seed import EVENT_NAMESPACE
 from tests.api import make_key, post_accusation
 
 

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from service import archive, migrate
-from service.db import connect
+from service.exchange import archive
+from service.pipeline.db import connect
+from service.store import migrate
 from tests.api import counts
 from tests.test_cli import run
 from tests.test_exports import busy_log  # noqa: F401 (a fixture)
@@ -96,7 +97,7 @@ def test_an_export_as_of_a_seq_holds_the_log_as_it_stood(dsn, busy_log, empty, t
 
 
 def test_the_imported_log_takes_new_reports_after_its_last_seq(dsn, busy_log, empty, tmp_path, settings):
-    from service.app import create_app
+    from service.pipeline.app import create_app
     from tests.api import make_key, post_accusation
 
     export(dsn, tmp_path / "log.ndjson")

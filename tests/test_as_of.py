@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.db import connect
+from service.log import write as log
+from service.pipeline.db import connect
 from service.store import events, keys
 from tests.api import make_key, post_accusation, problem_of
 from tests.test_log_order import follow_while
@@ -195,9 +196,9 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
         with connect(dsn) as conn:
             for i in range(rounds):
                 with conn.transaction():
-                    accusation = events.append(conn, {**REPORT, **times, "summary": f"Report {n}.{i}."}, name)
+                    accusation = log.append(conn, {**REPORT, **times, "summary": f"Report {n}.{i}."}, name)
                 with conn.transaction():
-                    denial = events.append(
+                    denial = log.append(
                         conn,
                         {
                             "kind": "denial",
@@ -215,7 +216,7 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                         name,
                     )
                 with conn.transaction():
-                    events.append(
+                    log.append(
                         conn,
                         {
                             **REPORT,
@@ -229,17 +230,9 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                         name,
                     )
                 with conn.transaction():
-                    events.correct(
-                        conn, {**REPORT, **times, "locations": ["tartar"]}, key, events.get(conn, accusation.id)
-                    )
+                    log.correct(conn, accusation.id, {**REPORT, **times, "locations": ["tartar"]}, key)
                 with conn.transaction():
-                    events.review(
-                        conn,
-                        accusation.id,
-                        {"verdict": "doubtful", "note": "Checked."},
-                        name,
-                        events.statement(conn, accusation.id),
-                    )
+                    log.review(conn, accusation.id, {"verdict": "doubtful", "note": "Checked."}, name)
 
     followed = follow_while(dsn, start, writer, writers)
 

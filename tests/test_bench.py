@@ -7,8 +7,14 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tests.processes import base_env
+
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
 
 QUERIES = {
     "disputed",
@@ -27,7 +33,8 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     before = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     output = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, "-c", "from service.cli import main; main()", "bench", "--quick", "--output", str(output)],
+        [sys.executable, "-m", "bench", "--quick", "--output", str(output)],
+        cwd=Path(__file__).resolve().parent.parent,  # the benchmark lives in the checkout, not the wheel
         env={**base_env(), "DATABASE_URL": server_dsn},
         capture_output=True,
         text=True,

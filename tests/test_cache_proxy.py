@@ -18,7 +18,11 @@ from tests.processes import free_port
 from tests.test_cli import serve  # noqa: F401 (a fixture)
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"  # root's PATH has /usr/sbin; others' may not
-pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="no nginx (apt-get install nginx-light; .ci/run does)")
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="no nginx (apt-get install nginx-light; .ci/run does)"),
+]
 
 CONFIG = """
 daemon off;

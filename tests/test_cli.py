@@ -9,10 +9,11 @@ import sys
 
 import pytest
 
-from service import cli, migrate
+from service.running import cli
+from service.store import migrate
 from tests.processes import base_env, free_port, get, wait_for
 
-CLI = [sys.executable, "-c", "from service.cli import main; main()"]
+CLI = [sys.executable, "-c", "from service.running.cli import main; main()"]
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -51,6 +52,7 @@ def serve(tmp_path):
         process.log.close()
 
 
+@pytest.mark.slow
 def test_serve_answers_health_and_readiness_then_stops_on_sigterm(serve, dsn):
     process, url = serve({"DATABASE_URL": dsn})
     assert get(url + "/healthz") == (200, {"status": "ok"})
@@ -60,6 +62,7 @@ def test_serve_answers_health_and_readiness_then_stops_on_sigterm(serve, dsn):
     assert process.wait(30) == 0
 
 
+@pytest.mark.slow
 def test_serve_on_the_embedded_database_migrates_seeds_once_and_owns_its_folder(serve, tmp_path):
     process, url = serve({})
     assert get(url + "/readyz")[0] == 200
@@ -145,6 +148,7 @@ def test_a_bad_setting_names_the_variable(dsn):
     one_line_failure(run("db", "current", env={"DATABASE_URL": dsn, "CFL_POOL_MAX": "lots"}), "CFL_POOL_MAX='lots'")
 
 
+@pytest.mark.slow
 def test_db_upgrade_downgrade_current(fresh_database):
     env = {"DATABASE_URL": fresh_database()}
     (head,) = migrate.script_heads()

@@ -23,10 +23,13 @@ import psycopg
 import pytest
 import yaml
 
-from service import migrate
 from service.config import VARIABLES, Settings
-from service.seed import EVENT_NAMESPACE
+from service.exchange.seed import EVENT_NAMESPACE
+from service.store import migrate
 from tests.processes import base_env, free_port, get, wait_for
+
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -40,7 +40,11 @@ def engine_answers() -> bool:
     return info.returncode == 0 and compose.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not engine_answers(), reason="no Docker engine with compose answers here")
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not engine_answers(), reason="no Docker engine with compose answers here"),
+]
 
 
 def as_written(command: str) -> str:

@@ -4,6 +4,8 @@ every broken rule by name."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 
@@ -310,3 +312,30 @@ def refused_correction(conn, constraint: str, original, **overrides):
     with pytest.raises(psycopg.Error) as caught:
         corrected(conn, original, **overrides)
     assert caught.value.diag.constraint_name == constraint, str(caught.value)
+
+
+def test_identical_corrections_sent_together_store_one(app, reporter, dsn):
+    """Twenty clients send the same correction at once, with no Idempotency-Key: one is stored,
+    and every other is told it changes nothing, as it would be one at a time."""
+    client = app.test_client()
+    accusation = post_accusation(client, reporter).get_json()
+    before = counts(dsn)["event"]
+    barrier, answers = threading.Barrier(20), []
+
+    def send() -> None:
+        own = app.test_client()
+        barrier.wait()
+        answers.append(correct(own, reporter, accusation, locations=["tartar"]))
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [201] + [422] * 19
+    for answer in answers:
+        if answer.status_code == 422:
+            assert "This correction changes nothing" in problem_of(answer, 422)["detail"]
+    assert counts(dsn)["event"] == before + 1
+    revisions = client.get(f"/v1/events/{accusation['id']}").get_json()["revisions"]
+    assert [revision["changed"] for revision in revisions] == [["locations"]]

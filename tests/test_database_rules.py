@@ -9,7 +9,7 @@ import uuid
 import psycopg
 import pytest
 
-from service.seed import EVENT_NAMESPACE
+from service.exchange.seed import EVENT_NAMESPACE
 from tests.conftest import SEEDS
 
 INSERT_EVENT = """

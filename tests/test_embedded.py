@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from service import cli
 from service.config import Settings
-from service.db import connect
-from service.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+from service.pipeline.db import connect
+from service.running import cli
+from service.running.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 def test_start_stop_restart_keeps_data(tmp_path):

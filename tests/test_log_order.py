@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from service.db import connect
+from service.log import write as log
+from service.pipeline.db import connect
 from service.store import events
 
 START = datetime(2020, 10, 11, 9, tzinfo=UTC)
@@ -37,7 +38,7 @@ def test_each_writers_batch_takes_one_contiguous_run_of_seq(dsn):
         with connect(dsn) as conn:
             for _ in range(10):
                 with conn.transaction():
-                    batches[name].append([events.append(conn, report(i), recorded_by=name).seq for i in range(5)])
+                    batches[name].append([log.append(conn, report(i), recorded_by=name).seq for i in range(5)])
 
     threads = [threading.Thread(target=writer, args=(name,)) for name in batches]
     for thread in threads:
@@ -88,7 +89,7 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
         with connect(dsn) as conn:
             for i in range(per_writer):
                 with conn.transaction():
-                    events.append(conn, report(n * 1000 + i), recorded_by=f"writer-{n}")
+                    log.append(conn, report(n * 1000 + i), recorded_by=f"writer-{n}")
 
     seen = follow_while(dsn, start, writer, writers)
 

@@ -4,8 +4,8 @@ from uuid import UUID
 
 import pytest
 
-from service import migrate
-from service.db import connect
+from service.pipeline.db import connect
+from service.store import migrate
 
 TABLES = {
     "actor",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -12,8 +13,8 @@ from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from service.app import create_app
 from service.config import Settings
+from service.pipeline.app import create_app
 from tests.api import make_key
 
 
@@ -125,6 +126,7 @@ DELIBERATE = re.compile(
 )
 
 
+@pytest.mark.slow
 def test_no_500_and_no_response_outside_its_schema(app, dsn):
     """A bounded schemathesis run over every operation, with an admin key: generated requests,
     valid and not, get a documented answer, never a 5xx; a valid one is refused only for a reason

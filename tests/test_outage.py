@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import time
 
-from service.app import create_app
+import pytest
+
 from service.config import Settings
+from service.pipeline.app import create_app
 from tests.api import counts, make_key, post_accusation
+
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 def test_an_outage_is_503_with_retry_after_and_the_service_recovers(tmp_path, dsn, outage):

@@ -21,10 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-    reason="no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
-)
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+        reason="no Chromium at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+    ),
+]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 DISPUTED = "9915ceb2-ffe5-5116-aff6-e10990583817"  # the seed's shelling of Agdam and Tartar, denied
 

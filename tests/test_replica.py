@@ -15,12 +15,16 @@ import urllib.request
 import psycopg
 import pytest
 
-from service import migrate, seed
-from service.db import connect
-from service.embedded import EmbeddedPostgres
+from service.exchange import seed
+from service.pipeline.db import connect
+from service.running.embedded import EmbeddedPostgres
+from service.store import migrate
 from tests.api import ACCUSATION, make_key
 from tests.processes import get
 from tests.test_cli import serve  # noqa: F401 (a fixture)
+
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import threading
 import psycopg
 import pytest
 
-from service.db import connect
+from service.pipeline import errors
+from service.pipeline.db import connect
 from tests.api import counts, post_accusation, problem_of
 from tests.test_database_rules import event_id, insert_event, refused_event
 
@@ -234,3 +235,38 @@ def test_two_sides_racing_to_withdraw_one_statement_write_it_once(app, reporter,
             ).fetchone()["n"]
             == 1
         )
+
+
+def test_a_second_retraction_reads_the_same_whichever_layer_refuses_it(app, client, reporter, conn):
+    """The service's own check and the database's unique index (a writer that raced past the
+    check, or psql) answer a second retraction with one sentence, by field."""
+    accusation = event_id(conn, "agdam-tartar-shelling")  # azerbaijan-military accuses armenia
+    retraction = {
+        "kind": "retraction",
+        "claimant": "azerbaijan",
+        "responds_to": str(accusation),
+        "stated_at": "2020-10-13T09:00:00+04:00",
+        "summary": "Withdrawn.",
+        "source": SOURCE,
+    }
+    assert client.post("/v1/events", headers=reporter, json=retraction).status_code == 201
+    by_the_service = problem_of(client.post("/v1/events", headers=reporter, json=retraction), 422)
+
+    with pytest.raises(psycopg.errors.UniqueViolation) as caught:
+        insert_event(
+            conn,
+            kind="retraction",
+            claimant="azerbaijan-military",
+            target="armenia",
+            responds_to=accusation,
+            responds_to_kind="accusation",
+        )
+    with app.test_request_context("/v1/events", method="POST"):
+        answer = errors.handle_integrity_error(caught.value)
+    by_the_database = answer.get_json()
+    assert answer.status_code == 422
+    for name in ("title", "detail", "errors"):
+        assert by_the_database[name] == by_the_service[name]
+    assert by_the_service["errors"] == {
+        "responds_to": ["what it answers has a retraction already; a statement takes only one"]
+    }

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from service import seed
-from service.seed import SeedError
+from service.exchange import seed
+from service.exchange.seed import SeedError
 from tests.conftest import SEEDS
 
 ARTICLE = (SEEDS / "moscow-ceasefire-article.txt").read_text(encoding="utf-8")

@@ -20,7 +20,10 @@ import pytest
 
 from tests.processes import base_env, free_port, wait_for
 
-CLI = [sys.executable, "-c", "from service.cli import main; main()"]
+# Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
+
+CLI = [sys.executable, "-c", "from service.running.cli import main; main()"]
 
 
 class Served:

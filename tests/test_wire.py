@@ -1,9 +1,9 @@
-"""The list endpoints write their JSON directly (service/wire.py); it must be exactly what the
+"""The list endpoints write their JSON directly (service/pipeline/wire.py); it must be exactly what the
 documented schemas describe, so a client cannot tell which path wrote a page."""
 
 from __future__ import annotations
 
-from service.schemas import EventPage, IncidentPage
+from service.pipeline.schemas import EventPage, IncidentPage
 from service.store import events, incidents
 from tests.api import make_key, post_accusation
 

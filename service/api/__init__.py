@@ -9,8 +9,8 @@ from flask import current_app, g, request
 from marshmallow import missing
 from webargs.flaskparser import FlaskParser
 
-from ..errors import invalid
-from ..formats import MEDIA_TYPES
+from service.formats import MEDIA_TYPES
+from service.pipeline.errors import invalid
 
 
 class StrictParser(FlaskParser):
@@ -62,7 +62,7 @@ def refuse_undeclared_query() -> None:
 
 
 def exportable(blp: flask_smorest.Blueprint, page: type):
-    """Document the streams a list answers besides its JSON page (service/exports.py). The page
+    """Document the streams a list answers besides its JSON page (service/api/exports.py). The page
     is named again: apispec writes a response's `content` whole, from its schema or from here."""
     content = {
         MEDIA_TYPES["json"]: {"schema": page},

@@ -3,18 +3,16 @@ each, all alike: list (by slug, keyset), read one, and create (admin keys only).
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import url_for
 
-from .. import schemas
-from ..auth import requires
-from ..db import in_transaction
-from ..errors import ApiError
-from ..idempotency import idempotent
-from ..pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
-from ..reads import snapshot
-from ..schemas import CatalogueArgs, page_of
-from ..store import actors, acts, ceasefires, locations, sources
-from . import Blueprint, refusals
+from service.api import Blueprint, refusals
+from service.pipeline import schemas
+from service.pipeline.errors import ApiError
+from service.pipeline.pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
+from service.pipeline.reads import snapshot
+from service.pipeline.schemas import CatalogueArgs, page_of
+from service.pipeline.writes import Write, writes
+from service.store import actors, acts, ceasefires, locations, sources
 
 
 def resource(name: str, singular: str, store, schema_in, schema_out, description: str) -> Blueprint:
@@ -54,14 +52,12 @@ def resource(name: str, singular: str, store, schema_in, schema_out, description
         summary=f"Add {'an' if singular[0] in 'aeiou' else 'a'} {singular}",
         description="Needs an admin key. A taken slug is a 409.",
     )
-    @in_transaction
-    @requires("admin")
-    @idempotent
+    @writes("admin")
     @blp.arguments(schema_in)
     @blp.response(201, schema_out)
     @refusals(blp, 401, 403, 409, secured=True)
-    def create(entry):
-        row = store.create(g.conn, entry)
+    def create(entry, write: Write):
+        row = store.create(write.conn, entry)
         return row, {"Location": url_for(f"{name}.one", slug=row["slug"], _external=True)}
 
     return blp

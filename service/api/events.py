@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from flask import g, request, url_for
+from flask import request, url_for
 
-from .. import exports, formats, wire
-from ..auth import requires
-from ..db import in_transaction
-from ..errors import ApiError
-from ..idempotency import idempotent
-from ..pagination import link_headers
-from ..reads import read, snapshot
-from ..schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
-from ..store import events, names
-from . import Blueprint, exportable, refusals
+from service import formats
+from service.api import Blueprint, exportable, exports, refusals
+from service.log import write as log
+from service.pipeline import wire
+from service.pipeline.errors import ApiError
+from service.pipeline.pagination import link_headers
+from service.pipeline.reads import read, snapshot
+from service.pipeline.schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
+from service.pipeline.writes import Write, writes
+from service.store import events, names
 
 blp = Blueprint(
     "events",
@@ -42,15 +42,13 @@ def created(event) -> tuple:
 
 
 @blp.route("", methods=["POST"])
-@in_transaction
-@requires("reporter")
-@idempotent
+@writes("reporter")
 @blp.arguments(EventIn)
 @blp.response(
     201, EventOut, headers={"Location": {"description": "URL of the new event", "schema": {"type": "string"}}}
 )
 @refusals(blp, 401, 403, secured=True)
-def append(report):
+def append(report: dict, write: Write):
     """Append an accusation, a denial or a retraction.
 
     A denial must respond to an accusation and be made by the accused side; a retraction withdraws
@@ -59,19 +57,17 @@ def append(report):
     time (those of what they answer). Quotes must be verbatim: when the source's text is held,
     each is looked up in it and its span stored.
     """
-    return created(events.append(g.conn, report, recorded_by=g.key["name"]))
+    return created(log.append(write.conn, report, recorded_by=write.key["name"]))
 
 
 @blp.route("/<event_id>/corrections", methods=["POST"])
-@in_transaction
-@requires("reporter")
-@idempotent
+@writes("reporter")
 @blp.arguments(CorrectionIn)
 @blp.response(
     201, EventOut, headers={"Location": {"description": "URL of the correction", "schema": {"type": "string"}}}
 )
 @refusals(blp, 401, 403, 404, secured=True)
-def correct(record: dict, event_id: str):
+def correct(record: dict, event_id: str, write: Write):
     """Correct the record of an accusation, a denial or a retraction.
 
     The body is the entry's whole record as it should have been recorded (what it answers and its
@@ -80,20 +76,15 @@ def correct(record: dict, event_id: str):
     entry lists it in its `revisions`. Only the key that recorded the entry, or an editor's or
     admin's key, may correct it.
     """
-    corrected = events.get(g.conn, _event_id(event_id))
-    if corrected is None:
-        raise not_found(event_id)
-    return created(events.correct(g.conn, record, g.key, corrected))
+    return created(log.correct(write.conn, _event_id(event_id), record, write.key))
 
 
 @blp.route("/<event_id>/reviews", methods=["POST"])
-@in_transaction
-@requires("reviewer")
-@idempotent
+@writes("reviewer")
 @blp.arguments(ReviewIn)
 @blp.response(201, EventOut, headers={"Location": {"description": "URL of the review", "schema": {"type": "string"}}})
 @refusals(blp, 401, 403, 404, secured=True)
-def review(assessment: dict, event_id: str):
+def review(assessment: dict, event_id: str, write: Write):
     """Review an accusation: a monitor's verdict on whether the act happened.
 
     `confirmed` (independent evidence that it happened), `plausible`, `unverified`, `doubtful` or
@@ -101,11 +92,7 @@ def review(assessment: dict, event_id: str):
     quotes from it, checked against the source's held text. A review changes nothing of the
     accusation; the incident shows its latest review as its `assessment`. Needs a reviewer's key.
     """
-    accusation_id = _event_id(event_id)
-    reviewed = events.statement(g.conn, accusation_id)
-    if reviewed is None:
-        raise not_found(event_id)
-    return created(events.review(g.conn, accusation_id, assessment, g.key["name"], reviewed))
+    return created(log.review(write.conn, _event_id(event_id), assessment, write.key["name"]))
 
 
 @blp.route("", methods=["GET"])

@@ -8,11 +8,11 @@ import psycopg
 from flask import current_app
 from psycopg_pool import PoolTimeout
 
-from .. import errors, migrate, reads
-from ..errors import ApiError
-from ..schemas import Health
-from ..store import events
-from . import Blueprint
+from service.api import Blueprint
+from service.pipeline import errors, reads
+from service.pipeline.errors import ApiError
+from service.pipeline.schemas import Health
+from service.store import events, migrate
 
 READY_WITHIN = 1.0
 

@@ -6,18 +6,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from flask import g, request, url_for
+from flask import request, url_for
 
-from .. import exports, formats, wire
-from ..auth import requires
-from ..db import in_transaction
-from ..errors import ApiError, invalid
-from ..idempotency import idempotent
-from ..pagination import filters_digest, incident_next, incident_position, link_headers
-from ..reads import read, snapshot
-from ..schemas import CountsArgs, CountsOut, DenialIn, EventOut, IncidentArgs, IncidentOut, IncidentPage, ReadArgs
-from ..store import counts, events, incidents, names
-from . import Blueprint, exportable, refusals
+from service import formats
+from service.api import Blueprint, exportable, exports, refusals
+from service.log import write as log
+from service.pipeline import wire
+from service.pipeline.errors import ApiError, invalid
+from service.pipeline.pagination import filters_digest, incident_next, incident_position, link_headers
+from service.pipeline.reads import read, snapshot
+from service.pipeline.schemas import (
+    CountsArgs,
+    CountsOut,
+    DenialIn,
+    EventOut,
+    IncidentArgs,
+    IncidentOut,
+    IncidentPage,
+    ReadArgs,
+)
+from service.pipeline.writes import Write, writes
+from service.store import counts, events, incidents, names
 
 blp = Blueprint(
     "incidents",
@@ -86,7 +95,7 @@ def count_incidents(query: dict):
     return {"interval": interval, "by": by, "time": time, "as_of": as_of, "buckets": buckets}
 
 
-# Incidents an export reads at a time, each batch in a snapshot of its own (service/exports.py).
+# Incidents an export reads at a time, each batch in a snapshot of its own (service/api/exports.py).
 EXPORT_BATCH = 500
 
 
@@ -138,13 +147,11 @@ def get_incident(incident_id: str, as_of: int | None = None):
 
 
 @blp.route("/<incident_id>/denials", methods=["POST"])
-@in_transaction
-@requires("reporter")
-@idempotent
+@writes("reporter")
 @blp.arguments(DenialIn)
 @blp.response(201, EventOut)
 @refusals(blp, 401, 403, 404, secured=True)
-def deny(report: dict, incident_id: str):
+def deny(report: dict, incident_id: str, write: Write):
     """Deny the incident's accusation, as the accused side.
 
     Any actor of the accused's side (the tree of its top-level actor) may deny; the denial's
@@ -152,13 +159,10 @@ def deny(report: dict, incident_id: str):
     """
     accusation_id = _incident_id(incident_id)
     # The statement the denial needs anyway says whether the incident exists: no thread is read.
-    accusation = events.statement(g.conn, accusation_id)
+    accusation = events.statement(write.conn, accusation_id)
     if accusation is None or accusation["kind"] != "accusation" or accusation["corrects"] is not None:
         raise no_incident(incident_id)
-    event = events.append(
-        g.conn,
-        {**report, "kind": "denial", "responds_to": accusation_id, "target": None},
-        recorded_by=g.key["name"],
-        responding=accusation,
+    event = log.append(
+        write.conn, {**report, "kind": "denial", "responds_to": accusation_id, "target": None}, write.key["name"]
     )
     return event, {"Location": url_for("events.get_event", event_id=event.id, _external=True)}

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 
-from ..store.names import Names
+from service.store.names import Names
 
 
 def write(records: Iterable, row: Callable[[object], dict], names: Names, as_of: int) -> Iterator[bytes]:

@@ -7,9 +7,9 @@ Values are typed (text, numbers, lists, None); each writer renders them its own 
 
 from __future__ import annotations
 
-from ..store.events import Event
-from ..store.incidents import Incident
-from ..store.names import Names
+from service.store.events import Event
+from service.store.incidents import Incident
+from service.store.names import Names
 
 # name: description. Shared by the incident and event rows where they mean the same.
 EVENT_COLUMNS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from ..domain import Refusal
+from service.log.domain import Refusal
 
 SELECT = """
 SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, a.created_at

@@ -18,8 +18,8 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from ..errors import first_line
-from .instants import offset
+from service.pipeline.errors import first_line
+from service.store.instants import offset
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bulk_entry (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
-from ..domain import Refusal
-from .instants import localise, offset
+from service.log.domain import Refusal
+from service.store.instants import localise, offset
 
 SELECT = """
 SELECT c.slug, c.name, broker.slug AS brokered_by,

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg import sql
 
-from .. import domain
-from . import filters as filters_sql
-from .events import check_as_of
+from service.log import domain
+from service.store import filters as filters_sql
+from service.store.events import check_as_of
 
 INTERVALS = ("hour", "day", "week", "month")
 BY = ("status", "side", "act")
@@ -114,7 +114,7 @@ def _buckets(
                         f"occurred_after and occurred_before"
                     ]
                 },
-                title="Invalid query string",
+                where="query",
             )
         buckets.append(Bucket(start, {label: counted.get(start, {}).get(label, 0) for label in labels}))
         try:

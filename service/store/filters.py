@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from .. import domain
-from .events import HEAD_SEQ
+from service.log import domain
+from service.store.events import HEAD_SEQ
 
 RESOLVE = f"""
 SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{{}}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
@@ -52,7 +52,7 @@ def resolve(conn: psycopg.Connection, filters: dict) -> dict:
         if filters.get(name) and refs[f"{name}_id"] is None:
             errors[name] = [f"unknown {kind}: {filters[name]}"]
     if errors:
-        raise domain.Refusal(errors, title="Invalid query string")
+        raise domain.Refusal(errors, where="query")
     return refs
 
 

@@ -14,9 +14,9 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from .. import domain
-from . import filters as filters_sql
-from .events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, head, responses_to
+from service.log import domain
+from service.store import filters as filters_sql
+from service.store.events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, head, responses_to
 
 
 @dataclass

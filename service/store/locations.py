@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from .actors import _parent_id
+from service.store.actors import _parent_id
 
 SELECT = """
 SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases,

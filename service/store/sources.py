@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from .instants import localise, offset
+from service.store.instants import localise, offset
 
 SELECT = """
 SELECT slug, title, publisher, url, published_at, published_at_offset, text IS NOT NULL AS text_held, sha256,

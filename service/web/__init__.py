@@ -2,7 +2,8 @@
 shown in its source. Server-rendered, readable without JavaScript, outside /v1 and OpenAPI; they
 read through store/ as the API does, so a page costs the API's queries and a few of its own.
 
-Errors on these pages are pages too (errors.problem renders HTML for this blueprint)."""
+Errors on these pages are pages too: the blueprint gives errors.problem its own page to render
+(`error_page`), so the HTTP layer knows no template."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
-from .. import domain
-from ..errors import invalid
-from ..pagination import filters_digest, incident_next, incident_position
-from ..reads import snapshot
-from ..schemas import STATUSES, IncidentArgs
-from ..store import actors, ceasefires, counts, incidents, locations, names, sources
-from . import quotes, timeline, worldmap
+from service.log import domain
+from service.pipeline.errors import PAGES, invalid
+from service.pipeline.pagination import filters_digest, incident_next, incident_position
+from service.pipeline.reads import snapshot
+from service.pipeline.schemas import STATUSES, IncidentArgs
+from service.store import actors, ceasefires, counts, incidents, locations, names, sources
+from service.web import quotes, timeline, worldmap
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
@@ -39,6 +40,18 @@ FILTERS = (
     "occurred_before",
     "q",
 )
+
+
+def error_page(status: int, title: str, detail: str, errors: dict | None) -> Response:
+    """A problem (service/pipeline/errors.py) as a page for people, with its status."""
+    return Response(
+        render_template("error.html", title=title, detail=detail, errors=errors), status=status, mimetype="text/html"
+    )
+
+
+@blp.record_once
+def _answer_problems_as_pages(state) -> None:
+    state.app.extensions.setdefault(PAGES, {})[blp.name] = error_page
 
 
 @blp.after_request

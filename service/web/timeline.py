@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..store.counts import Bucket
-from ..store.names import Names
+from service.store.counts import Bucket
+from service.store.names import Names
 
 # The days either side of the moment a ceasefire took effect: a month around it.
 AROUND = timedelta(days=15)

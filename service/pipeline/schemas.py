@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import fields
 
-from . import domain
-from .formats import MEDIA_TYPES
-from .reads import at_least
-from .store import counts
+from service.formats import MEDIA_TYPES
+from service.log import domain
+from service.pipeline.reads import at_least
+from service.store import counts
 
 
 class Strict(ma.Schema):
@@ -204,9 +205,8 @@ class EventIn(Strict):
     def says_what_it_does_not_inherit(self, report, original, **_):
         if report.get("kind") not in domain.KINDS or not isinstance(original, dict):
             return
-        kind = domain.KINDS[report["kind"]]
-        inherited = (*kind.inherits, "target") if kind.aimed_at else kind.inherits
-        missing = [name for name in domain.REQUIRED if name not in inherited and original.get(name) is None]
+        # What a claim always states is a required field of its own; this names the rest.
+        missing = [name for name in domain.missing(report["kind"], original) if name not in domain.STATED]
         if missing:
             raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
 
@@ -218,20 +218,26 @@ class DenialIn(EventIn):
         exclude = ("kind", "responds_to", "target")
 
 
-class CorrectionIn(EventIn):
-    """The whole record of an entry as it should have been recorded; its kind and what it answers
-    stay those of the entry. A field left out is left out of the record (a ceasefire, quotes)."""
+def _required(field: fields.Field) -> fields.Field:
+    whole = copy.copy(field)
+    whole.required, whole.load_default = True, ma.missing
+    return whole
 
-    class Meta:
-        exclude = ("kind", "responds_to")
 
-    # Nothing is inherited: the record is whole.
-    target = Slug(required=True)
-    act = Slug(required=True)
-    locations = Places(required=True)
-    occurred_from = Instant(required=True)
-    occurred_to = Instant(required=True)
-    time_precision = String(required=True, validate=ma.validate.OneOf(TIME_PRECISIONS))
+# The whole record of an entry as it should have been recorded; its kind and what it answers stay
+# those of the entry. Nothing is inherited, so what a claim must have once it has inherited
+# (domain.REQUIRED) is required here; a field left out otherwise is left out of the record.
+CorrectionIn = type(
+    "CorrectionIn",
+    (EventIn,),
+    {
+        "__doc__": "The whole record of an entry as it should have been recorded; its kind and what it answers "
+        "stay those of the entry. A field left out is left out of the record (a ceasefire, quotes).",
+        "__module__": __name__,
+        "Meta": type("Meta", (), {"exclude": ("kind", "responds_to")}),
+        **{name: _required(EventIn._declared_fields[name]) for name in domain.REQUIRED},
+    },
+)
 
 
 class ReviewIn(Strict):

@@ -17,48 +17,20 @@ from pathlib import Path
 import psycopg
 import yaml
 
-from . import domain, migrate
-from .errors import first_line
-from .store import actors, acts, bulk, ceasefires, locations, sources
+from service.log import domain
+from service.log import write as log
+from service.pipeline.errors import first_line
+from service.store import actors, acts, bulk, ceasefires, locations, migrate, sources
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"
 RECORDED_BY = "seed"
 # Event ids are uuid5(EVENT_NAMESPACE, "<source slug>/<event key>"): the same file, the same ids.
 EVENT_NAMESPACE = uuid.UUID("6f1d3c1e-9a52-4c55-9a8e-2f0b8d1c7a10")
 
-EVENT_FIELDS = {
-    "key",
-    "kind",
-    "claimant",
-    "target",
-    "responds_to",
-    "act",
-    "locations",
-    "occurred_from",
-    "occurred_to",
-    "time_precision",
-    "stated_at",
-    "ceasefire",
-    "summary",
-    "quotes",
-    "source",
-    "time_basis",
-    "time_note",
-}
-REQUIRED_EVENT_FIELDS = {
-    "key",
-    "kind",
-    "claimant",
-    "act",
-    "locations",
-    "occurred_from",
-    "occurred_to",
-    "time_precision",
-    "stated_at",
-    "summary",
-    "source",
-}
+# An event of a seed file is a report as POST /v1/events takes it, named by a key of the file's own
+# (which `responds_to` refers to); what a claim must say is the log's rule (domain.missing).
+EVENT_FIELDS = {"key", "kind", "responds_to", *domain.RECORD}
 
 
 class SeedError(ValueError):
@@ -165,30 +137,22 @@ def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, s
 
 
 def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
-    """The events, checked for shape here, then written through the bulk path (store/bulk.py),
-    where the database holds them to the log's rules; a refusal names the entry and its line."""
+    """The events, prepared as the write path prepares an append (what a response inherits from the
+    entry it answers, each quote's span in the article), then written through the bulk path
+    (store/bulk.py), where the database holds them to the log's rules; a refusal names the entry
+    and its line."""
     ids: dict[str, uuid.UUID] = {}
-    answering: dict[uuid.UUID, dict] = {}
+    reports: dict[uuid.UUID, dict] = {}
+    entries, names = [], {}
     for index, entry in enumerate(entries_in):
         line = entry.get("__line__", 1) if isinstance(entry, dict) else 1
         _mapping(entry, where, f"events[{index}]", line)
-        name = f"events[{index}] {entry.get('key', '?')}"
-        missing = REQUIRED_EVENT_FIELDS - entry.keys()
+        name = names[line] = f"events[{index}] {entry.get('key', '?')}"
         unknown = entry.keys() - EVENT_FIELDS - {"__line__"}
-        if missing or unknown:
-            problem = "; ".join(
-                filter(
-                    None,
-                    [
-                        missing and f"missing {', '.join(sorted(missing))}",
-                        unknown and f"unknown fields {', '.join(sorted(unknown))}",
-                    ],
-                )
-            )
-            raise where.error(line, name, problem)
-        for field in ("occurred_from", "occurred_to", "stated_at"):
-            if not isinstance(entry[field], datetime) or entry[field].tzinfo is None:
-                raise where.error(line, name, f"{field} must be a timestamp with a UTC offset")
+        if unknown:
+            raise where.error(line, name, f"unknown fields {', '.join(sorted(unknown))}")
+        if "key" not in entry or entry.get("kind") not in domain.REPORTED:
+            raise where.error(line, name, f"needs a key, and a kind: {', '.join(domain.REPORTED)}")
         key = entry["key"]
         if key in ids:
             raise where.error(line, name, f"key {key} is used twice")
@@ -196,34 +160,25 @@ def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str
         responds_to = entry.get("responds_to")
         if responds_to is not None and responds_to not in ids:
             raise where.error(line, name, f"responds_to {responds_to}: no earlier event has that key")
-        report = {field: entry.get(field) for field in EVENT_FIELDS - {"key", "time_basis"}}
+        missing = domain.missing(entry["kind"], entry)
+        if missing:
+            raise where.error(line, name, f"missing {', '.join(sorted(missing))}")
+        report = {field: entry.get(field) for field in domain.RECORD}
         report["responds_to"] = ids.get(responds_to)
-        entry["__report__"] = report
-
-    entries = []
-    for index, entry in enumerate(entries_in):
-        report, name = entry["__report__"], f"events[{index}] {entry['key']}"
-        kind = domain.KINDS.get(report["kind"])
-        answered = answering.get(report["responds_to"])
-        if report["target"] is None and kind is not None and kind.aimed_at and answered is not None:
-            report["target"] = answered[kind.aimed_at]  # a denial's target is the accuser
-        answering[ids[entry["key"]]] = report
-        quotes = []
-        for position, quote in enumerate(report["quotes"] or []):
-            span = domain.find_span(text or "", quote) if text is not None else (None, None)
-            if span is None:
-                raise where.error(
-                    entry["__line__"],
-                    name,
-                    f"quote {position} is not in the source's text, character for character: {quote!r}",
-                )
-            quotes.append({"text": quote, "start": span[0], "end": span[1]})
+        if report["responds_to"] is not None:
+            log.inherit(report, reports[report["responds_to"]], domain.KINDS[entry["kind"]])
+        reports[ids[key]] = report
+        for field in ("occurred_from", "occurred_to", "stated_at"):
+            if not isinstance(report[field], datetime) or report[field].tzinfo is None:
+                raise where.error(line, name, f"{field} must be a timestamp with a UTC offset")
+        quotes, refused = log.spans(report["quotes"] or [], text)
+        if refused:
+            raise where.error(line, name, refused["quotes"][0])
         entries.append(
             bulk.Entry(
-                line=entry["__line__"], id=ids[entry["key"]], recorded_by=RECORDED_BY, **{**report, "quotes": quotes}
+                line=line, id=ids[key], kind=entry["kind"], recorded_by=RECORDED_BY, **{**report, "quotes": quotes}
             )
         )
-    names = {entry["__line__"]: f"events[{index}] {entry['key']}" for index, entry in enumerate(entries_in)}
     if not entries:
         return 0
     bulk.prepare(conn)

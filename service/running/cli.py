@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
@@ -13,22 +12,22 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import psycopg
 from alembic.util import CommandError
 
-from . import archive, migrate
-from . import seed as seeding
-from .auth import ROLES
-from .config import Settings, SettingsError
-from .db import connect
-from .domain import Refusal
-from .embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
-from .errors import first_line
-from .store import keys as store_keys
+from service.config import Settings, SettingsError
+from service.exchange import archive
+from service.exchange import seed as seeding
+from service.log.domain import Refusal
+from service.pipeline.auth import ROLES
+from service.pipeline.db import connect
+from service.pipeline.errors import first_line
+from service.running.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+from service.store import keys as store_keys
+from service.store import migrate
 
 
 class Failure(click.ClickException):
@@ -134,9 +133,9 @@ def _check_port(host: str, port: int) -> None:
             raise Failure(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
-def gunicorn_command(app: str = "service.wsgi:app") -> list[str]:
+def gunicorn_command(app: str = "service.running.wsgi:app") -> list[str]:
     """The service (or, for the benchmark, another app) under gunicorn, configured by
-    service/gunicorn_conf.py from the environment."""
+    service/running/gunicorn_conf.py from the environment."""
     return [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).with_name("gunicorn_conf.py")), app]
 
 
@@ -218,34 +217,6 @@ def main() -> None:
     except psycopg.Error as error:
         Failure(f"database refused: {first_line(error)}").show()
         sys.exit(1)
-
-
-@cli.command()
-@click.option(
-    "--events",
-    type=click.IntRange(1000, 50_000_000),
-    default=100_000,
-    show_default=True,
-    help="Events in the large log.",
-)
-@click.option("--quick", is_flag=True, help="A small run (3,000 events) to check that the benchmark works.")
-@click.option("--runs", type=click.IntRange(3, 10_000), help="Timed runs of each query (default 30).")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write every figure as JSON (default bench-results-<date>.json).",
-)
-def bench(events: int, quick: bool, runs: int | None, output: Path | None) -> None:
-    """Measure the log at N events against 10,000, in scratch databases (never the service's own)."""
-    from . import bench as benchmark  # the benchmark measures the product; nothing else imports it
-
-    plan = benchmark.Plan.quick() if quick else benchmark.Plan(events=events, small=min(10_000, events))
-    if runs:
-        plan = dataclasses.replace(plan, runs=runs)
-    output = output or Path(f"bench-results-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json")
-    report = benchmark.run(plan, _settings().database_url, say=lambda line: click.echo(line, err=False))
-    benchmark.write(report, output)
-    click.echo(f"figures written to {output}")
 
 
 @cli.group()

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 # Held while the schema changes or the seed loads, so that several processes starting at once
 # (compose's migrate and api, or more api replicas) take turns instead of racing.

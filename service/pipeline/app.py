@@ -11,12 +11,12 @@ from flask.globals import request_ctx
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from . import auth, body, caching, errors, headers
-from .api.contract import Contract
-from .config import Settings
-from .db import make_pool
-from .reads import ReplicaFailed, end_pending_read
-from .schemas import Problem
+from service.api.contract import Contract
+from service.config import Settings
+from service.pipeline import auth, body, caching, errors, headers
+from service.pipeline.db import make_pool
+from service.pipeline.reads import ReplicaFailed, end_pending_read
+from service.pipeline.schemas import Problem
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
 
@@ -94,12 +94,12 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         "bearer",
         {"type": "http", "scheme": "bearer", "description": "An API key made with `ceasefire-log keys create`."},
     )
-    from .api import catalogue, events, health, incidents, refuse_undeclared_query
+    from service.api import catalogue, events, health, incidents, refuse_undeclared_query
 
     for blueprint in (health.blp, events.blp, incidents.blp, *catalogue.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
-    from .web import blp as pages
+    from service.web import blp as pages
 
     app.register_blueprint(pages)
     app.before_request(headers.assign_request_id)
@@ -136,7 +136,7 @@ def docs_asset(name: str) -> Response:
 
 
 def _embedded_dsn(settings: Settings) -> str:
-    from .embedded import EmbeddedPostgres
+    from service.running.embedded import EmbeddedPostgres
 
     dsn = EmbeddedPostgres(settings.data_dir).running_dsn()
     if dsn is None:

@@ -10,15 +10,18 @@ import logging
 import re
 
 import psycopg
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, current_app, json, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .domain import RULE_FIELDS, Forbidden, Refusal
+from service.log.domain import RULES, Forbidden, NotFound, Refusal
 
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+# A blueprint that answers people rather than programs (service/web) renders its problems as pages
+# of its own: app.extensions[PAGES][blueprint name] = render(status, title, detail, errors) -> Response.
+PAGES = "problem_pages"
 TYPE_BASE = "https://ceasefire-log.org/problems/"
 
 
@@ -47,12 +50,9 @@ def problem(
         "detail": detail,
         **extensions,
     }
-    if request and request.blueprint == "web":
-        response = Response(
-            render_template("error.html", title=title, detail=detail, errors=extensions.get("errors")),
-            status=status,
-            mimetype="text/html",
-        )
+    page = current_app.extensions.get(PAGES, {}).get(request.blueprint) if request else None
+    if page is not None:
+        response = page(status, title, detail, extensions.get("errors"))
     else:
         response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
@@ -167,7 +167,15 @@ def handle_refusal(refusal: Refusal) -> Response:
     if isinstance(refusal, Forbidden):
         detail = " ".join(message for messages in refusal.errors.values() for message in messages)
         return problem(403, "Forbidden", detail[0].upper() + detail[1:] + ".", "forbidden", errors=refusal.errors)
-    return handle_api_error(invalid(refusal.errors, title=refusal.title))
+    return handle_api_error(invalid(refusal.errors, title=REFUSED_IN[refusal.where]))
+
+
+# What a refusal is called, by where the client sent what was wrong (domain.Refusal.where).
+REFUSED_IN = {"body": "Invalid body", "query": "Invalid query string", "path": "Invalid path"}
+
+
+def handle_not_found(error: NotFound) -> Response:
+    return problem(404, "Not Found", error.what, "not-found")
 
 
 TAKEN = re.compile(r"Key \((\w+)\)=\((.*)\) already exists\.")
@@ -193,19 +201,24 @@ def handle_integrity_error(error: psycopg.errors.IntegrityError) -> Response:
             "conflict",
             errors={column: [f"{value} is taken"]},
         )
-    field = RULE_FIELDS.get(constraint, "_schema")
-    return problem(
-        422,
-        "Invalid request",
-        f"The log's rule {constraint} refused it: {error.diag.message_primary}",
-        "invalid",
-        errors={field: [error.diag.message_primary or constraint]},
-    )
+    if constraint not in RULES:
+        return problem(
+            422,
+            "Invalid request",
+            f"The log's rule {constraint} refused it: {error.diag.message_primary}",
+            "invalid",
+            errors={"_schema": [error.diag.message_primary or constraint]},
+        )
+    # A rule of the log answers as the service's own check of it does, whichever caught it.
+    field, sentence = RULES[constraint]
+    where = "path" if field == "event_id" else "body"
+    return handle_refusal(Refusal({field: [sentence or error.diag.message_primary or constraint]}, where=where))
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(Refusal, handle_refusal)
+    app.register_error_handler(NotFound, handle_not_found)
     app.register_error_handler(psycopg.errors.IntegrityError, handle_integrity_error)
     app.register_error_handler(psycopg.DataError, handle_data_error)
     app.register_error_handler(OutcomeUnknown, handle_outcome_unknown)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from flask import Response, stream_with_context
 
-from .formats import MEDIA_TYPES, csv, filename, geojson, ndjson, rows
-from .store.names import Names
+from service.formats import MEDIA_TYPES, csv, filename, geojson, ndjson, rows
+from service.store.names import Names
 
 WRITERS = {
     "incidents": (rows.INCIDENT_COLUMNS, rows.incident_row),

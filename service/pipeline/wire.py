@@ -12,8 +12,8 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
-from .store.events import Event
-from .store.incidents import Incident
+from service.store.events import Event
+from service.store.incidents import Incident
 
 
 def page(items: list[Event] | list[Incident], next_url: str | None, headers: dict, **extra) -> Response:

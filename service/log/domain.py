@@ -3,7 +3,7 @@ database (who may respond to whom, time order, incident status).
 
 The database enforces the same rules (migrations 0001, 0008, 0011 and 0012); checking them first lets
 the API and the seed loader name every broken rule at once, by field. A new kind of entry is a
-new row of KINDS, not a new `if` in store/events.py.
+new row of KINDS, not a new `if` in the write path (service/log/write.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from datetime import datetime
 
 # What a response takes from the accusation it answers when the report leaves it out.
 SITUATION = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
-# What every event must have once a response has inherited (a ceasefire is optional).
+# What every claim must have once a response has inherited (a ceasefire is optional).
 REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
+# What every claim says itself, whatever it answers: who said it, when, in what words, where published.
+STATED = ("claimant", "stated_at", "summary", "source")
 
 
 @dataclass(frozen=True)
@@ -126,40 +128,76 @@ RECORD = (
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 
-# The field of a report each rule of the database is about: when the database refuses a write (a
-# client that raced another past the API's own checks), the answer names the field as they do.
-RULE_FIELDS = {
-    "event_parties_apart": "target",
-    "event_claimant_not_target": "target",
-    "event_occurred_order": "occurred_to",
-    "event_stated_after_act": "stated_at",
-    "event_denial_targets_accuser": "target",
-    "event_denial_by_accused": "claimant",
-    "event_denial_not_by_accuser": "claimant",
-    "event_retraction_by_same_side": "claimant",
-    "event_retraction_targets_target": "target",
-    "event_one_retraction": "responds_to",
-    "event_responds_to_original": "responds_to",
-    "event_responds_in_order": "responds_to",
-    "event_correction_keeps_response": "responds_to",
-    "event_corrects_original": "event_id",
-    "event_correction_by_recorder": "event_id",
-    "event_review_by_reviewer": "event_id",
-    "quote_span_in_source": "quotes",
+# Said of a statement that already has the one answer of a kind it may take, by the service's own
+# check and by the database's (a client that raced another past it) alike.
+ONCE = "what it answers has a {kind} already; a statement takes only one"
+
+# The field of a report each rule of the database is about, and, where the database's own message
+# is not the service's sentence (a unique index says only "duplicate key"), the sentence: when the
+# database refuses a write (psql, the bulk path, a client that raced another past the API's own
+# checks), the answer names the field and says what the service's own check says.
+RULES: dict[str, tuple[str, str | None]] = {
+    "event_parties_apart": ("target", None),
+    "event_claimant_not_target": ("target", None),
+    "event_occurred_order": ("occurred_to", None),
+    "event_stated_after_act": ("stated_at", None),
+    "event_denial_targets_accuser": ("target", None),
+    "event_denial_by_accused": ("claimant", None),
+    "event_denial_not_by_accuser": ("claimant", None),
+    "event_retraction_by_same_side": ("claimant", None),
+    "event_retraction_targets_target": ("target", None),
+    "event_one_retraction": ("responds_to", ONCE.format(kind="retraction")),
+    "event_responds_to_original": ("responds_to", None),
+    "event_responds_in_order": ("responds_to", None),
+    "event_correction_keeps_response": ("responds_to", None),
+    "event_corrects_original": ("event_id", None),
+    "event_correction_by_recorder": ("event_id", None),
+    "event_review_by_reviewer": ("event_id", None),
+    "quote_span_in_source": ("quotes", None),
 }
 
 
 class Refusal(ValueError):
-    """A report that breaks the rules; `errors` maps each field to what is wrong with it."""
+    """A report that breaks the rules; `errors` maps each field to what is wrong with it, and
+    `where` says where the client sent what was wrong: its body, its query string or its path."""
 
-    def __init__(self, errors: dict[str, list[str]], title: str = "Invalid body"):
+    def __init__(self, errors: dict[str, list[str]], where: str = "body"):
         self.errors = errors
-        self.title = title
+        self.where = where
         super().__init__("; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()))
 
 
 class Forbidden(Refusal):
     """A write this key may not make (a 403), with the reasons by field."""
+
+
+class NotFound(LookupError):
+    """What a request names is not in the log: `what` says so in a sentence ("No event … in the log.")."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def changes(before, after) -> list[str]:
+    """The fields of a record (RECORD) that differ between two versions of an entry. An instant
+    differs by its UTC offset too, though it names the same moment: the local time is part of
+    what was said."""
+
+    def differ(a, b) -> bool:
+        if isinstance(a, datetime) and isinstance(b, datetime):
+            return a != b or a.utcoffset() != b.utcoffset()
+        return a != b
+
+    return [name for name in RECORD if differ(getattr(before, name), getattr(after, name))]
+
+
+def missing(kind: str, report: dict) -> list[str]:
+    """The fields a claim of this kind must say itself that `report` leaves out (None): what it
+    states always (STATED), and what it would otherwise inherit from what it answers."""
+    rules = KINDS[kind]
+    inherited = (*rules.inherits, "target") if rules.aimed_at else rules.inherits
+    return [name for name in (*STATED, *REQUIRED) if name not in inherited and report.get(name) is None]
 
 
 def within(path: str, ancestor: str) -> bool:
@@ -211,7 +249,7 @@ def check_answers(kind: str, responding: dict | None, correcting: bool = False) 
             ]
         }
     if rules.once and not correcting and kind in responding["answered_by"]:
-        return {"responds_to": [f"this {responding['kind']} has a {kind} already; a statement takes only one"]}
+        return {"responds_to": [ONCE.format(kind=kind)]}
     return {}
 
 
@@ -226,12 +264,12 @@ def check_correction(entry, key: dict) -> None:
                     f"{entry.corrects}, with its whole record again"
                 ]
             },
-            title="Invalid path",
+            where="path",
         )
     if entry.kind not in KINDS["correction"].corrects:
         raise Refusal(
             {"event_id": [f"{article(entry.kind)} {entry.kind} is not corrected; post another {entry.kind}"]},
-            title="Invalid path",
+            where="path",
         )
     if entry.recorded_by != key["name"] and key["role"] not in CORRECTORS:
         raise Forbidden(

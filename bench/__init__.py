@@ -1,12 +1,12 @@
-"""`ceasefire-log bench`: the log at N events against the log at 10,000, measured in one run.
+"""`python -m bench`: the log at N events against the log at 10,000, measured in one run.
 
-It builds two synthetic logs (service/bench/synthetic.py) in scratch databases: on an embedded
+It builds two synthetic logs (bench/synthetic.py) in scratch databases: on an embedded
 PostgreSQL in a temporary folder, or, with DATABASE_URL, in new databases on that server, which it
 drops afterwards. It never opens the service's own database. Against each log it starts the real
 service (gunicorn, its own processes) and measures the incident queries through HTTP and the same
 queries through psycopg alone, deep pages, the query plans, and concurrent appends with a
 follower. The crowd of readers and the appenders are also sent to a floor, the store alone under
-the same workers (service/bench/floor.py); the appenders also to HTTP alone (the floor's echo)
+the same workers (bench/floor.py); the appenders also to HTTP alone (the floor's echo)
 and to the store with no HTTP. Every figure is printed and written to a JSON file; the ratios
 are what to compare across machines, since they are measured side by side.
 """
@@ -39,12 +39,13 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from .. import migrate, seed
-from ..cli import gunicorn_command
-from ..db import connect
-from ..store import events, incidents, keys
-from ..store import filters as filters_sql
-from . import synthetic
+from bench import synthetic
+from service.exchange import seed
+from service.log import write as log
+from service.pipeline.db import connect
+from service.running.cli import gunicorn_command
+from service.store import events, incidents, keys, migrate
+from service.store import filters as filters_sql
 
 TARGETS = {
     "median_ms_at_1m": 10.0,
@@ -102,7 +103,7 @@ def scratch_databases(database_url: str | None) -> Iterator[Callable[[str], str]
     if database_url:
         admin_dsn = database_url
     else:
-        from ..embedded import EmbeddedPostgres
+        from service.running.embedded import EmbeddedPostgres
 
         folder = Path(tempfile.mkdtemp(prefix="cfl-bench-"))
         embedded = EmbeddedPostgres(folder, database="bench")
@@ -168,8 +169,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def service(dsn: str, workers: int, app: str = "service.wsgi:app") -> Iterator[tuple[str, int, int]]:
-    """The service (or the floor, service/bench/floor.py) under gunicorn on a free port: its host,
+def service(dsn: str, workers: int, app: str = "service.running.wsgi:app") -> Iterator[tuple[str, int, int]]:
+    """The service (or the floor, bench/floor.py) under gunicorn on a free port: its host,
     port and master's pid."""
     port = free_port()
     env = {
@@ -523,7 +524,7 @@ def measure_crowd(
     dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan, say: Callable[[str], None]
 ) -> dict | None:
     """16 readers walking the benchmark's incident queries: against the service, against the floor
-    (service/bench/floor.py) on the same log in the same run, and against the service again with
+    (bench/floor.py) on the same log in the same run, and against the service again with
     each request's If-None-Match (a 304 for every one while nothing is appended)."""
     if shutil.which("wrk") is None:
         say("  crowd: wrk is not installed (apt-get install wrk): not measured")
@@ -535,7 +536,7 @@ def measure_crowd(
     served = wrk(host, port, paths, plan.crowd_seconds)
     tags = [request(host, port, "GET", path)[2]["ETag"] for path in paths]
     revalidated = wrk(host, port, paths, plan.crowd_seconds, tags)
-    with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
+    with service(dsn, plan.workers, app="bench.floor:app") as (floor_host, floor_port, _):
         for path in paths:
             for _ in range(plan.warm_up // 4 or 1):
                 request(floor_host, floor_port, "GET", path)
@@ -623,7 +624,7 @@ def _append(args: tuple) -> dict:
 
 
 def _append_to_store(args: tuple) -> dict:
-    """One client of the store alone: `count` reports appended with the store's `events.append`
+    """One client of the store alone: `count` reports appended with the write path's `log.append`
     and a commit each, on a connection of its own: no HTTP, no keys, no idempotency."""
     dsn, seed_, count, client, start = args
     cat = synthetic.catalogue(seed_)
@@ -638,7 +639,7 @@ def _append_to_store(args: tuple) -> dict:
         cpu, wall, began = time.process_time(), time.perf_counter(), time.time()
         for report in reports:
             started = time.perf_counter()
-            events.append(conn, report, recorded_by="store")
+            log.append(conn, report, recorded_by="store")
             conn.commit()
             latencies.append((time.perf_counter() - started) * 1000)
         elapsed = time.perf_counter() - wall
@@ -728,7 +729,7 @@ def _wall(clients: list[dict]) -> float:
 
 def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict:
     """The appenders against the service, with a follower; then, in the same run, the rungs below
-    it: the floor (service/bench/floor.py: the store's append under the same workers, with
+    it: the floor (bench/floor.py: the store's append under the same workers, with
     nothing else), HTTP alone (the floor's echo: no database), and the store alone (the same
     appends from the clients' own connections: no HTTP)."""
     with connect(dsn) as conn:
@@ -737,7 +738,7 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
     clients, followed, busy = _appenders(_append, (host, port, key, "/v1/events"), plan, follow=(host, port, start_seq))
-    with service(dsn, plan.workers, app="service.bench.floor:app") as (floor_host, floor_port, _):
+    with service(dsn, plan.workers, app="bench.floor:app") as (floor_host, floor_port, _):
         rungs = {
             "floor": _appenders(_append, (floor_host, floor_port, key, "/v1/events"), plan),
             "http_alone": _appenders(_append, (floor_host, floor_port, key, "/v1/echo"), plan),
@@ -870,7 +871,7 @@ def measure_data(
 ) -> dict:
     """Counts, exports over HTTP and by the CLI's code, and an import of the whole log into an
     empty database, on the large log."""
-    from .. import archive
+    from service.exchange import archive
 
     ceasefire, effective = cat.conflicts[0].ceasefires[1]
     month = (

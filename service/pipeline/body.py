@@ -10,7 +10,7 @@ import json
 from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .errors import ApiError
+from service.pipeline.errors import ApiError
 
 METHODS = {"POST", "PUT", "PATCH"}
 

@@ -1,19 +1,16 @@
-"""The connection pool, and the one way a write gets its transaction (reads: service/reads.py)."""
+"""The connection pool (a write's transaction: service/pipeline/writes.py; reads: service/pipeline/reads.py)."""
 
 from __future__ import annotations
 
 import time
-from functools import wraps
 
 import orjson
 import psycopg
-from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
-from .config import Settings
-from .errors import OutcomeUnknown
+from service.config import Settings
 
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
 # planner prices a random page read as storage on SSDs does (PostgreSQL's default of 4 assumes
@@ -67,30 +64,3 @@ def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> Conn
         reset=_returned,
         reconnect_timeout=60,
     )
-
-
-def in_transaction(view):
-    """A write: one connection and one transaction for the whole request, as `g.conn`.
-
-    The answer is made inside the transaction; then whatever must be stored with it (`on_commit`:
-    the idempotency record) and the COMMIT go in one round trip, because until the commit an
-    appending transaction holds the log's head and other writers wait. A view that raises rolls
-    everything back: a request that fails changes nothing."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        with current_app.extensions["pool"].connection() as conn:
-            g.conn, g.on_commit = conn, []
-            response = current_app.make_response(view(*args, **kwargs))
-            try:
-                with conn.pipeline():
-                    for step in g.on_commit:
-                        step(conn, response)
-                    conn.commit()
-            except psycopg.OperationalError as error:
-                # The COMMIT may have reached the server before the connection broke: only the
-                # log can tell whether this write is in it, so the answer says exactly that.
-                raise OutcomeUnknown() from error
-            return response
-
-    return wrapper

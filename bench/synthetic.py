@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from ..store import bulk
+from service.store import bulk
 
 SPAN_START = datetime(2016, 1, 1, tzinfo=UTC)
 SPAN_END = datetime(2026, 1, 1, tzinfo=UTC)

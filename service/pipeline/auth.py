@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from flask import current_app, request
 
-from flask import current_app, g, request
-
-from .errors import ApiError
-from .headers import READ_METHODS
-from .store import keys
+from service.pipeline.errors import ApiError
+from service.pipeline.headers import READ_METHODS
+from service.store import keys
 
 # What each role may do: a reporter records claims; a reviewer reviews them; an editor records
 # claims and corrects what any key recorded (domain.CORRECTORS); an admin may do all of it.
@@ -59,22 +57,7 @@ def require_role(conn, role: str) -> dict:
         raise ApiError(
             403, "Forbidden", f"The key {holder['name']} is a {holder['role']}; this needs {role}.", "forbidden"
         )
-    g.key = holder
     return holder
-
-
-def requires(role: str):
-    """A write by a key of this role (or above), checked in the write's own transaction."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            require_role(g.conn, role)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def check_read_access() -> None:

@@ -3,14 +3,14 @@ service, that runs the store's own code and writes the JSON, with nothing else: 
 validation, no keys, no request ids, no idempotency, no caching, no cursors.
 
 - `GET /v1/incidents` reads a page with the store's SQL.
-- `POST /v1/events` appends a report with the store's `events.append` and commits: the same
+- `POST /v1/events` appends a report with the write path's `log.append` and commits: the same
   statements, triggers and head lock as the service's append.
 - `POST /v1/echo` parses a report and answers it with an id, touching no database: what HTTP
   alone costs an append on this machine, under the same workers.
 
 The benchmark sends the same crowd of readers, and the same appenders, to both in the same run;
 the service's rate over the floor's is what its own layers cost. Started as
-`gunicorn service.bench.floor:app`.
+`gunicorn bench.floor:app`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from flask import Flask, Response, request
 from psycopg import IsolationLevel
 from psycopg_pool import ConnectionPool
 
-from ..db import CONNECT_KWARGS
-from ..store import events, incidents
+from service.log import write as log
+from service.pipeline.db import CONNECT_KWARGS
+from service.store import events, incidents
 
 app = Flask(__name__)
 pool = ConnectionPool(os.environ["DATABASE_URL"], min_size=2, max_size=10, open=False, kwargs=CONNECT_KWARGS)
@@ -58,7 +59,7 @@ def append():
     for name in events.INSTANTS:
         report[name] = datetime.fromisoformat(report[name])
     with pool.connection() as conn:
-        event = events.append(conn, report, recorded_by="floor")
+        event = log.append(conn, report, recorded_by="floor")
         conn.commit()
     return Response(orjson.dumps({"id": event.id, "seq": event.seq}), status=201, mimetype="application/json")
 

@@ -1,5 +1,5 @@
 """Reads: each in a snapshot of the log, on the read replica (CFL_READ_URL) when it can serve it,
-else on the primary's pool (service/db.py)."""
+else on the primary's pool (service/pipeline/db.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from psycopg import IsolationLevel
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .store import events
+from service.store import events
 
 T = TypeVar("T")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import wraps
+from dataclasses import dataclass
 
 from flask import Response, g, request
 
-from .errors import invalid
+from service.pipeline.errors import invalid
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -40,28 +40,51 @@ RETURNING key
 """
 
 
-def idempotent(view):
-    """Apply a write once per Idempotency-Key: claim the key in the write's transaction (after
-    `requires`, which names the key holder), or answer what the first request with it did."""
+@dataclass(frozen=True)
+class Replay:
+    """The answer stored under a key already used for this same request."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER)
-        if key is None:
-            return view(*args, **kwargs)
-        holder = g.key["id"]
-        replay = _claim(g.conn, holder, key)
-        if replay is not None:
-            return replay
-        g.on_commit.append(
-            lambda conn, response: conn.execute(
-                "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
-                [response.status_code, response.get_data(), response.headers.get("Location"), holder, key],
-            )
+    response: Response
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A key this request holds: its answer is kept under it, in the write's transaction."""
+
+    holder: int
+    key: str
+
+    def keep(self, conn, response: Response) -> None:
+        conn.execute(
+            "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
+            [response.status_code, response.get_data(), response.headers.get("Location"), self.holder, self.key],
         )
-        return view(*args, **kwargs)
 
-    return wrapper
+
+def claim(conn, holder: int, key: str | None) -> Claim | Replay | None:
+    """Claim `key` for this request in the write's transaction (`Claim`), or the answer stored
+    under it (`Replay`); None when the request carries no key."""
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255:
+        raise invalid({HEADER: ["must be 1 to 255 characters"]})
+    fingerprint = _fingerprint()
+    if conn.execute(CLAIM, {"holder": holder, "key": key, "hash": fingerprint}).fetchone():
+        return Claim(holder, key)
+    stored = conn.execute(
+        "SELECT request_hash, status, body, location FROM idempotency WHERE api_key_id = %s AND key = %s",
+        [holder, key],
+    ).fetchone()
+    if stored["request_hash"] != fingerprint:
+        raise invalid(
+            {HEADER: ["this key was used for another request; use a new key for a new request"]},
+            "The Idempotency-Key was already used with a different body or path.",
+        )
+    replay = Response(bytes(stored["body"]), status=stored["status"], mimetype="application/json")
+    if stored["location"]:
+        replay.headers["Location"] = stored["location"]
+    replay.headers[REPLAYED] = "true"
+    return Replay(replay)
 
 
 def _fingerprint() -> str:
@@ -73,26 +96,3 @@ def _fingerprint() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
-
-
-def _claim(conn, api_key_id: int, key: str) -> Response | None:
-    """Claim the key for this request (None), or return the response stored under it."""
-    if not 1 <= len(key) <= 255:
-        raise invalid({HEADER: ["must be 1 to 255 characters"]})
-    fingerprint = _fingerprint()
-    if conn.execute(CLAIM, {"holder": api_key_id, "key": key, "hash": fingerprint}).fetchone():
-        return None
-    stored = conn.execute(
-        "SELECT request_hash, status, body, location FROM idempotency WHERE api_key_id = %s AND key = %s",
-        [api_key_id, key],
-    ).fetchone()
-    if stored["request_hash"] != fingerprint:
-        raise invalid(
-            {HEADER: ["this key was used for another request; use a new key for a new request"]},
-            "The Idempotency-Key was already used with a different body or path.",
-        )
-    replay = Response(bytes(stored["body"]), status=stored["status"], mimetype="application/json")
-    if stored["location"]:
-        replay.headers["Location"] = stored["location"]
-    replay.headers[REPLAYED] = "true"
-    return replay

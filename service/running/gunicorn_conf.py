@@ -12,8 +12,8 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
-# gevent: a slow client costs a greenlet, not a worker (service/gunicorn_worker.py says why).
-worker_class = "service.gunicorn_worker.Worker"
+# gevent: a slow client costs a greenlet, not a worker (service/running/gunicorn_worker.py says why).
+worker_class = "service.running.gunicorn_worker.Worker"
 worker_connections = 1000
 timeout = _settings.timeout
 # On SIGTERM, workers finish the requests they are serving before exiting.
@@ -28,7 +28,7 @@ loglevel = _settings.log_level
 # The Authorization header is never logged: neither format names it nor any header that could
 # carry a key. Each line carries the X-Request-Id the service answered with.
 if _settings.log_format == "json":
-    logger_class = "service.access_log.JsonAccessLogger"
+    logger_class = "service.running.access_log.JsonAccessLogger"
 else:
     access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)sB %(D)sus request_id=%({x-request-id}o)s'
 proc_name = "ceasefire-log"

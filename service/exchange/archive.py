@@ -25,9 +25,10 @@ import marshmallow as ma
 import orjson
 import psycopg
 
-from . import domain, schemas
-from .store import actors, acts, bulk, ceasefires, events, locations, sources
-from .store.instants import localise
+from service.log import domain
+from service.pipeline import schemas
+from service.store import actors, acts, bulk, ceasefires, events, locations, sources
+from service.store.instants import localise
 
 FORMAT = "ceasefire-log/1"
 # Entries written or loaded a batch at a time: the writer's memory, and the loader's round trips.

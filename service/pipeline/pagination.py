@@ -17,9 +17,9 @@ from datetime import datetime
 
 from flask import current_app, request, url_for
 
-from .errors import invalid
-from .reads import at_least
-from .store import incidents
+from service.pipeline.errors import invalid
+from service.pipeline.reads import at_least
+from service.store import incidents
 
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
 BIGINT = 2**63 - 1

@@ -20,9 +20,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
 
-from .headers import READ_METHODS, keyed
-from .reads import at_least, begin_read, end_pending_read
-from .store import events
+from service.pipeline.headers import READ_METHODS, keyed
+from service.pipeline.reads import at_least, begin_read, end_pending_read
+from service.store import events
 
 # The reads whose every answer is a function of the log up to its head (or up to `as_of`).
 LOG_READS = {

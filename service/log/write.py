@@ -1,0 +1,264 @@
+"""The write path: every entry of the log, of any kind, is prepared here — what it inherits from the
+statement it answers, what its slugs name, whether its parties, times and quotes keep the rules of
+its kind (domain.KINDS) — and only then handed to the store to insert (store/events.py).
+
+The API's appends, corrections, reviews and denials come through `append`, `correct` and
+`review`; the seed file prepares its entries with `inherit` and `spans` before the bulk path. The
+database holds the same rules (migrations 0001, 0008, 0011, 0012) for every writer, psql included;
+checking them here first names every broken rule at once, by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from uuid import UUID, uuid4
+
+import psycopg
+
+from service.log import domain
+from service.store import events
+from service.store.instants import offset
+
+
+def append(
+    conn: psycopg.Connection, report: dict, recorded_by: str, corrects: events.Event | None = None
+) -> events.Event:
+    """Check a claim (an accusation, a denial, a retraction) against the log and append it, in the
+    caller's transaction. Raises domain.Refusal naming every field that is wrong. `corrects`: the
+    entry, at its current version, whose whole record this one corrects (it then has that entry's
+    kind and answers what that entry answers)."""
+    report = dict(report)
+    kind = domain.KINDS[report["kind"]]
+    answering = None
+    if report.get("responds_to") is not None:
+        if kind.once and corrects is None:
+            # Two answers of a kind said once, sent together, are decided one after the other.
+            events.hold(conn, report["responds_to"])
+        answering = events.statement(conn, report["responds_to"])
+        if answering is None:
+            raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
+    errors = domain.check_answers(kind.name, answering, correcting=corrects is not None)
+    if errors:
+        raise domain.Refusal(errors)
+    inherited_target = answering is not None and report.get("target") is None
+    if answering is not None:
+        answered = answering
+        if any(report.get(name) is None for name in kind.inherits):
+            # Its situation at its current version; its parties as the statement names them.
+            answered = {**vars(events.get(conn, report["responds_to"])), **answering}
+        inherit(report, answered, kind)
+
+    missing = [name for name in (*domain.STATED, *domain.REQUIRED) if report.get(name) is None]
+    if missing:
+        raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
+
+    refs = events.resolve(
+        conn,
+        actors=[report["claimant"], report["target"]],
+        locations=report["locations"],
+        act=report["act"],
+        ceasefire=report.get("ceasefire"),
+        source=report["source"],
+        quoted=bool(report.get("quotes")),
+    )
+    errors = _unknown(report, refs)
+    if errors:
+        raise domain.Refusal(errors)
+
+    claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
+    errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
+    parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
+    if answering is not None:
+        answerer = domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], answering)
+        if inherited_target and parties:
+            # The client never named this target (it is the accuser, or the statement's target):
+            # what is wrong is who answers, which the claimant's own refusal says when it has one.
+            parties = {} if "claimant" in answerer else {"claimant": parties["target"]}
+        errors |= answerer
+    for name, messages in parties.items():
+        errors.setdefault(name, []).extend(messages)
+    quotes, quote_errors = spans(report.get("quotes") or [], refs["source"]["text"])
+    errors |= quote_errors
+    if errors:
+        raise domain.Refusal(errors)
+
+    row = {
+        "id": uuid4(),
+        "kind": report["kind"],
+        "claimant_id": claimant["id"],
+        "target_id": target["id"],
+        "responds_to": report.get("responds_to"),
+        "responds_to_kind": answering["kind"] if answering is not None else None,
+        "act_id": refs["act_id"],
+        "occurred_from": report["occurred_from"],
+        "occurred_to": report["occurred_to"],
+        "time_precision": report["time_precision"],
+        "time_note": report.get("time_note"),
+        "stated_at": report["stated_at"],
+        "ceasefire_id": refs["ceasefire_id"],
+        "summary": report["summary"],
+        "source_id": refs["source"]["id"],
+        "recorded_by": recorded_by,
+        "quoted": "\n".join(quote["text"] for quote in quotes),
+        "corrects": corrects.id if corrects else None,
+        "verdict": None,
+        **{f"{name}_offset": offset(report[name]) for name in events.INSTANTS},
+    }
+    inserted = events.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes)
+    # The answer is built from what was just written instead of read back.
+    return events.Event(
+        id=row["id"],
+        seq=inserted["seq"],
+        kind="correction" if corrects else report["kind"],
+        claimant=report["claimant"],
+        target=report["target"],
+        responds_to=report.get("responds_to"),
+        act=report["act"],
+        locations=list(report["locations"]),
+        occurred_from=report["occurred_from"],
+        occurred_to=report["occurred_to"],
+        time_precision=report["time_precision"],
+        time_note=report.get("time_note"),
+        stated_at=report["stated_at"],
+        ceasefire=report.get("ceasefire"),
+        summary=report["summary"],
+        source=report["source"],
+        quotes=quotes,
+        recorded_by=recorded_by,
+        recorded_at=inserted["recorded_at"],
+        corrects=row["corrects"],
+    )
+
+
+def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict) -> events.Event:
+    """Append a correction of the entry `event_id`: its whole record as it should have been
+    recorded. The entry keeps its kind and what it answers; the rules of its kind hold for the
+    corrected record as they held for the first. Corrections of one entry are decided one at a
+    time (events.hold), so of identical corrections sent together one is stored and the others
+    are told it changes nothing."""
+    events.hold(conn, event_id)
+    # Read after the hold: under READ COMMITTED this statement sees every correction committed before it.
+    corrected = events.get(conn, event_id)
+    if corrected is None:
+        raise domain.NotFound(f"No event {event_id} in the log.")
+    domain.check_correction(corrected, key)
+    report = {**record, "kind": corrected.kind, "responds_to": corrected.responds_to}
+    correction = append(conn, report, recorded_by=key["name"], corrects=corrected)
+    if not domain.changes(corrected, correction):
+        # A retry without an Idempotency-Key, or a record sent unchanged: the log would only grow
+        # by an entry that says nothing. The append is rolled back with the refusal.
+        revision = f" (as corrected at seq {corrected.revisions[-1].seq})" if corrected.revisions else ""
+        raise domain.Refusal({"_schema": [f"this correction changes nothing: the entry already reads so{revision}"]})
+    return correction
+
+
+def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str) -> events.Event:
+    """Append a reviewer's verdict on the accusation `accusation_id`, with its note and, when it
+    cites a source, quotes found in that source's held text."""
+    reviewed = events.statement(conn, accusation_id)
+    if reviewed is None:
+        raise domain.NotFound(f"No event {accusation_id} in the log.")
+    # The entry reviewed is named by the path: its refusals are the path's.
+    errors = {"event_id": messages for messages in domain.check_answers("review", reviewed).values()}  # noqa: B035
+    if errors:
+        raise domain.Refusal(errors, where="path")
+    source = None
+    if assessment.get("source") is not None:
+        refs = events.resolve(
+            conn, [], [], None, None, source=assessment["source"], quoted=bool(assessment.get("quotes"))
+        )
+        source = refs["source"]
+        if source is None:
+            errors["source"] = [f"unknown source: {assessment['source']}"]
+    elif assessment.get("quotes"):
+        errors["quotes"] = ["quotes are checked against a source: name it in `source`"]
+    if errors:
+        raise domain.Refusal(errors)
+    quotes, errors = spans(assessment.get("quotes") or [], source["text"] if source else None)
+    if errors:
+        raise domain.Refusal(errors)
+    row = {
+        **{name: None for name in ("claimant_id", "target_id", "act_id", "ceasefire_id", "corrects")},
+        **{name: None for name in ("occurred_from", "occurred_to", "time_precision", "time_note", "stated_at")},
+        **{f"{name}_offset": 0 for name in events.INSTANTS},
+        "id": uuid4(),
+        "kind": "review",
+        "responds_to": accusation_id,
+        "responds_to_kind": "accusation",
+        "summary": assessment["note"],
+        "source_id": source["id"] if source else None,
+        "recorded_by": recorded_by,
+        "quoted": "\n".join(quote["text"] for quote in quotes),
+        "verdict": assessment["verdict"],
+    }
+    inserted = events.insert(conn, row, [], quotes)
+    return events.Event(
+        id=row["id"],
+        seq=inserted["seq"],
+        kind="review",
+        claimant=None,
+        target=None,
+        responds_to=accusation_id,
+        act=None,
+        locations=[],
+        occurred_from=None,
+        occurred_to=None,
+        time_precision=None,
+        time_note=None,
+        stated_at=None,
+        ceasefire=None,
+        summary=assessment["note"],
+        source=assessment.get("source"),
+        quotes=quotes,
+        recorded_by=recorded_by,
+        recorded_at=inserted["recorded_at"],
+        verdict=assessment["verdict"],
+    )
+
+
+def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> None:
+    """A response answers what it responds to (`answered`: the statement's record, by field name):
+    unless told otherwise, its target is the one its kind is aimed at (a denial's the accuser, a
+    retraction's the statement's target) and its act, places and time are those of what it answers."""
+    if kind.aimed_at and report.get("target") is None:
+        report["target"] = answered[kind.aimed_at]
+    situation = [name for name in kind.inherits if report.get(name) is None]
+    for name in situation:
+        report[name] = answered.get(name)
+    # A note on how the time was arrived at goes with the time it is about, and only with it.
+    if "occurred_from" in situation and report.get("time_note") is None:
+        report["time_note"] = answered.get("time_note")
+
+
+def spans(quotes: list, source_text: str | None) -> tuple[list[dict], dict[str, list[str]]]:
+    """Each quote with its span in the held source text (no span where no text is held); a quote
+    the text does not hold is refused, by its position."""
+    spanned, problems = [], []
+    for position, quote in enumerate(quotes):
+        text = quote["text"] if isinstance(quote, dict) else quote
+        if source_text is None:
+            spanned.append({"text": text, "start": None, "end": None})
+            continue
+        span = domain.find_span(source_text, text)
+        if span is None:
+            problems.append(f"quote {position} is not in the source's text, character for character: {text!r}")
+        else:
+            spanned.append({"text": text, "start": span[0], "end": span[1]})
+    return spanned, ({"quotes": problems} if problems else {})
+
+
+def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for party in ("claimant", "target"):
+        if report[party] not in refs["actors"]:
+            errors[party] = [f"unknown actor: {report[party]}"]
+    unknown_places = [slug for slug in report["locations"] if slug not in refs["locations"]]
+    if unknown_places:
+        errors["locations"] = [f"unknown location: {slug}" for slug in unknown_places]
+    if refs["act_id"] is None:
+        errors["act"] = [f"unknown act: {report['act']}"]
+    if report.get("ceasefire") is not None and refs["ceasefire_id"] is None:
+        errors["ceasefire"] = [f"unknown ceasefire: {report['ceasefire']}"]
+    if refs["source"] is None:
+        errors["source"] = [f"unknown source: {report['source']}"]
+    return errors

@@ -1,0 +1,2 @@
+"""Running the service: the command line, the embedded PostgreSQL, gunicorn's settings, worker
+and access log, and the WSGI entry point."""
