@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -190,7 +191,8 @@ def service(dsn: str, workers: int, app: str = "service.running.wsgi:app") -> It
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"the service did not start: {process.stderr.read().strip()[-500:]}")
+                said = process.stderr.read() if process.stderr else ""
+                raise RuntimeError(f"the service did not start: {said.strip()[-500:]}")
             try:
                 if request("127.0.0.1", port, "GET", "/readyz")[0] == 200:
                     break
@@ -349,7 +351,7 @@ def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = No
             "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + events.RESPONSES,
             {"ids": ids, "as_of": refs["head"] if as_of is None else as_of},
         ).fetchone()
-    result = {}
+    result: dict[str, Any] = {}
     for name, row in (("page", page_plan), ("responses", responses_plan)):
         plan = row["QUERY PLAN"][0]
         nodes = list(_nodes(plan["Plan"]))
@@ -656,7 +658,8 @@ def _follow(args: tuple) -> dict:
     500 back to back while behind, then a poll every 50 ms once caught up; it stops a second
     after the appenders have finished and nothing new came."""
     host, port, after, done = args
-    seen, idle_since = [], None
+    seen: list[tuple[int, str]] = []
+    idle_since = None
     started = time.perf_counter()
     last_new = started
     while True:

@@ -24,10 +24,9 @@ from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import psycopg
-
-from service.store import bulk
+from service.store import Connection, bulk
 
 SPAN_START = datetime(2016, 1, 1, tzinfo=UTC)
 SPAN_END = datetime(2026, 1, 1, tzinfo=UTC)
@@ -238,7 +237,7 @@ def catalogue(seed: int) -> Catalogue:
     return cat
 
 
-def install(conn: psycopg.Connection, cat: Catalogue) -> None:
+def install(conn: Connection, cat: Catalogue) -> None:
     """Write the catalogue (parents before children)."""
     with conn.cursor() as cur:
         cur.executemany(
@@ -335,14 +334,17 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             record = recent[position]
             fix = rng.choice(("place", "time", "summary"))
             side = next(s for c in cat.conflicts for s in c.sides if record.locations[0] in s.towns)
-            changes = {
+            # A claim's times are always given; only reviews lack them.
+            assert record.occurred_from is not None and record.occurred_to is not None
+            fixes: dict[str, dict[str, Any]] = {
                 "place": {"locations": [rng.choice([t for t in side.towns if t not in record.locations])]},
                 "time": {
                     "occurred_from": record.occurred_from - timedelta(hours=2),
                     "occurred_to": record.occurred_to - timedelta(hours=2),
                 },
                 "summary": {"summary": f"{record.summary} (corrected: {words(3)})"},
-            }[fix]
+            }
+            changes = fixes[fix]
             corrected = dataclasses.replace(record, id=new_id(), corrects=record.id, **changes)
             recent[position] = dataclasses.replace(corrected, id=record.id, corrects=None)
             yield corrected
@@ -384,7 +386,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
                 statement.occurred_from,
                 statement.occurred_to,
                 statement.time_precision,
-                max(stated, statement.stated_at),
+                max(stated, statement.stated_at or stated),
                 statement.ceasefire,
                 summary,
                 [],
@@ -414,7 +416,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
                     accusation.occurred_from,
                     accusation.occurred_to,
                     accusation.time_precision,
-                    max(stated, accusation.stated_at),
+                    max(stated, accusation.stated_at or stated),
                     accusation.ceasefire,
                     summary,
                     [f"{words(rng.randint(5, 12))}"] if rng.random() < 0.6 else [],
@@ -481,7 +483,7 @@ def pick_source(rng: random.Random, cat: Catalogue) -> str:
     return cat.sources[min(int(rng.paretovariate(1.2)) - 1, len(cat.sources) - 1)]["slug"]
 
 
-def load(conn: psycopg.Connection, stream: Iterator[Event], batch: int = 20000) -> int:
+def load(conn: Connection, stream: Iterator[Event], batch: int = 20000) -> int:
     """Write the events in batches, each its own transaction, through the bulk path an import
     takes (store/bulk.py): the log's rules and incident indexes are kept by the same triggers
     that guard every insert. The next batch is generated on another thread while the database

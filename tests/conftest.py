@@ -37,7 +37,7 @@ def server_dsn(tmp_path_factory) -> str:
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres")
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres", durable=False)
     yield embedded.start()
     embedded.stop()
 
@@ -69,6 +69,26 @@ def template(admin, server_dsn) -> str:
         seed.load(conn)
     yield TEMPLATE
     drop_database(admin, TEMPLATE)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(admin, server_dsn) -> str:
+    """A template migrated to head and holding nothing, not even the seed."""
+    name = f"{TEMPLATE}_empty"
+    drop_database(admin, name)
+    create_database(admin, name)
+    migrate.upgrade(with_database(server_dsn, name))
+    yield name
+    drop_database(admin, name)
+
+
+@pytest.fixture
+def empty(admin, server_dsn, migrated_template) -> str:
+    """A database of this test's own, migrated to head and holding nothing (not even the seed)."""
+    name = f"cfl_test_{uuid.uuid4().hex[:12]}"
+    create_database(admin, name, migrated_template)
+    yield with_database(server_dsn, name)
+    drop_database(admin, name)
 
 
 @pytest.fixture

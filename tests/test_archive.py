@@ -11,18 +11,9 @@ import pytest
 
 from service.exchange import archive
 from service.pipeline.db import connect
-from service.store import migrate
 from tests.api import counts
 from tests.test_cli import run
 from tests.test_exports import busy_log  # noqa: F401 (a fixture)
-
-
-@pytest.fixture
-def empty(fresh_database):
-    """A database migrated to head and holding nothing (not even the seed)."""
-    dsn = fresh_database()
-    migrate.upgrade(dsn)
-    return dsn
 
 
 def export(dsn: str, path, as_of: int | None = None) -> archive.Summary:
@@ -42,6 +33,7 @@ def entries(dsn: str) -> list[dict]:
         ).fetchall()
 
 
+@pytest.mark.slow  # runs the command line, a process
 def test_export_import_export_is_the_same_bytes_through_the_cli(dsn, busy_log, empty, client, tmp_path):
     first, second = tmp_path / "first.ndjson", tmp_path / "second.ndjson"
     exported = run("export", str(first), env={"DATABASE_URL": dsn})
@@ -177,6 +169,7 @@ def test_a_bad_line_in_the_middle_loads_nothing_and_is_named(dsn, busy_log, empt
     assert counts(empty) == before  # not the catalogue, not the entries before the bad line
 
 
+@pytest.mark.slow  # runs the command line, a process
 def test_the_cli_names_the_line_in_one_line_and_exits_1(dsn, busy_log, empty, tmp_path):
     source = tmp_path / "log.ndjson"
     export(dsn, source)

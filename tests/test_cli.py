@@ -13,6 +13,9 @@ from service.running import cli
 from service.store import migrate
 from tests.processes import base_env, free_port, get, wait_for
 
+# Runs the command line as a user does, a process each: outside the fast subset (pytest -m 'not slow').
+pytestmark = pytest.mark.slow
+
 CLI = [sys.executable, "-c", "from service.running.cli import main; main()"]
 
 
@@ -52,7 +55,6 @@ def serve(tmp_path):
         process.log.close()
 
 
-@pytest.mark.slow
 def test_serve_answers_health_and_readiness_then_stops_on_sigterm(serve, dsn):
     process, url = serve({"DATABASE_URL": dsn})
     assert get(url + "/healthz") == (200, {"status": "ok"})
@@ -62,7 +64,6 @@ def test_serve_answers_health_and_readiness_then_stops_on_sigterm(serve, dsn):
     assert process.wait(30) == 0
 
 
-@pytest.mark.slow
 def test_serve_on_the_embedded_database_migrates_seeds_once_and_owns_its_folder(serve, tmp_path):
     process, url = serve({})
     assert get(url + "/readyz")[0] == 200
@@ -148,7 +149,6 @@ def test_a_bad_setting_names_the_variable(dsn):
     one_line_failure(run("db", "current", env={"DATABASE_URL": dsn, "CFL_POOL_MAX": "lots"}), "CFL_POOL_MAX='lots'")
 
 
-@pytest.mark.slow
 def test_db_upgrade_downgrade_current(fresh_database):
     env = {"DATABASE_URL": fresh_database()}
     (head,) = migrate.script_heads()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from uuid import UUID
 
 from flask import request, url_for
@@ -12,7 +13,7 @@ from service.api import Blueprint, exportable, exports, refusals
 from service.log import write as log
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
-from service.pipeline.pagination import link_headers
+from service.pipeline.pagination import page_url
 from service.pipeline.reads import read, snapshot
 from service.pipeline.schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
 from service.pipeline.writes import Write, writes
@@ -111,13 +112,12 @@ def follow(after: int, limit: int, as_of: int | None = None, format: str | None 
     if format != "json":
         return export(after, as_of, format)
     with snapshot() as conn:
-        if as_of is not None:
-            events.check_as_of(as_of, events.head(conn))
-        page = events.after(conn, after, limit, until=as_of)
-    full = len(page) == limit and (as_of is None or page[-1].seq < as_of)
-    args = {"as_of": as_of} if as_of is not None else {}
-    url = url_for("events.follow", after=page[-1].seq, limit=limit, _external=True, **args) if full else None
-    return wire.page(page, url, link_headers(url))
+        reflects = events.check_as_of(as_of, events.head(conn))
+        page = events.after(conn, after, limit, until=reflects)
+    # The next page goes on from this one's last entry; a follower that reads the log as it grows
+    # (no as_of) is not held to this page's head.
+    url = page_url(after=page[-1].seq) if page and page[-1].seq < reflects and len(page) == limit else None
+    return wire.page(page, url, reflects)
 
 
 # Entries an export reads at a time, each batch on a connection taken from the pool for it alone.
@@ -136,7 +136,7 @@ def export(after: int, as_of: int | None, format: str):
         yield from batch
         while len(batch) == EXPORT_BATCH:
             last = batch[-1].seq
-            batch = read(lambda conn, last=last: events.after(conn, last, EXPORT_BATCH, until=as_of))
+            batch = read(partial(events.after, seq=last, limit=EXPORT_BATCH, until=as_of))
             yield from batch
 
     return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})

@@ -8,14 +8,16 @@ still every batch sees the log as it stood at that one seq."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from flask import Response, stream_with_context
 
 from service.formats import MEDIA_TYPES, csv, filename, geojson, ndjson, rows
 from service.store.names import Names
 
-WRITERS = {
+# What a record becomes in a row of CSV or a feature's properties, by what is exported.
+WRITERS: dict[str, tuple[dict[str, str], Callable[[Any, Names], dict]]] = {
     "incidents": (rows.INCIDENT_COLUMNS, rows.incident_row),
     "events": (rows.EVENT_COLUMNS, rows.event_row),
 }

@@ -60,19 +60,13 @@ def readyz():
     return answer
 
 
-REPLICA_STATE = """
-SELECT pg_is_in_recovery() AS standby, (SELECT coalesce(max(seq), 0) FROM event) AS head,
-       extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS replayed_seconds_ago
-"""
-
-
 def _replica(primary_head: int) -> dict:
     """How far the read replica is behind: entries of the log it has not replayed yet, and how
     long ago it last replayed a commit. An unreachable replica leaves the service ready: its
     reads go to the primary."""
     try:
         with current_app.extensions["read_pool"].connection(timeout=READY_WITHIN) as conn:
-            state = conn.execute(REPLICA_STATE).fetchone()
+            state = events.replay(conn)
     except (psycopg.Error, PoolTimeout) as error:
         return {"state": "unreachable", "detail": errors.first_line(error), "reads_from": "primary"}
     seconds = state["replayed_seconds_ago"]

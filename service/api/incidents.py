@@ -4,6 +4,7 @@ or as of any seq of the log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from uuid import UUID
 
 from flask import request, url_for
@@ -13,7 +14,7 @@ from service.api import Blueprint, exportable, exports, refusals
 from service.log import write as log
 from service.pipeline import wire
 from service.pipeline.errors import ApiError, invalid
-from service.pipeline.pagination import filters_digest, incident_next, incident_position, link_headers
+from service.pipeline.pagination import filters_digest, incident_next, incident_position
 from service.pipeline.reads import read, snapshot
 from service.pipeline.schemas import (
     CountsArgs,
@@ -73,7 +74,7 @@ def list_incidents(filters: dict):
     with snapshot() as conn:
         page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
     url = incident_next(page, more, sort, as_of, digest)
-    return wire.page(page, url, link_headers(url), as_of=as_of)
+    return wire.page(page, url, as_of)
 
 
 @blp.route("/counts", methods=["GET"])
@@ -116,7 +117,7 @@ def export(filters: dict, format: str):
         while remaining:
             after = incidents.position(batch[-1], sort)
             batch, remaining, _ = read(
-                lambda conn, after=after: incidents.page(conn, filters, after, EXPORT_BATCH, as_of)
+                partial(incidents.page, filters=filters, after=after, limit=EXPORT_BATCH, as_of=as_of)
             )
             yield from batch
 

@@ -27,7 +27,7 @@ import psycopg
 
 from service.log import domain
 from service.pipeline import schemas
-from service.store import actors, acts, bulk, ceasefires, events, locations, sources
+from service.store import Connection, actors, acts, bulk, ceasefires, events, locations, sources
 from service.store.instants import localise
 
 FORMAT = "ceasefire-log/1"
@@ -74,7 +74,7 @@ CATALOGUE = [
 DROPPED = {"ceasefire": {"created_at"}}
 
 
-def export(conn: psycopg.Connection, out: BinaryIO, as_of: int | None = None) -> Summary:
+def export(conn: Connection, out: BinaryIO, as_of: int | None = None) -> Summary:
     """Write the log (as of a seq) to `out`, in one snapshot of the database."""
     digest = hashlib.sha256()
 
@@ -159,7 +159,7 @@ IMPORTED_KEY = (
 )
 
 
-def import_(conn: psycopg.Connection, path: Path) -> Summary:
+def import_(conn: Connection, path: Path) -> Summary:
     """Load the file at `path` in one transaction, or nothing of it."""
     digest = hashlib.sha256()
     summary = Summary(0, 0, "")
@@ -182,9 +182,10 @@ def import_(conn: psycopg.Connection, path: Path) -> Summary:
                     summary.as_of = record.get("as_of", 0)
                 elif kind == "event":
                     entry = _entry(record, number, path)
-                    if entry.seq <= last_seq:
-                        raise _error(path, number, f"seq {entry.seq} after seq {last_seq}: entries come in seq order")
-                    last_seq = entry.seq
+                    seq = entry.seq or 0  # _entry has checked it is a seq
+                    if seq <= last_seq:
+                        raise _error(path, number, f"seq {seq} after seq {last_seq}: entries come in seq order")
+                    last_seq = seq
                     batch.append(entry)
                     if len(batch) == BATCH:
                         summary = _flush(conn, batch, summary, path)
@@ -218,7 +219,7 @@ def _record(line: bytes, number: int, path: Path) -> dict:
     return record
 
 
-def _catalogue(conn: psycopg.Connection, kind: str, record: dict, number: int, path: Path) -> int:
+def _catalogue(conn: Connection, kind: str, record: dict, number: int, path: Path) -> int:
     """Add a catalogue row the log does not hold yet (by slug, or a key by name); 1 if added."""
     if kind == "key":
         if set(record) != {"name", "role"} or record["role"] not in ("reporter", "reviewer", "editor", "admin"):
@@ -260,8 +261,8 @@ def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
             filter(
                 None,
                 [
-                    missing and f"missing {', '.join(sorted(missing))}",
-                    unknown and f"unknown fields {', '.join(sorted(unknown))}",
+                    f"missing {', '.join(sorted(missing))}" if missing else None,
+                    f"unknown fields {', '.join(sorted(unknown))}" if unknown else None,
                 ],
             )
         )
@@ -294,7 +295,7 @@ def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
     return bulk.Entry(line=number, **record)
 
 
-def _flush(conn: psycopg.Connection, batch: list[bulk.Entry], summary: Summary, path: Path) -> Summary:
+def _flush(conn: Connection, batch: list[bulk.Entry], summary: Summary, path: Path) -> Summary:
     try:
         added, present = bulk.load(conn, batch, keep_seq=True)
     except bulk.BulkError as error:

@@ -20,7 +20,7 @@ import yaml
 from service.log import domain
 from service.log import write as log
 from service.pipeline.errors import first_line
-from service.store import actors, acts, bulk, ceasefires, locations, migrate, sources
+from service.store import Connection, actors, acts, bulk, ceasefires, locations, migrate, sources
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"
@@ -46,7 +46,7 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
-def load(conn: psycopg.Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
+def load(conn: Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
     """Load the file in the caller's transaction; returns how many events were added."""
     path = Path(path)
     document = _read(path)
@@ -118,7 +118,7 @@ def _source_text(path: Path, source: dict, where: _Where) -> str | None:
     return raw.decode("utf-8")
 
 
-def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, section: str) -> None:
+def _catalogue(conn: Connection, where: _Where, create, entries: list, section: str) -> None:
     if not isinstance(entries, list):
         raise where.error(1, section, "must be a list")
     for index, entry in enumerate(entries):
@@ -136,7 +136,7 @@ def _catalogue(conn: psycopg.Connection, where: _Where, create, entries: list, s
             raise where.error(line, name, first_line(error)) from None
 
 
-def _events(conn: psycopg.Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
+def _events(conn: Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
     """The events, prepared as the write path prepares an append (what a response inherits from the
     entry it answers, each quote's span in the article), then written through the bulk path
     (store/bulk.py), where the database holds them to the log's rules; a refusal names the entry

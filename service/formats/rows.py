@@ -71,9 +71,9 @@ INCIDENT_COLUMNS = {
 
 
 def event_row(event: Event, names: Names) -> dict:
-    claimant, target = names.actors.get(event.claimant), names.actors.get(event.target)
+    claimant, target = names.actors.get(event.claimant or ""), names.actors.get(event.target or "")
     places = [names.places[slug] for slug in event.locations]
-    source = names.sources.get(event.source)
+    source = names.sources.get(event.source or "")
     return {
         "id": str(event.id),
         "seq": event.seq,
@@ -98,7 +98,7 @@ def event_row(event: Event, names: Names) -> dict:
         "time_note": event.time_note,
         "stated_at": _instant(event.stated_at),
         "ceasefire": event.ceasefire,
-        "ceasefire_name": names.ceasefires.get(event.ceasefire),
+        "ceasefire_name": names.ceasefires.get(event.ceasefire or ""),
         "summary": event.summary,
         "quotes": [quote["text"] for quote in event.quotes],
         "source": event.source,
@@ -132,4 +132,4 @@ def _instant(instant) -> str | None:
 
 
 def _first(statements: list[Event]) -> str | None:
-    return _instant(min((s.stated_at for s in statements), default=None))
+    return _instant(min((s.stated_at for s in statements if s.stated_at is not None), default=None))

@@ -125,6 +125,10 @@ RECORD = (
     "source",
     "quotes",
 )
+# An incident's status, derived by the database from its thread (migration 0012, incident_state):
+# retracted once its accusation is withdrawn; disputed while an entry that disputes it (a denial)
+# stands; uncontested otherwise.
+STATUSES = ("disputed", "uncontested", "retracted")
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 
@@ -315,19 +319,6 @@ def check_responder(
             f"a {kind}'s target is the {rules.aimed_at} of what it answers, {responding[rules.aimed_at]}"
         ]
     return errors
-
-
-def incident_status(accusation_id, thread: dict[str, list]) -> str:
-    """Derived from the thread, never stored: retracted when its accusation has been withdrawn;
-    disputed while an entry that disputes it (a denial) has not been withdrawn; uncontested
-    otherwise. `thread` holds the thread's entries by their place in it (Kind.in_thread)."""
-    entries = [event for events in thread.values() for event in events]
-    withdrawn = {event.responds_to for event in entries if KINDS[event.kind].effect == "withdraws"}
-    if accusation_id in withdrawn:
-        return "retracted"
-    if any(KINDS[event.kind].effect == "disputes" and event.id not in withdrawn for event in entries):
-        return "disputed"
-    return "uncontested"
 
 
 def assessment(thread: dict[str, list]):

@@ -13,16 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID, uuid4
 
-import psycopg
-
 from service.log import domain
-from service.store import events
+from service.store import Connection, events
 from service.store.instants import offset
 
 
-def append(
-    conn: psycopg.Connection, report: dict, recorded_by: str, corrects: events.Event | None = None
-) -> events.Event:
+def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None = None) -> events.Event:
     """Check a claim (an accusation, a denial, a retraction) against the log and append it, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong. `corrects`: the
     entry, at its current version, whose whole record this one corrects (it then has that entry's
@@ -130,7 +126,7 @@ def append(
     )
 
 
-def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict) -> events.Event:
+def correct(conn: Connection, event_id: UUID, record: dict, key: dict) -> events.Event:
     """Append a correction of the entry `event_id`: its whole record as it should have been
     recorded. The entry keeps its kind and what it answers; the rules of its kind hold for the
     corrected record as they held for the first. Corrections of one entry are decided one at a
@@ -152,7 +148,7 @@ def correct(conn: psycopg.Connection, event_id: UUID, record: dict, key: dict) -
     return correction
 
 
-def review(conn: psycopg.Connection, accusation_id: UUID, assessment: dict, recorded_by: str) -> events.Event:
+def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by: str) -> events.Event:
     """Append a reviewer's verdict on the accusation `accusation_id`, with its note and, when it
     cites a source, quotes found in that source's held text."""
     reviewed = events.statement(conn, accusation_id)

@@ -127,7 +127,8 @@ class CeasefireFlask(Flask):
     def make_default_options_response(self) -> Response:
         """OPTIONS: 204 with the methods the path allows, and what a browser on another origin
         needs to read it (never to write)."""
-        methods = set(request_ctx.url_adapter.allowed_methods())
+        adapter = request_ctx.url_adapter
+        methods = set(adapter.allowed_methods()) if adapter is not None else {"OPTIONS"}
         return Response(status=204, headers={"Allow": ", ".join(sorted(methods)), **headers.preflight(methods)})
 
 

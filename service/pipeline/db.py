@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 
 import orjson
 import psycopg
@@ -11,6 +12,7 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import ConnectionPool
 
 from service.config import Settings
+from service.store import Connection
 
 # Every connection the service opens, pooled or not, reads rows as dicts and speaks UTC. Its
 # planner prices a random page read as storage on SSDs does (PostgreSQL's default of 4 assumes
@@ -30,7 +32,7 @@ CONNECT_KWARGS = {
 set_json_loads(orjson.loads)
 
 
-def connect(dsn: str, **overrides) -> psycopg.Connection:
+def connect(dsn: str, **overrides) -> Connection:
     """One connection outside the pool (the CLI, the seed, tests)."""
     return psycopg.connect(dsn, **{**CONNECT_KWARGS, **overrides})
 
@@ -41,18 +43,24 @@ def connect(dsn: str, **overrides) -> psycopg.Connection:
 CHECK_IDLE_AFTER = 2.0
 
 
-def _returned(conn: psycopg.Connection) -> None:
-    conn.returned_at = time.monotonic()
+_returned_at: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
 
 
-def _check(conn: psycopg.Connection) -> None:
-    if time.monotonic() - getattr(conn, "returned_at", 0.0) > CHECK_IDLE_AFTER:
+def _returned(conn: Connection) -> None:
+    _returned_at[conn] = time.monotonic()
+
+
+def _check(conn: Connection) -> None:
+    if time.monotonic() - _returned_at.get(conn, 0.0) > CHECK_IDLE_AFTER:
         ConnectionPool.check_connection(conn)
 
 
-def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> ConnectionPool:
+Pool = ConnectionPool[Connection]
+
+
+def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> Pool:
     """A pool that is not open yet: each gunicorn worker opens its own after the fork."""
-    return ConnectionPool(
+    return Pool(
         dsn,
         min_size=settings.pool_min,
         max_size=settings.pool_max,

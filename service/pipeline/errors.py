@@ -90,8 +90,9 @@ def handle_http_exception(error: HTTPException) -> Response:
         return handle_internal_error(error)
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
-    if error.code == 405 and getattr(error, "valid_methods", None):
-        headers["Allow"] = ", ".join(error.valid_methods)
+    valid_methods = getattr(error, "valid_methods", None)  # a MethodNotAllowed's
+    if error.code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
     if error.code == 422 and "messages" in data:
         locations = list(data["messages"])
         title = TITLES.get(locations[0], "Invalid request") if len(locations) == 1 else "Invalid request"

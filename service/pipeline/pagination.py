@@ -19,7 +19,7 @@ from flask import current_app, request, url_for
 
 from service.pipeline.errors import invalid
 from service.pipeline.reads import at_least
-from service.store import incidents
+from service.store import incidents, keys
 
 SLUG = re.compile(r"[a-z0-9-]{1,64}")
 BIGINT = 2**63 - 1
@@ -111,9 +111,10 @@ def _key() -> bytes:
     """The signing key, read once per process: it never changes once the migration made it."""
     key = current_app.extensions.get("cursor_key")
     if key is None:
+        # A connection of its own: the request's read may have begun already (reads.begin_read),
+        # and its snapshot is the page's, not this key's.
         with current_app.extensions["pool"].connection() as conn:
-            key = bytes(conn.execute("SELECT value FROM service_secret WHERE name = 'cursor'").fetchone()["value"])
-        current_app.extensions["cursor_key"] = key
+            key = current_app.extensions["cursor_key"] = keys.cursor_secret(conn)
     return key
 
 
@@ -127,12 +128,15 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def page_url(**changes) -> str:
+    """This request's URL with some of its query parameters changed: the next page of a list."""
+    args = {**request.args.to_dict(), **changes}
+    return url_for(str(request.endpoint), _external=True, **(request.view_args or {}), **args)
+
+
 def next_url(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    args = request.args.to_dict()
-    args["cursor"] = cursor
-    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
+    """The next page of a list read by cursor, or None after its last."""
+    return None if cursor is None else page_url(cursor=cursor)
 
 
 def link_headers(url: str | None) -> dict:

@@ -12,9 +12,10 @@ import psycopg
 from flask import current_app, g, has_request_context
 from psycopg import IsolationLevel
 from psycopg.pq import TransactionStatus
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
-from service.store import events
+from service.pipeline.db import Pool
+from service.store import Connection, events
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def replica_rests_until() -> float:
     return _replica_down_until
 
 
-def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
+def _reader() -> tuple[Pool, Connection]:
     """The pool and connection a read uses: the replica's (CFL_READ_URL), once it has replayed
     the seq the request needs, or the primary's."""
     primary, replicas = current_app.extensions["pool"], current_app.extensions.get("read_pool")
@@ -83,12 +84,12 @@ def _reader() -> tuple[ConnectionPool, psycopg.Connection]:
         return primary, _read_only(primary.getconn())
 
 
-def _read_only(conn: psycopg.Connection) -> psycopg.Connection:
+def _read_only(conn: Connection) -> Connection:
     conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
     return conn
 
 
-def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
+def _give_back(pool: Pool, conn: Connection) -> None:
     """Return a read's connection as it was lent; a broken one the pool replaces."""
     try:
         if conn.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN):
@@ -101,7 +102,7 @@ def _give_back(pool: ConnectionPool, conn: psycopg.Connection) -> None:
 
 
 @contextmanager
-def snapshot() -> Iterator[psycopg.Connection]:
+def snapshot() -> Iterator[Connection]:
     """A read of several statements that sees one state of the log, so that a page, its threads
     and the head it reports agree even while writers append: a read-only REPEATABLE READ
     transaction, which psycopg opens with the first statement. It ends with a COMMIT, though it
@@ -125,7 +126,7 @@ def snapshot() -> Iterator[psycopg.Connection]:
         _give_back(pool, conn)
 
 
-def begin_read(first: Callable[[psycopg.Connection], T]) -> T:
+def begin_read(first: Callable[[Connection], T]) -> T:
     """Begin this request's read now with its first statement, `first`, for its first `snapshot`
     to go on with: that statement fixes the snapshot the page is read in. A replica that fails it
     hands the read to the primary, as `read` does for a batch."""
@@ -153,7 +154,7 @@ def end_pending_read(_error: BaseException | None = None) -> None:
         _give_back(pool, conn)
 
 
-def read(work: Callable[[psycopg.Connection], T]) -> T:
+def read(work: Callable[[Connection], T]) -> T:
     """`work` in a snapshot, made again on the primary if the replica fails it: for the reads
     that cannot be answered again whole (a batch of a streaming export, read as of one seq)."""
     try:

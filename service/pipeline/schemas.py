@@ -309,6 +309,10 @@ class Page(Strict):
 
 class EventPage(Page):
     items = fields.List(fields.Nested(EventOut), required=True)
+    as_of = fields.Integer(
+        required=True,
+        metadata={"description": "The seq of the last entry of the log this page reflects: `as_of`, or the head."},
+    )
 
 
 FORMATS = tuple(MEDIA_TYPES)
@@ -349,7 +353,7 @@ class LogArgs(Fresh):
     format = String(validate=ma.validate.OneOf(FORMATS), metadata=FORMAT)
 
 
-STATUSES = ("disputed", "uncontested", "retracted")
+STATUSES = domain.STATUSES
 
 
 class Assessment(Strict):

@@ -12,12 +12,16 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
+from service.pipeline.pagination import link_headers
 from service.store.events import Event
 from service.store.incidents import Incident
 
 
-def page(items: list[Event] | list[Incident], next_url: str | None, headers: dict, **extra) -> Response:
-    """A page: its items, the URL of the next, and anything else the page says of itself (`as_of`)."""
+def page(items: list[Event] | list[Incident], next_url: str | None, as_of: int) -> Response:
+    """A page of the log's contract: its items, the URL of the next (in `next` and the `Link`
+    header), and the seq of the last entry of the log it reflects (`as_of`)."""
     return Response(
-        orjson.dumps({"items": items, "next": next_url, **extra}), mimetype="application/json", headers=headers
+        orjson.dumps({"items": items, "next": next_url, "as_of": as_of}),
+        mimetype="application/json",
+        headers=link_headers(next_url),
     )

@@ -22,6 +22,7 @@ from flask import current_app, request
 from service.pipeline import idempotency
 from service.pipeline.auth import require_role
 from service.pipeline.errors import OutcomeUnknown
+from service.store import Connection
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Write:
     """What a writing view is given: the transaction's connection, and the key that writes
     (its id, name and role)."""
 
-    conn: psycopg.Connection
+    conn: Connection
     key: dict
 
 

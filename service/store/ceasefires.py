@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
-
 from service.log.domain import Refusal
+from service.store import Connection
 from service.store.instants import localise, offset
 
 SELECT = """
@@ -25,7 +24,7 @@ SELECT (SELECT id FROM actor WHERE slug = %(broker)s) AS broker_id,
 """
 
 
-def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -> dict | None:
+def create(conn: Connection, ceasefire: dict, if_absent: bool = False) -> dict | None:
     parties = ceasefire.get("parties") or []
     refs = conn.execute(
         REFS, {"broker": ceasefire.get("brokered_by"), "source": ceasefire.get("source"), "parties": parties}
@@ -74,11 +73,11 @@ def create(conn: psycopg.Connection, ceasefire: dict, if_absent: bool = False) -
 INSTANTS = ("agreed_at", "effective_at")
 
 
-def get(conn: psycopg.Connection, slug: str) -> dict | None:
+def get(conn: Connection, slug: str) -> dict | None:
     return localise(conn.execute(SELECT + " WHERE c.slug = %(slug)s", {"slug": slug}).fetchone(), *INSTANTS)
 
 
-def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
     rows = conn.execute(
         SELECT + " WHERE c.slug > %(after)s ORDER BY c.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
@@ -108,7 +107,7 @@ SELECT l.slug, l.name, l.latitude, l.longitude, l.precision, count(*) AS inciden
 """
 
 
-def places(conn: psycopg.Connection, slug: str) -> tuple[list[dict], bool]:
+def places(conn: Connection, slug: str) -> tuple[list[dict], bool]:
     """The places its latest MAPPED incidents name (each incident's record in force), with how
     many name each: the 500 most named; and whether it has more incidents than were read."""
     rows = conn.execute(PLACES, {"slug": slug}).fetchall()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 from psycopg import sql
 
 from service.log import domain
+from service.store import Connection
 from service.store import filters as filters_sql
 from service.store.events import check_as_of
 
@@ -32,7 +32,7 @@ class Bucket:
 
 
 def count(
-    conn: psycopg.Connection, filters: dict, interval: str, by: str, time: str, as_of: int | None
+    conn: Connection, filters: dict, interval: str, by: str, time: str, as_of: int | None
 ) -> tuple[list[Bucket], int]:
     """The buckets, and the seq they reflect (the caller reads in one snapshot)."""
     refs = filters_sql.resolve(conn, filters)
@@ -41,6 +41,8 @@ def count(
     on_state = selection.driver == "incident_state"
     # What each incident is counted under: its state's status or act (the driver's own row, or
     # its row in force), or the top-level actor of its claimant (incident_actor's row for it).
+    label: sql.Composable
+    joins: sql.Composable
     if by == "side":
         label = sql.SQL("a.slug")
         joins = sql.SQL(
@@ -103,7 +105,7 @@ def _buckets(
     if window is None:
         return []
     start, end = (_truncate(instant, interval) for instant in window)
-    buckets = []
+    buckets: list[Bucket] = []
     while start <= end:
         if len(buckets) == MOST_BUCKETS:
             raise domain.Refusal(

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
-import psycopg
 from psycopg.rows import kwargs_row
 
 from service.log import domain
+from service.store import Connection, one
 from service.store.instants import localise
 
 
@@ -82,7 +82,7 @@ INSTANTS = ("occurred_from", "occurred_to", "stated_at")
 
 
 def _event(**row) -> Event:
-    return Event(**localise(row, *INSTANTS))
+    return Event(**localise(dict(row), *INSTANTS))
 
 
 # Every event read is built by this row factory: its instants at the offsets they were given with.
@@ -94,9 +94,20 @@ HEAD_SEQ = "(SELECT coalesce(max(seq), 0) FROM event)"
 HEAD = f"SELECT {HEAD_SEQ} AS head"
 
 
-def head(conn: psycopg.Connection) -> int:
+def head(conn: Connection) -> int:
     """The seq of the log's last entry (0 for an empty log)."""
     return conn.execute(HEAD).fetchone()["head"]
+
+
+def replay(conn: Connection) -> dict:
+    """How far a standby has replayed the log: whether it is one (`standby`), the `head` it holds,
+    and how long ago it replayed a commit (`replayed_seconds_ago`)."""
+    return one(
+        conn.execute(
+            f"SELECT pg_is_in_recovery() AS standby, {HEAD_SEQ} AS head, "
+            "extract(epoch FROM now() - pg_last_xact_replay_timestamp()) AS replayed_seconds_ago"
+        ).fetchone()
+    )
 
 
 def check_as_of(as_of: int | None, log_head: int) -> int:
@@ -132,7 +143,7 @@ def fold(original: Event, corrections: list[Event]) -> Event:
 VERSIONS = SELECT_EVENTS + " WHERE (e.id = %(id)s OR e.corrects = %(id)s) AND e.seq <= %(as_of)s ORDER BY e.seq"
 
 
-def get(conn: psycopg.Connection, event_id: UUID, as_of: int | None = None) -> Event | None:
+def get(conn: Connection, event_id: UUID, as_of: int | None = None) -> Event | None:
     """An entry of the log: an original at its version as of `as_of` (the latest without it), with
     its revisions; a correction or a review as it was written. An `as_of` past the head is refused."""
     if as_of is not None:
@@ -163,14 +174,7 @@ RESPONSES = (
 )
 
 
-def responses_to(conn: psycopg.Connection, accusation_ids: list[UUID], as_of: int) -> list[Event]:
-    """The entries of these accusations' threads and their corrections, in log order, up to
-    `as_of`: one query for a whole page."""
-    with conn.cursor(row_factory=EVENT_ROWS) as cur:
-        return cur.execute(RESPONSES, {"ids": accusation_ids, "as_of": as_of}).fetchall()
-
-
-def after(conn: psycopg.Connection, seq: int, limit: int, until: int | None = None) -> list[Event]:
+def after(conn: Connection, seq: int, limit: int, until: int | None = None) -> list[Event]:
     """The log from just after `seq` (up to `until`), in order. Events commit in seq order (see
     0001's log_head), so a follower resuming from the last seq it saw misses nothing and sees
     nothing twice."""
@@ -216,7 +220,7 @@ RETURNING seq, recorded_at
 
 
 def resolve(
-    conn: psycopg.Connection,
+    conn: Connection,
     actors: list[str],
     locations: list[str],
     act: str | None,
@@ -227,33 +231,35 @@ def resolve(
     """The ids of what an entry names by slug, in one round trip: `actors` (slug: id and path),
     `locations` (slug: id), `act_id`, `ceasefire_id`, and `source` (id, and its held text when
     `quoted`: a whole article is read only to place quotes in it). What is unknown is absent or None."""
-    return conn.execute(
-        RESOLVE,
-        {
-            "actors": actors,
-            "locations": locations,
-            "act": act,
-            "ceasefire": ceasefire,
-            "source": source,
-            "quoted": quoted,
-        },
-    ).fetchone()
+    return one(
+        conn.execute(
+            RESOLVE,
+            {
+                "actors": actors,
+                "locations": locations,
+                "act": act,
+                "ceasefire": ceasefire,
+                "source": source,
+                "quoted": quoted,
+            },
+        ).fetchone()
+    )
 
 
-def statement(conn: psycopg.Connection, event_id: UUID) -> dict | None:
+def statement(conn: Connection, event_id: UUID) -> dict | None:
     """What a response needs of the statement it answers: its kind, its parties and their paths,
     and the kinds that already answer it."""
     return conn.execute(RESPONDING, {"id": event_id}).fetchone()
 
 
-def hold(conn: psycopg.Connection, event_id: UUID) -> None:
+def hold(conn: Connection, event_id: UUID) -> None:
     """Hold an entry against other writers about it until this transaction ends: what they decide
     from its current state (a correction that changes nothing, a second retraction) is then decided
     one at a time. Entries are never updated, so the hold is an advisory lock on the id, not a row lock."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(id)s::text, 0))", {"id": event_id})
 
 
-def insert(conn: psycopg.Connection, row: dict, location_ids: list[UUID], quotes: list[dict]) -> dict:
+def insert(conn: Connection, row: dict, location_ids: list[UUID], quotes: list[dict]) -> dict:
     """Insert a prepared entry (`row`: INSERT's parameters), its places in order and its quotes
     with their spans, in one round trip; returns its `seq` and `recorded_at`. From this insert to
     the commit the transaction holds the log's head (0001's log_head): every other writer waits."""
@@ -272,4 +278,4 @@ def insert(conn: psycopg.Connection, row: dict, location_ids: list[UUID], quotes
                         for position, quote in enumerate(quotes)
                     ],
                 )
-    return inserted.fetchone()
+    return one(inserted.fetchone())

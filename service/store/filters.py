@@ -10,11 +10,12 @@ a row for every version of an incident; a read keeps the rows in force now, or a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from service.log import domain
+from service.store import Connection, one
 from service.store.events import HEAD_SEQ
 
 RESOLVE = f"""
@@ -30,19 +31,21 @@ SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party"
 STATE_FILTERS = {"status": "status", "assessment": "assessment", "ceasefire": "ceasefire_id", "act": "act_id"}
 
 
-def resolve(conn: psycopg.Connection, filters: dict) -> dict:
+def resolve(conn: Connection, filters: dict) -> dict:
     """The ids of the slugs the filters name, and the log's head; every unknown slug is refused
     at once."""
     actor_slugs = [filters[name] for name in SIDES if filters.get(name)]
-    refs = conn.execute(
-        RESOLVE,
-        {
-            "actors": actor_slugs,
-            "location": filters.get("location"),
-            "ceasefire": filters.get("ceasefire"),
-            "act": filters.get("act"),
-        },
-    ).fetchone()
+    refs = one(
+        conn.execute(
+            RESOLVE,
+            {
+                "actors": actor_slugs,
+                "location": filters.get("location"),
+                "ceasefire": filters.get("ceasefire"),
+                "act": filters.get("act"),
+            },
+        ).fetchone()
+    )
     errors = {
         name: [f"unknown actor: {filters[name]}"]
         for name in SIDES
@@ -95,7 +98,8 @@ class Selection:
 
 def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
     """The filters (resolved by `resolve`) as conditions on the table the walk should drive."""
-    conditions, params = [], {"as_of": as_of}
+    conditions: list[sql.Composable] = []
+    params: dict[str, Any] = {"as_of": as_of}
     actor_filters = [name for name in SIDES if filters.get(name)]
     if actor_filters:
         driver = "incident_actor"
@@ -133,7 +137,7 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
 
     # The incident's state: the driver's own columns, or one probe of its row in force.
     state = "k" if driver == "incident_state" else "s"
-    state_conditions = []
+    state_conditions: list[sql.Composable] = []
     for name, state_column in STATE_FILTERS.items():
         if filters.get(name):
             state_conditions.append(

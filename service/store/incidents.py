@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-import psycopg
 from psycopg import sql
 
 from service.log import domain
+from service.store import Connection
 from service.store import filters as filters_sql
-from service.store.events import EVENT_ROWS, SELECT_EVENTS, Event, check_as_of, fold, head, responses_to
+from service.store.events import EVENT_ROWS, RESPONSES, SELECT_EVENTS, Event, check_as_of, fold, head
 
 
 @dataclass
@@ -59,7 +59,7 @@ SORTS = {
 
 
 def page(
-    conn: psycopg.Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
+    conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
 ) -> tuple[list[Incident], bool, int]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
@@ -156,7 +156,7 @@ ACCUSATION = SELECT_EVENTS + (
 )
 
 
-def get(conn: psycopg.Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
+def get(conn: Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
     """One incident with its thread, now or as of a seq (the caller reads in one snapshot)."""
     reflects = check_as_of(as_of, head(conn))
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
@@ -164,10 +164,27 @@ def get(conn: psycopg.Connection, incident_id: UUID, as_of: int | None = None) -
     return None if accusation is None else threads(conn, [accusation], reflects)[0]
 
 
-def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> list[Incident]:
+# Each incident's status in the state in force as of a seq.
+STATUS_AS_OF = sql.SQL(
+    "SELECT s.event_id, s.status FROM incident_state s WHERE s.event_id = ANY(%(ids)s) AND {}"
+).format(
+    filters_sql.in_force("incident_state", "s", as_of=0)  # any seq: the condition reads %(as_of)s
+)
+
+
+def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Incident]:
     """Each accusation with its responses (and the retractions of its denials), each entry at its
     version as of `as_of`, fetched for the whole page in one query."""
-    entries = responses_to(conn, [a.id for a in accusations], as_of) if accusations else []
+    if not accusations:
+        return []
+    ids = [accusation.id for accusation in accusations]
+    # The threads' entries and each incident's status (derived by the database, migration 0012,
+    # and never again here), in one round trip.
+    with conn.pipeline(), conn.cursor(row_factory=EVENT_ROWS) as responses, conn.cursor() as states:
+        responses.execute(RESPONSES, {"ids": ids, "as_of": as_of})
+        states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
+        entries = responses.fetchall()
+        status = {row["event_id"]: row["status"] for row in states.fetchall()}
     corrections: dict[UUID, list[Event]] = {}
     originals = []
     for entry in entries:
@@ -176,8 +193,10 @@ def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> l
         else:
             originals.append(entry)
     # A retraction of a denial answers the denial; it belongs to the denial's accusation.
-    denied = {entry.id: entry.responds_to for entry in originals if entry.kind == "denial"}
-    by_accusation: dict[UUID, list[Event]] = {}
+    denied: dict[UUID | None, UUID | None] = {
+        entry.id: entry.responds_to for entry in originals if entry.kind == "denial"
+    }
+    by_accusation: dict[UUID | None, list[Event]] = {}
     for entry in originals:
         accusation_id = denied.get(entry.responds_to, entry.responds_to)
         by_accusation.setdefault(accusation_id, []).append(fold(entry, corrections.get(entry.id, [])))
@@ -197,7 +216,7 @@ def threads(conn: psycopg.Connection, accusations: list[Event], as_of: int) -> l
         incidents.append(
             Incident(
                 id=accusation.id,
-                status=domain.incident_status(accusation.id, thread),
+                status=status[accusation.id],
                 assessment=assessment,
                 accusation=fold(accusation, corrections.get(accusation.id, [])),
                 **thread,
@@ -210,6 +229,8 @@ def position(incident: Incident, sort: str) -> tuple[datetime, int]:
     """The keyset position of an incident in a listing's order: its sort key and its seq."""
     column = SORTS[sort][0]
     value = incident.accusation.stated_at if column == "stated_at" else incident.accusation.occurred_from
+    if value is None:
+        raise ValueError(f"accusation {incident.accusation.id} has no {column}; the log requires both times")
     return value, incident.accusation.seq
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from functools import cache
+from typing import overload
 
 
 def offset(instant: datetime | None) -> int:
     """Minutes east of UTC of an aware instant (0 for none)."""
-    return 0 if instant is None else int(instant.utcoffset().total_seconds() // 60)
+    utcoffset = None if instant is None else instant.utcoffset()
+    return 0 if utcoffset is None else int(utcoffset.total_seconds() // 60)
 
 
 @cache
@@ -24,6 +26,12 @@ def local(instant: datetime | None, minutes: int) -> datetime | None:
     if instant is None or not minutes:
         return instant
     return instant.astimezone(_zone(minutes))
+
+
+@overload
+def localise(row: dict, *names: str) -> dict: ...
+@overload
+def localise(row: None, *names: str) -> None: ...
 
 
 def localise(row: dict | None, *names: str) -> dict | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg
-
+from service.store import Connection
 from service.store.actors import _parent_id
 
 SELECT = """
@@ -13,7 +12,7 @@ SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliase
 """
 
 
-def create(conn: psycopg.Connection, location: dict, if_absent: bool = False) -> dict | None:
+def create(conn: Connection, location: dict, if_absent: bool = False) -> dict | None:
     parent_id = _parent_id(conn, "location", location.get("parent"))
     row = conn.execute(
         """INSERT INTO location (slug, name, country, latitude, longitude, precision, aliases, parent_id)
@@ -36,11 +35,11 @@ def create(conn: psycopg.Connection, location: dict, if_absent: bool = False) ->
     return None if row is None else get(conn, row["slug"])
 
 
-def get(conn: psycopg.Connection, slug: str) -> dict | None:
+def get(conn: Connection, slug: str) -> dict | None:
     return conn.execute(SELECT + " WHERE l.slug = %(slug)s", {"slug": slug}).fetchone()
 
 
-def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
     return conn.execute(
         SELECT + " WHERE l.slug > %(after)s ORDER BY l.slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()

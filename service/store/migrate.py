@@ -17,6 +17,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from service.store import Connection
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 # Held while the schema changes or the seed loads, so that several processes starting at once
@@ -24,7 +26,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 SETUP_LOCK = 0x63_66_6C_00
 
 
-def hold_setup_lock(conn: psycopg.Connection) -> None:
+def hold_setup_lock(conn: Connection) -> None:
     """Wait for the setup lock; it is released when the caller's transaction ends."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
 
@@ -42,7 +44,8 @@ def _connection(dsn: str) -> Iterator[sqlalchemy.Connection]:
     )
     try:
         with engine.begin() as connection:
-            hold_setup_lock(connection.connection.driver_connection)
+            # SQLAlchemy types the driver connection as maybe None; under an open engine it is psycopg's.
+            hold_setup_lock(connection.connection.driver_connection)  # type: ignore[arg-type]
             yield connection
     finally:
         engine.dispose()
@@ -66,7 +69,7 @@ def script_heads() -> set[str]:
     return set(ScriptDirectory.from_config(_config()).get_heads())
 
 
-def current_heads(conn: psycopg.Connection) -> set[str]:
+def current_heads(conn: Connection) -> set[str]:
     """The revisions the database is at, read with the caller's psycopg connection."""
     exists = conn.execute("SELECT to_regclass('alembic_version') IS NOT NULL AS present").fetchone()
     present = exists["present"] if isinstance(exists, dict) else exists[0]

@@ -6,9 +6,10 @@ into every row; a page reads the labels of what it shows."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
-import psycopg
+from service.store import Connection
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Names:
     ceasefires: dict[str, str]
 
 
-def read(conn: psycopg.Connection, only: Wanted | None = None) -> Names:
+def read(conn: Connection, only: Wanted | None = None) -> Names:
     """The catalogue's labels: four small queries (the caller reads in one snapshot). An export
     reads them all; a page reads only those it shows (`only`), so its cost does not grow with
     the catalogue."""
@@ -86,7 +87,7 @@ class Wanted:
     ceasefires: set[str]
 
     @classmethod
-    def of(cls, entries, actors: set[str] = frozenset()) -> Wanted:
+    def of(cls, entries, actors: Set[str] = frozenset()) -> Wanted:
         """The slugs that `entries` (store Events) name, and `actors` besides."""
         wanted = cls(set(actors), set(), set(), set())
         for entry in entries:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import psycopg
-
+from service.store import Connection
 from service.store.instants import localise, offset
 
 SELECT = """
@@ -13,7 +12,7 @@ SELECT slug, title, publisher, url, published_at, published_at_offset, text IS N
 """
 
 
-def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> dict | None:
+def create(conn: Connection, source: dict, if_absent: bool = False) -> dict | None:
     row = conn.execute(
         """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, text)
            VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s, %(text)s)
@@ -33,23 +32,23 @@ def create(conn: psycopg.Connection, source: dict, if_absent: bool = False) -> d
     return None if row is None else get(conn, row["slug"])
 
 
-def get(conn: psycopg.Connection, slug: str) -> dict | None:
+def get(conn: Connection, slug: str) -> dict | None:
     return localise(conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone(), "published_at")
 
 
-def text_of(conn: psycopg.Connection, slug: str) -> str | None:
+def text_of(conn: Connection, slug: str) -> str | None:
     row = conn.execute("SELECT text FROM source WHERE slug = %(slug)s", {"slug": slug}).fetchone()
     return None if row is None else row["text"]
 
 
-def page(conn: psycopg.Connection, after: str | None, limit: int) -> list[dict]:
+def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
     rows = conn.execute(
         SELECT + " WHERE slug > %(after)s ORDER BY slug LIMIT %(limit)s", {"after": after or "", "limit": limit}
     ).fetchall()
     return [localise(row, "published_at") for row in rows]
 
 
-def held(conn: psycopg.Connection, slugs: set[str]) -> dict[str, dict]:
+def held(conn: Connection, slugs: set[str]) -> dict[str, dict]:
     """The sources of these slugs with the text held of each, its publisher and its SHA-256 (one
     query for a whole thread; their titles and addresses are among a page's names)."""
     rows = conn.execute(

@@ -7,6 +7,7 @@ Errors on these pages are pages too: the blueprint gives errors.problem its own 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from uuid import UUID
 
 import marshmallow as ma
@@ -61,7 +62,7 @@ def protect(response: Response) -> Response:
     return response
 
 
-def shown(listed: list[incidents.Incident], actors: set[str] = frozenset()) -> names.Wanted:
+def shown(listed: list[incidents.Incident], actors: Set[str] = frozenset()) -> names.Wanted:
     """What a list of incidents names: each entry's parties, places, source and ceasefire."""
     return names.Wanted.of((entry for incident in listed for entry in incident.entries()), actors)
 
