@@ -24,7 +24,7 @@ from flask import Flask, Response, request
 from psycopg import IsolationLevel
 from psycopg_pool import ConnectionPool
 
-from service.log import write as log
+from service import log
 from service.pipeline.db import CONNECT_KWARGS
 from service.store import events, incidents
 

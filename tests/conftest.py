@@ -18,8 +18,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from service.config import Settings
 from service.exchange import seed
-from service.pipeline.app import create_app
 from service.pipeline.db import connect
+from service.running.app import create_app
 from service.running.embedded import EmbeddedPostgres
 from service.store import migrate
 from tests.api import make_key

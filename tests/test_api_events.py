@@ -435,7 +435,7 @@ def test_follow_the_log(client, reporter):
 
 def test_reads_can_be_closed(dsn, tmp_path):
     from service.config import Settings
-    from service.pipeline.app import create_app
+    from service.running.app import create_app
 
     app = create_app(Settings(data_dir=tmp_path, reads_need_key=True), dsn=dsn)
     try:

@@ -89,7 +89,7 @@ def test_an_export_as_of_a_seq_holds_the_log_as_it_stood(dsn, busy_log, empty, t
 
 
 def test_the_imported_log_takes_new_reports_after_its_last_seq(dsn, busy_log, empty, tmp_path, settings):
-    from service.pipeline.app import create_app
+    from service.running.app import create_app
     from tests.api import make_key, post_accusation
 
     export(dsn, tmp_path / "log.ndjson")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.log import write as log
+from service import log
 from service.pipeline.db import connect
 from service.store import events, keys
 from tests.api import make_key, post_accusation, problem_of

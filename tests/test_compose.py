@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -88,12 +89,25 @@ def image_environment() -> dict[str, str]:
     return pairs
 
 
+# What the Dockerfile's build stage copies into the image to build the wheel.
+COPIED = ("pyproject.toml", "README.md", "LICENSE", "service", "migrations", "seeds")
+
+
 @pytest.fixture(scope="module")
 def wheel_site(tmp_path_factory) -> Path:
     """The project's wheel, built as the Dockerfile builds it, installed on its own."""
     folder = tmp_path_factory.mktemp("wheel")
+    # From what the Dockerfile copies, and nothing else: a checkout's own build/ folder can hold
+    # modules that were moved since, and setuptools would put them in the wheel.
+    source = folder / "src"
+    for name in COPIED:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy(ROOT / name, source / name)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", folder / "wheels", ROOT], check=True)
+    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", folder / "wheels", source], check=True)
     subprocess.run(
         [*pip, "install", "--no-deps", "--target", folder / "site", *(folder / "wheels").glob("*.whl")], check=True
     )

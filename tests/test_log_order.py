@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from service.log import write as log
+from service import log
 from service.pipeline.db import connect
 from service.store import events
 

@@ -14,7 +14,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from service.config import Settings
-from service.pipeline.app import create_app
+from service.running.app import create_app
 from tests.api import make_key
 
 

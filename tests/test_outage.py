@@ -8,7 +8,7 @@ import time
 import pytest
 
 from service.config import Settings
-from service.pipeline.app import create_app
+from service.running.app import create_app
 from tests.api import counts, make_key, post_accusation
 
 # Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+from uuid import UUID
 
 import flask_smorest
 from flask import current_app, g, request
@@ -10,7 +11,7 @@ from marshmallow import missing
 from webargs.flaskparser import FlaskParser
 
 from service.formats import MEDIA_TYPES
-from service.pipeline.errors import invalid
+from service.pipeline.errors import ApiError, invalid
 
 
 class StrictParser(FlaskParser):
@@ -32,6 +33,14 @@ class Blueprint(flask_smorest.Blueprint):
         # a millisecond a report (more than the rest of the view's Python); one instance, made
         # here once, serves every request.
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+
+def id_in_path(text: str, not_found: ApiError) -> UUID:
+    """The id a path names; anything that is not an id names nothing in the log (404)."""
+    try:
+        return UUID(text)
+    except ValueError:
+        raise not_found from None
 
 
 def refusals(blp: flask_smorest.Blueprint, *statuses: int, secured: bool = False):

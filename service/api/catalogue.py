@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import url_for
 
 from service.api import Blueprint, refusals
-from service.pipeline import schemas
+from service.pipeline import catalogue_schemas as schemas
+from service.pipeline.catalogue_schemas import CatalogueArgs, page_of
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import SLUG, decode, encode, filters_digest, link_headers, next_url
 from service.pipeline.reads import snapshot
-from service.pipeline.schemas import CatalogueArgs, page_of
 from service.pipeline.writes import Write, writes
 from service.store import actors, acts, ceasefires, locations, sources
 

@@ -8,9 +8,8 @@ from uuid import UUID
 
 from flask import request, url_for
 
-from service import formats
-from service.api import Blueprint, exportable, exports, refusals
-from service.log import write as log
+from service import formats, log
+from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
@@ -32,10 +31,7 @@ def not_found(event_id) -> ApiError:
 
 
 def _event_id(event_id: str) -> UUID:
-    try:
-        return UUID(event_id)
-    except ValueError:
-        raise not_found(event_id) from None
+    return id_in_path(event_id, not_found(event_id))
 
 
 def created(event) -> tuple:

@@ -9,10 +9,10 @@ from flask import current_app
 from psycopg_pool import PoolTimeout
 
 from service.api import Blueprint
-from service.pipeline import errors, reads
+from service.pipeline import reads
 from service.pipeline.errors import ApiError
 from service.pipeline.schemas import Health
-from service.store import events, migrate
+from service.store import events, first_line, migrate
 
 READY_WITHIN = 1.0
 
@@ -68,7 +68,7 @@ def _replica(primary_head: int) -> dict:
         with current_app.extensions["read_pool"].connection(timeout=READY_WITHIN) as conn:
             state = events.replay(conn)
     except (psycopg.Error, PoolTimeout) as error:
-        return {"state": "unreachable", "detail": errors.first_line(error), "reads_from": "primary"}
+        return {"state": "unreachable", "detail": first_line(error), "reads_from": "primary"}
     seconds = state["replayed_seconds_ago"]
     return {
         "state": "streaming" if state["standby"] else "not a standby",

@@ -9,9 +9,8 @@ from uuid import UUID
 
 from flask import request, url_for
 
-from service import formats
-from service.api import Blueprint, exportable, exports, refusals
-from service.log import write as log
+from service import formats, log
+from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
 from service.pipeline.errors import ApiError, invalid
 from service.pipeline.pagination import filters_digest, incident_next, incident_position
@@ -42,10 +41,7 @@ def no_incident(incident_id) -> ApiError:
 
 
 def _incident_id(incident_id: str) -> UUID:
-    try:
-        return UUID(incident_id)
-    except ValueError:
-        raise no_incident(incident_id) from None
+    return id_in_path(incident_id, no_incident(incident_id))
 
 
 @blp.route("", methods=["GET"])

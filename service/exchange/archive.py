@@ -25,8 +25,8 @@ import marshmallow as ma
 import orjson
 import psycopg
 
-from service.log import domain
-from service.pipeline import schemas
+from service import domain
+from service.pipeline import catalogue_schemas as schemas
 from service.store import Connection, actors, acts, bulk, ceasefires, events, locations, sources
 from service.store.instants import localise
 
@@ -126,25 +126,14 @@ CREATE = {
     "ceasefire": ceasefires.create,
     "source": sources.create,
 }
+# An entry line: what GET /v1/events shows of an entry, the record of a claim (domain.RECORD) among it.
 ENTRY_FIELDS = {
     "type",
     "id",
     "seq",
     "kind",
-    "claimant",
-    "target",
     "responds_to",
-    "act",
-    "locations",
-    "occurred_from",
-    "occurred_to",
-    "time_precision",
-    "time_note",
-    "stated_at",
-    "ceasefire",
-    "summary",
-    "source",
-    "quotes",
+    *domain.RECORD,
     "recorded_by",
     "recorded_at",
     "corrects",

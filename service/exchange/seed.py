@@ -17,10 +17,8 @@ from pathlib import Path
 import psycopg
 import yaml
 
-from service.log import domain
-from service.log import write as log
-from service.pipeline.errors import first_line
-from service.store import Connection, actors, acts, bulk, ceasefires, locations, migrate, sources
+from service import domain, log
+from service.store import Connection, actors, acts, bulk, ceasefires, first_line, locations, migrate, sources
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 DEFAULT_SEED = SEEDS / "moscow-ceasefire.yaml"

@@ -14,7 +14,8 @@ from flask import Flask, Response, current_app, json, request
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from service.log.domain import RULES, Forbidden, NotFound, Refusal
+from service.domain import RULES, Forbidden, NotFound, Refusal
+from service.store import first_line
 
 log = logging.getLogger(__name__)
 
@@ -226,12 +227,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_internal_error)
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line, for a log line or a one-line answer (a database's message runs on)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _slug(name: str) -> str:

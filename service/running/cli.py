@@ -19,14 +19,13 @@ import psycopg
 from alembic.util import CommandError
 
 from service.config import Settings, SettingsError
+from service.domain import Refusal
 from service.exchange import archive
 from service.exchange import seed as seeding
-from service.log.domain import Refusal
 from service.pipeline.auth import ROLES
 from service.pipeline.db import connect
-from service.pipeline.errors import first_line
 from service.running.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
-from service.store import Connection, migrate
+from service.store import Connection, first_line, migrate
 from service.store import keys as store_keys
 
 

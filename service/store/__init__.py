@@ -12,3 +12,9 @@ def one(row: DictRow | None) -> DictRow:
     if row is None:
         raise LookupError("a statement that answers one row answered none")
     return row
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line, for a log line or a one-line answer (a database's message runs on)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from service.log.domain import Refusal
+from service.domain import Refusal
 from service.store import Connection
 
 SELECT = """

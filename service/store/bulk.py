@@ -18,8 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from service.pipeline.errors import first_line
-from service.store import Connection
+from service.store import Connection, first_line
 from service.store.events import HEAD_SEQ
 from service.store.instants import offset
 

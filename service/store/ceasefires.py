@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.log.domain import Refusal
+from service.domain import Refusal
 from service.store import Connection
 from service.store.instants import localise, offset
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg import sql
 
-from service.log import domain
+from service import domain
 from service.store import Connection
 from service.store import filters as filters_sql
 from service.store.events import check_as_of

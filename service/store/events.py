@@ -1,5 +1,5 @@
 """The event log's SQL: read entries back (each original at its current version, or as of a seq),
-follow the log, resolve what an entry names, and insert an entry the write path (service/log/write.py)
+follow the log, resolve what an entry names, and insert an entry the write path (service/log.py)
 has prepared."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from uuid import UUID
 
 from psycopg.rows import kwargs_row
 
-from service.log import domain
+from service import domain
 from service.store import Connection, one
 from service.store.instants import localise
 

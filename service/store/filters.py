@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg import sql
 
-from service.log import domain
+from service import domain
 from service.store import Connection, one
 from service.store.events import HEAD_SEQ
 

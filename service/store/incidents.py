@@ -13,7 +13,7 @@ from uuid import UUID
 
 from psycopg import sql
 
-from service.log import domain
+from service import domain
 from service.store import Connection
 from service.store import filters as filters_sql
 from service.store.events import EVENT_ROWS, RESPONSES, SELECT_EVENTS, Event, check_as_of, fold, head

@@ -13,7 +13,7 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
-from service.log import domain
+from service import domain
 from service.pipeline.errors import PAGES, invalid
 from service.pipeline.pagination import filters_digest, incident_next, incident_position
 from service.pipeline.reads import snapshot

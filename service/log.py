@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from uuid import UUID, uuid4
 
-from service.log import domain
+from service import domain
 from service.store import Connection, events
 from service.store.instants import offset
 

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
                 "public unless the service closes them; writes need an API key. Every error is "
                 "application/problem+json (RFC 9457).",
                 "contact": {"name": "ceasefire-log maintainers"},
+                "license": {"name": "Apache License 2.0", "identifier": "Apache-2.0"},
             },
             "servers": [{"url": "/", "description": "This service"}],
         },

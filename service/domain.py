@@ -3,7 +3,7 @@ database (who may respond to whom, time order, incident status).
 
 The database enforces the same rules (migrations 0001, 0008, 0011 and 0012); checking them first lets
 the API and the seed loader name every broken rule at once, by field. A new kind of entry is a
-new row of KINDS, not a new `if` in the write path (service/log/write.py).
+new row of KINDS, not a new `if` in the write path (service/log.py).
 """
 
 from __future__ import annotations

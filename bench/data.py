@@ -1,0 +1,147 @@
+"""Exports, import and the service's memory while it streams."""
+
+from __future__ import annotations
+
+import http.client
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from bench import synthetic
+from bench.plan import Plan
+from bench.queries import fmt, queries
+from bench.serving import request, stats, time_http
+from service.pipeline.db import connect
+from service.store import migrate
+
+
+def _rss_kib(pid: int) -> int:
+    """Resident memory of a process, KiB (VmRSS; 0 once it has gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _workers(master: int) -> list[int]:
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _stream(host: str, port: int, path: str, master: int, probe: str | None) -> dict:
+    """Read GET path to its end: the bytes, lines and seconds, the workers' highest resident memory
+    while it streamed against before it began, and (with `probe`) the latency of another request
+    sent over and over meanwhile."""
+    workers = _workers(master)
+    before = {pid: _rss_kib(pid) for pid in workers}
+    peak = dict(before)
+    probes: list[float] = []
+    conn = http.client.HTTPConnection(host, port, timeout=600)
+    started = time.perf_counter()
+    conn.request("GET", path)
+    response = conn.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path} answered {response.status}: {response.read()[:300]!r}")
+    size = lines = 0
+    last_probe = 0.0
+    while chunk := response.read(1 << 20):
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+        for pid in workers:
+            peak[pid] = max(peak[pid], _rss_kib(pid))
+        if probe and time.perf_counter() - last_probe > 0.05:
+            sent = time.perf_counter()
+            request(host, port, "GET", probe)
+            last_probe = time.perf_counter()
+            probes.append((last_probe - sent) * 1000)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {
+        "bytes": size,
+        "lines": lines,
+        "seconds": round(seconds, 2),
+        "worker_rss_mib_before": round(max(before.values(), default=0) / 1024, 1),
+        "worker_rss_mib_peak": round(max(peak.values(), default=0) / 1024, 1),
+        **({"probe_ms": stats(probes)} if probes else {}),
+    }
+
+
+def measure_data(
+    dsn: str,
+    host: str,
+    port: int,
+    master: int,
+    cat: synthetic.Catalogue,
+    plan: Plan,
+    make: Callable[[str], str],
+    say: Callable[[str], None],
+) -> dict:
+    """Counts, exports over HTTP and by the CLI's code, and an import of the whole log into an
+    empty database, on the large log."""
+    from service.exchange import archive
+
+    ceasefire, effective = cat.conflicts[0].ceasefires[1]
+    month = (
+        f"by=side&interval=day&ceasefire={ceasefire}"
+        f"&occurred_after={urllib.parse.quote((effective - timedelta(days=15)).isoformat())}"
+        f"&occurred_before={urllib.parse.quote((effective + timedelta(days=15)).isoformat())}"
+    )
+    counts_ms, _ = time_http(host, port, f"/v1/incidents/counts?{month}", plan.runs, plan.warm_up)
+    say(f"  counts: a month of daily counts by side for {ceasefire}: {fmt(counts_ms)}")
+    probe = "/v1/incidents?" + urllib.parse.urlencode(queries(cat)["disputed"])
+    alone, _ = time_http(host, port, probe, plan.runs, 0)
+    result: dict = {"counts_month_ms": counts_ms, "probe_alone_ms": alone}
+    for format in ("ndjson", "csv"):
+        streamed = _stream(host, port, f"/v1/events?format={format}", master, probe)
+        # A CSV row may span lines (quotes are one a line): the entries are the NDJSON's lines.
+        entries = result["http_ndjson"]["lines"] if format == "csv" else streamed["lines"]
+        streamed["events_per_s"] = round(entries / streamed["seconds"]) if streamed["seconds"] else None
+        result[f"http_{format}"] = streamed
+        say(
+            f"  GET /v1/events?format={format}: {entries:,} entries, {streamed['bytes'] / 2**20:,.0f} MiB in "
+            f"{streamed['seconds']} s ({streamed['events_per_s']:,}/s); worker RSS {streamed['worker_rss_mib_before']} "
+            f"-> {streamed['worker_rss_mib_peak']} MiB; a disputed page meanwhile "
+            f"{fmt(streamed['probe_ms']) if 'probe_ms' in streamed else 'not sent (too short)'} "
+            f"(alone {fmt(alone)})"
+        )
+    incidents_csv = _stream(host, port, "/v1/incidents?format=csv", master, None)
+    result["http_incidents_csv"] = incidents_csv
+    say(f"  GET /v1/incidents?format=csv: {incidents_csv['lines']:,} lines in {incidents_csv['seconds']} s")
+    with tempfile.TemporaryDirectory(prefix="cfl-bench-") as folder:
+        path = Path(folder) / "log.ndjson"
+        with connect(dsn) as conn, path.open("wb") as out:
+            started = time.perf_counter()
+            exported = archive.export(conn, out)
+            export_s = time.perf_counter() - started
+        target = make("imported")
+        migrate.upgrade(target)
+        with connect(target) as conn:
+            started = time.perf_counter()
+            imported = archive.import_(conn, path)
+            import_s = time.perf_counter() - started
+        result["export"] = {
+            "entries": exported.entries,
+            "seconds": round(export_s, 2),
+            "bytes": path.stat().st_size,
+            "events_per_s": round(exported.entries / export_s),
+        }
+        result["import"] = {
+            "entries": imported.entries,
+            "seconds": round(import_s, 2),
+            "events_per_s": round(imported.entries / import_s),
+            "same_sha256": imported.sha256 == exported.sha256,
+        }
+    say(
+        f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
+        f"{result['export']['bytes'] / 2**20:,.0f} MiB); import into an empty log: {import_s:.1f} s "
+        f"({result['import']['events_per_s']:,}/s)"
+    )
+    return result
