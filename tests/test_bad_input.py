@@ -301,3 +301,29 @@ def test_a_page_on_another_origin_may_read_but_never_write(client, reporter):
         assert "Access-Control-Allow-Origin" not in preflight.headers
     written = post_accusation(client, {**reporter, **origin})
     assert written.status_code == 201 and "Access-Control-Allow-Origin" not in written.headers
+
+
+@pytest.mark.parametrize("path", ["/v1/incidents", "/v1/events", "/v1/incidents/counts"])
+def test_a_digit_that_is_not_ascii_is_refused_by_name(client, path):
+    """'²' is a digit to str.isdigit and not to int(): min_seq and as_of take ASCII digits only."""
+    for name in ("min_seq", "as_of"):
+        assert name in problem_of(client.get(f"{path}?{name}=%C2%B2"), 422)["errors"]
+
+
+def test_if_none_match_any_answers_only_what_exists(client):
+    """`If-None-Match: *` is answered 304 only for a read that would answer 200: a malformed
+    as_of, a bogus filter or an unknown entry is refused as it is without the header."""
+    star = {"If-None-Match": "*"}
+    assert "as_of" in problem_of(client.get("/v1/incidents?as_of=1%0A", headers=star), 422)["errors"]
+    assert "status" in problem_of(client.get("/v1/incidents?status=bogus", headers=star), 422)["errors"]
+    problem_of(client.get("/v1/events/9915ceb2-ffe5-5116-aff6-e10990583810", headers=star), 404)
+    held = client.get("/v1/incidents?status=disputed", headers=star)
+    assert held.status_code == 304 and held.headers["ETag"] and not held.get_data()
+
+
+def test_counts_before_the_calendar_begins_are_none(client):
+    """Nothing occurred before 0001-01-01T00:00:00Z: no buckets, not an overflow."""
+    for interval in ("day", "week", "month"):
+        answer = client.get(f"/v1/incidents/counts?occurred_before=0001-01-01T00:00:00Z&interval={interval}")
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["buckets"] == []

@@ -16,6 +16,7 @@ without an entry being appended.
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, g, request
@@ -32,6 +33,8 @@ LOG_READS = {
     "incidents.count_incidents",
     "incidents.get_incident",
 }
+# A seq as the API takes one (schemas.Integer): ASCII digits only; "²" is a digit to str.isdigit.
+SEQ = re.compile(r"[0-9]{1,19}")
 IMMUTABLE = "public, max-age=31536000, immutable"
 # A shared cache may keep the others only to revalidate them: a new entry is visible at once.
 REVALIDATE = "no-cache"
@@ -54,16 +57,20 @@ def check() -> Response | None:
     if request.method not in READ_METHODS or request.endpoint not in LOG_READS:
         return None
     if "as_of" in request.args:
+        if not SEQ.fullmatch(request.args["as_of"]):
+            return None  # not a seq: the view refuses it by name, and nothing is tagged
         g.etag, g.immutable = f"a{request.args['as_of']}-{_representation()}", True
     else:
         # The read begins here, on the replica when there is one, once it holds the writer's own
         # entry (min_seq): the page is then read in this snapshot, at the head its tag names.
         min_seq = request.args.get("min_seq", "")
-        if min_seq.isdigit():
+        if SEQ.fullmatch(min_seq):
             at_least(int(min_seq))
         head = begin_read(events.head)
         g.etag, g.immutable = f"h{head}-{_representation()}", False
-    if request.if_none_match.contains(g.etag):
+    # `If-None-Match: *` asks whether the answer exists at all: that is known once the view has
+    # read it (stamp), not before its arguments are checked.
+    if not request.if_none_match.star_tag and request.if_none_match.contains(g.etag):
         end_pending_read()
         return stamp(Response(status=304))
     return None
@@ -75,6 +82,8 @@ def stamp(response: Response) -> Response:
     tag = g.get("etag")
     if tag is None or response.status_code not in (200, 304):
         return response
+    if response.status_code == 200 and request.if_none_match.star_tag:
+        response = Response(status=304)
     response.set_etag(tag)
     response.headers["Vary"] = "Accept"
     if not keyed():

@@ -92,7 +92,11 @@ def _window(filters: dict, time: str, counted: dict) -> tuple[datetime, datetime
             first = filters["occurred_after"]
         if filters.get("occurred_before"):
             # The window's end is exclusive: its last bucket holds the instant just before it.
-            last = filters["occurred_before"] - timedelta(microseconds=1)
+            # Before the calendar's first instant there is none, and nothing to count.
+            try:
+                last = filters["occurred_before"] - timedelta(microseconds=1)
+            except OverflowError:
+                return None
     if first is None or last is None or first > last:
         return None
     return first, last
@@ -135,7 +139,8 @@ def _truncate(instant: datetime, interval: str) -> datetime:
     if interval == "day":
         return day
     if interval == "week":
-        return day - timedelta(days=day.weekday())
+        # A week of the calendar's first days began before it: its bucket starts at the first day.
+        return day - timedelta(days=min(day.weekday(), (day - datetime.min.replace(tzinfo=UTC)).days))
     return day.replace(day=1)
 
 
