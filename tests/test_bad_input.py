@@ -327,3 +327,51 @@ def test_counts_before_the_calendar_begins_are_none(client):
         answer = client.get(f"/v1/incidents/counts?occurred_before=0001-01-01T00:00:00Z&interval={interval}")
         assert answer.status_code == 200, answer.get_json()
         assert answer.get_json()["buckets"] == []
+
+
+@pytest.mark.parametrize("path", ["/actors/%00", "/locations/%00", "/ceasefires/%00", "/ceasefires/moscow%0A"])
+def test_a_page_that_names_nothing_is_a_404_page(client, path):
+    """Only a slug names an actor, a place or a ceasefire: anything else never reaches PostgreSQL."""
+    page = client.get(path)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "No " in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query, name",
+    [("as_of=1&as_of=2", "as_of"), ("status=disputed&status=retracted", "status"), ("limit=1&limit=1", "limit")],
+)
+def test_a_parameter_given_twice_is_refused_by_name(client, query, name):
+    """A second value was silently dropped: which one the client meant is for the client to say."""
+    problem = problem_of(client.get(f"/v1/incidents?{query}"), 422)
+    assert problem["errors"] == {name: ["given 2 times; give it once"]}
+    assert problem["title"] == "Invalid query string"
+
+
+def test_a_cursor_of_one_list_is_refused_by_another(client):
+    actors = client.get("/v1/actors?limit=1").get_json()
+    cursor = actors["next"].split("cursor=")[1].split("&")[0]
+    assert "cursor" in problem_of(client.get(f"/v1/locations?limit=1&cursor={cursor}"), 422)["errors"]
+    assert client.get(f"/v1/actors?limit=1&cursor={cursor}").status_code == 200
+
+
+def test_a_body_in_another_encoding_is_refused_and_writes_nothing(client, reporter, dsn):
+    """JSON travels as UTF-8: a UTF-16 body (which Python's parser would read) or a declared
+    charset of latin-1 is refused, not guessed at."""
+    before = counts(dsn)
+    as_utf16 = json.dumps(ACCUSATION).encode("utf-16")
+    refused = client.post("/v1/events", data=as_utf16, headers={**reporter, "Content-Type": "application/json"})
+    assert "UTF-8" in problem_of(refused, 400)["detail"]
+    declared = client.post(
+        "/v1/events",
+        data=json.dumps(ACCUSATION).encode("latin-1"),
+        headers={**reporter, "Content-Type": "application/json; charset=latin-1"},
+    )
+    assert "latin-1" in problem_of(declared, 415)["detail"]
+    said = client.post(
+        "/v1/events",
+        data=json.dumps(ACCUSATION).encode(),
+        headers={**reporter, "Content-Type": "application/json; charset=UTF-8"},
+    )
+    assert said.status_code == 201
+    assert counts(dsn)["event"] == before["event"] + 1

@@ -246,6 +246,10 @@ def test_export_refusals_are_problems(client):
     cursor = client.get("/v1/incidents?limit=1").get_json()["next"].split("cursor=")[1]
     refused = client.get(f"/v1/incidents?format=csv&cursor={cursor}")
     assert refused.status_code == 422 and "cursor" in refused.get_json()["errors"]
+    # An export streams every match: a limit it would ignore is refused by name.
+    for path in ("/v1/incidents?format=csv&limit=5", "/v1/events?format=ndjson&limit=5"):
+        refused = client.get(path)
+        assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["limit"], path
     assert client.get("/v1/events?format=ndjson&as_of=999").status_code == 422
     # An Accept the service cannot meet still gets JSON, as before exports.
     assert client.get("/v1/incidents", headers={"Accept": "text/html"}).mimetype == "application/json"
@@ -255,3 +259,16 @@ def test_the_readme_documents_every_csv_column():
     readme = README.read_text()
     for name in {**rows.INCIDENT_COLUMNS, **rows.EVENT_COLUMNS}:
         assert re.search(rf"^\| `{name}` \|", readme, re.MULTILINE), name
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text(client, reporter):
+    """A summary or quote beginning with =, +, - or @ (OWASP's CSV injection) gets a leading
+    apostrophe in CSV; the JSON of the same entry keeps the text as it was said."""
+    said = '=HYPERLINK("http://example.com","shelled")'
+    posted = post_accusation(client, reporter, summary=said, locations=["agdam"])
+    assert posted.status_code == 201, posted.get_json()
+    table = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv").get_data(as_text=True))))
+    row = next(row for row in table if row["id"] == posted.get_json()["id"])
+    assert row["summary"] == "'" + said
+    assert row["seq"] == str(posted.get_json()["seq"])  # numbers are written as they are
+    assert client.get(f"/v1/events/{posted.get_json()['id']}").get_json()["summary"] == said

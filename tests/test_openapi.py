@@ -117,6 +117,7 @@ DELIBERATE = re.compile(
             r"as_of cannot be past it",  # a seq the log does not hold yet
             r"^this correction changes nothing",  # a record sent again as it stands
             r"^an export streams every match from the first",  # a cursor with format=csv, ndjson or geojson
+            r"^an export streams every match; limit is for pages only",  # a limit with an export
             r"^only the side that said it ",
             r"a statement takes only one$",
             r"^this entry is a correction; ",

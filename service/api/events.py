@@ -121,6 +121,7 @@ EXPORT_BATCH = 2000
 
 
 def export(after: int, as_of: int | None, format: str):
+    exports.refuse_page_arguments()
     with snapshot() as conn:
         catalogue = names.read(conn)
         as_of = events.check_as_of(as_of, events.head(conn))

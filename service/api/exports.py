@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 
 from service.formats import MEDIA_TYPES, csv, filename, geojson, ndjson, rows
+from service.pipeline.errors import invalid
 from service.store.names import Names
 
 # What a record becomes in a row of CSV or a feature's properties, by what is exported.
@@ -21,6 +22,20 @@ WRITERS: dict[str, tuple[dict[str, str], Callable[[Any, Names], dict]]] = {
     "incidents": (rows.INCIDENT_COLUMNS, rows.incident_row),
     "events": (rows.EVENT_COLUMNS, rows.event_row),
 }
+
+
+# What only a page takes, and what an export says of it when sent one.
+PAGE_ONLY = {
+    "cursor": "an export streams every match from the first; leave the cursor out",
+    "limit": "an export streams every match; limit is for pages only, leave it out",
+}
+
+
+def refuse_page_arguments() -> None:
+    """An export asked with a page's cursor or limit is refused by name: it would ignore them."""
+    sent = {name: [message] for name, message in PAGE_ONLY.items() if name in request.args}
+    if sent:
+        raise invalid(sent, title="Invalid query string")
 
 
 def response(what: str, format: str, records: Iterator, names: Names, as_of: int, named_by: dict) -> Response:

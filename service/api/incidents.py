@@ -12,7 +12,7 @@ from flask import request, url_for
 from service import formats, log
 from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
-from service.pipeline.errors import ApiError, invalid
+from service.pipeline.errors import ApiError
 from service.pipeline.pagination import filters_digest, incident_next, incident_position
 from service.pipeline.reads import read, snapshot
 from service.pipeline.schemas import (
@@ -97,11 +97,7 @@ EXPORT_BATCH = 500
 
 
 def export(filters: dict, format: str):
-    if filters.get("cursor"):
-        raise invalid(
-            {"cursor": ["an export streams every match from the first; leave the cursor out"]},
-            title="Invalid query string",
-        )
+    exports.refuse_page_arguments()
     sort = filters["sort"]
     with snapshot() as conn:
         catalogue = names.read(conn)

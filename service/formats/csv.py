@@ -1,6 +1,10 @@
 """CSV (RFC 4180): a header of the columns in formats/rows.py, then one row a record. Lists are
 joined with '; ' (quotes, which may hold anything, one a line), absent values are empty cells,
-and every line ends in CRLF, as the RFC says and spreadsheets expect."""
+and every line ends in CRLF, as the RFC says and spreadsheets expect.
+
+A text cell that a spreadsheet would run as a formula (one beginning with =, +, -, @, a tab or a
+carriage return: OWASP's CSV injection) is written with a leading apostrophe, which spreadsheets
+show as text and do not run; numbers are written as they are."""
 
 from __future__ import annotations
 
@@ -26,9 +30,14 @@ def write(records: Iterable, columns: dict, row: Callable[[object], dict]) -> It
     yield buffer.getvalue().encode()
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(name: str, value) -> str | int | float:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ("\n" if name == "quotes" else "; ").join(value)
+        value = ("\n" if name == "quotes" else "; ").join(value)
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
     return value

@@ -31,13 +31,29 @@ def read_json() -> None:
             f"Send the body as application/json, not {request.mimetype or 'no content type'}.",
             "unsupported-media-type",
         )
+    charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower() not in ("utf-8", "utf8"):
+        raise ApiError(
+            415,
+            "Unsupported Media Type",
+            f"Send the body as UTF-8 (JSON is UTF-8, RFC 8259), not {charset}.",
+            "unsupported-media-type",
+        )
     raw = request.get_data(cache=True)
     if chunked and request.max_content_length is not None and len(raw) >= request.max_content_length:
         # Werkzeug stops reading a chunked body at the limit without saying so.
         raise RequestEntityTooLarge()
     try:
-        g.body = json.loads(raw)
+        # Decoded as UTF-8 before parsing: json.loads would take UTF-16 and UTF-32 bytes too.
+        g.body = json.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ApiError(400, "Bad Request", "The JSON body is nested too deeply.", "malformed-json") from None
-    except ValueError as error:  # not JSON, or not UTF-8
+    except UnicodeDecodeError as error:
+        raise ApiError(
+            400,
+            "Bad Request",
+            f"The body is not UTF-8 (byte {error.start} is not): send JSON as UTF-8.",
+            "malformed-json",
+        ) from None
+    except ValueError as error:  # not JSON
         raise ApiError(400, "Bad Request", f"The body is not valid JSON: {error}.", "malformed-json") from None

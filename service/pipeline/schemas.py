@@ -318,7 +318,7 @@ class EventPage(Page):
 FORMATS = tuple(MEDIA_TYPES)
 FORMAT = {
     "description": "Answer as a JSON page (the default), or stream every match as NDJSON, CSV or GeoJSON "
-    "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only."
+    "(as `Accept` can ask; this wins). `limit` and `cursor` are for pages only: an export refuses them."
 }
 
 

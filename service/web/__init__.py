@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from service import domain
 from service.pipeline.errors import PAGES, invalid
-from service.pipeline.pagination import filters_digest, incident_next, incident_position
+from service.pipeline.pagination import SLUG, filters_digest, incident_next, incident_position
 from service.pipeline.reads import snapshot
 from service.pipeline.schemas import STATUSES, IncidentArgs
 from service.store import actors, ceasefires, counts, incidents, locations, names, sources
@@ -110,6 +110,8 @@ LATEST = 20
 def ceasefire_page(slug: str):
     """A ceasefire: the agreement, a timeline of the allegations by accusing side around the
     moment it took effect, and its incidents."""
+    if not SLUG.fullmatch(slug):
+        abort(404, f"No ceasefire {slug}.")  # only a slug names one: a NUL or a newline names nothing
     with snapshot() as conn:
         ceasefire = ceasefires.get(conn, slug)
         if ceasefire is None:
@@ -157,6 +159,8 @@ def location_page(slug: str):
 
 
 def _entry_page(table: str, slug: str, get, filter_name: str):
+    if not SLUG.fullmatch(slug):
+        abort(404, f"No {table} {slug}.")  # only a slug names one: a NUL or a newline names nothing
     with snapshot() as conn:
         entry = get(conn, slug)
         if entry is None:
