@@ -123,6 +123,7 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         recorded_by=recorded_by,
         recorded_at=inserted["recorded_at"],
         corrects=row["corrects"],
+        hash=inserted["hash"],
     )
 
 
@@ -209,6 +210,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         recorded_by=recorded_by,
         recorded_at=inserted["recorded_at"],
         verdict=assessment["verdict"],
+        hash=inserted["hash"],
     )
 
 

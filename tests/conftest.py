@@ -8,6 +8,8 @@ transaction, works across pool connections, threads and processes.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -37,9 +39,15 @@ def server_dsn(tmp_path_factory) -> str:
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg"), database="postgres", durable=False)
+    # In memory where the machine offers it: every test copies the template database, and on this
+    # machine's disk that copy took 0.2 to 0.4 s, in /dev/shm a few hundredths.
+    memory = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="cfl-tests-", dir=memory)) if os.access(memory, os.W_OK) else None
+    embedded = EmbeddedPostgres(folder or tmp_path_factory.mktemp("pg"), database="postgres", durable=False)
     yield embedded.start()
     embedded.stop()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +59,7 @@ def admin(server_dsn):
 def create_database(admin, name: str, template: str | None = None) -> None:
     query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
-        query += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
+        query += sql.SQL(" TEMPLATE {} STRATEGY WAL_LOG").format(sql.Identifier(template))
     admin.execute(query)
 
 

@@ -18,6 +18,7 @@ TABLES = {
     "event",
     "event_location",
     "quote",
+    "entry_hash",
     "incident_actor",
     "incident_place",
     "api_key",
@@ -69,6 +70,7 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
         "service_secret",
         "incident_state",
         "incident_high_water",
+        "entry_hash",
     }
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES

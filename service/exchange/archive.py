@@ -138,6 +138,7 @@ ENTRY_FIELDS = {
     "recorded_at",
     "corrects",
     "verdict",
+    "hash",
 }
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
@@ -156,6 +157,7 @@ def import_(conn: Connection, path: Path) -> Summary:
         with conn.transaction():
             bulk.prepare(conn)
             batch: list[bulk.Entry] = []
+            hashes: dict[int, str] = {}  # by line: the hash each entry line says it has
             last_seq = 0
             for number, line in _lines(path, digest):
                 record = _record(line, number, path)
@@ -170,21 +172,23 @@ def import_(conn: Connection, path: Path) -> Summary:
                         )
                     summary.as_of = record.get("as_of", 0)
                 elif kind == "event":
-                    entry = _entry(record, number, path)
+                    entry, chained = _entry(record, number, path)
+                    if chained is not None:
+                        hashes[number] = chained
                     seq = entry.seq or 0  # _entry has checked it is a seq
                     if seq <= last_seq:
                         raise _error(path, number, f"seq {seq} after seq {last_seq}: entries come in seq order")
                     last_seq = seq
                     batch.append(entry)
                     if len(batch) == BATCH:
-                        summary = _flush(conn, batch, summary, path)
-                        batch = []
+                        summary = _flush(conn, batch, hashes, summary, path)
+                        batch, hashes = [], {}
                 elif batch or summary.entries or summary.present:
                     raise _error(path, number, f"a {kind} line after the entries: the catalogue comes first")
                 else:
                     summary.catalogue += _catalogue(conn, kind, record, number, path)
             if batch:
-                summary = _flush(conn, batch, summary, path)
+                summary = _flush(conn, batch, hashes, summary, path)
     except OSError as error:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
     summary.sha256 = digest.hexdigest()
@@ -196,6 +200,19 @@ def _lines(path: Path, digest) -> Iterator[tuple[int, bytes]]:
         for number, line in enumerate(file, 1):
             digest.update(line)
             yield number, line
+
+
+def entries(path: Path) -> Iterator[dict]:
+    """The entry lines of an archive, as GET /v1/events shows each entry, in the file's order
+    (for `ceasefire-log verify FILE`)."""
+    try:
+        with path.open("rb") as file:
+            for number, line in enumerate(file, 1):
+                record = _record(line, number, path)
+                if record["type"] == "event":
+                    yield record
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
 
 
 def _record(line: bytes, number: int, path: Path) -> dict:
@@ -241,9 +258,10 @@ def _guarded(path: Path, number: int, write) -> int:
         raise _error(path, number, str(error).strip().splitlines()[0]) from None
 
 
-def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
+def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | None]:
     """An entry line as the bulk path takes it; its shape checked here, its rules by the database."""
-    missing = ENTRY_FIELDS - {"revisions"} - record.keys() - {"type"}
+    # Archives written before the log was chained (migration 0014) have no hash on their entries.
+    missing = ENTRY_FIELDS - {"revisions", "hash"} - record.keys() - {"type"}
     unknown = record.keys() - ENTRY_FIELDS - {"revisions"}
     if missing or unknown:
         problem = "; ".join(
@@ -281,14 +299,29 @@ def _entry(record: dict, number: int, path: Path) -> bulk.Entry:
             path, number, f"event {record['id']}: seq, kind, locations or quotes are not as GET /v1/events writes them"
         )
     record.pop("revisions", None)
-    return bulk.Entry(line=number, **record)
+    chained = record.pop("hash", None)
+    if chained is not None and not (isinstance(chained, str) and len(chained) == 64):
+        raise _error(path, number, f"event {record['id']}: its hash is not 64 hexadecimal digits")
+    return bulk.Entry(line=number, **record), chained
 
 
-def _flush(conn: Connection, batch: list[bulk.Entry], summary: Summary, path: Path) -> Summary:
+def _flush(conn: Connection, batch: list[bulk.Entry], hashes: dict[int, str], summary: Summary, path: Path) -> Summary:
     try:
         added, present = bulk.load(conn, batch, keep_seq=True)
     except bulk.BulkError as error:
         raise _error(path, error.line, error.message) from None
+    # Each entry's hash as the log chains it, against the hash its line says it has: an entry
+    # edited in the file, or one dropped or slipped in before it, breaks the chain at its line.
+    held = events.chained(conn, [entry.seq for entry in batch if entry.line in hashes and entry.seq])
+    for entry in batch:
+        said = hashes.get(entry.line)
+        if said is not None and held.get(entry.seq or 0) != said:
+            raise _error(
+                path,
+                entry.line,
+                f"entry seq {entry.seq} says its hash is {said}; chained after the entries before it, it is "
+                f"{held.get(entry.seq or 0)}: this entry, or one before it, is not as it was written",
+            )
     summary.entries += added
     summary.present += present
     return summary

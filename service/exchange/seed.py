@@ -59,7 +59,10 @@ def load(conn: Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
         _catalogue(conn, where, locations.create, document.get("locations") or [], "locations")
         if document.get("ceasefire"):
             _catalogue(conn, where, ceasefires.create, [document["ceasefire"]], "ceasefire")
-        added = _events(conn, where, source["slug"], text, document.get("events") or [])
+        recorded_at = document.get("recorded_at")
+        if recorded_at is not None and (not isinstance(recorded_at, datetime) or recorded_at.tzinfo is None):
+            raise where.error(document.get("__line__", 1), "recorded_at", "must be a timestamp with a UTC offset")
+        added = _events(conn, where, source["slug"], text, document.get("events") or [], recorded_at)
     return {"events_added": added}
 
 
@@ -134,7 +137,14 @@ def _catalogue(conn: Connection, where: _Where, create, entries: list, section: 
             raise where.error(line, name, first_line(error)) from None
 
 
-def _events(conn: Connection, where: _Where, source_slug: str, text: str | None, entries_in: list) -> int:
+def _events(
+    conn: Connection,
+    where: _Where,
+    source_slug: str,
+    text: str | None,
+    entries_in: list,
+    recorded_at: datetime | None,
+) -> int:
     """The events, prepared as the write path prepares an append (what a response inherits from the
     entry it answers, each quote's span in the article), then written through the bulk path
     (store/bulk.py), where the database holds them to the log's rules; a refusal names the entry
@@ -174,7 +184,12 @@ def _events(conn: Connection, where: _Where, source_slug: str, text: str | None,
             raise where.error(line, name, refused["quotes"][0])
         entries.append(
             bulk.Entry(
-                line=line, id=ids[key], kind=entry["kind"], recorded_by=RECORDED_BY, **{**report, "quotes": quotes}
+                line=line,
+                id=ids[key],
+                kind=entry["kind"],
+                recorded_by=RECORDED_BY,
+                recorded_at=recorded_at,
+                **{**report, "quotes": quotes},
             )
         )
     if not entries:

@@ -32,6 +32,7 @@ LOG_READS = {
     "incidents.list_incidents",
     "incidents.count_incidents",
     "incidents.get_incident",
+    "log.head",
 }
 # A seq as the API takes one (schemas.Integer): ASCII digits only; "²" is a digit to str.isdigit.
 SEQ = re.compile(r"[0-9]{1,19}")

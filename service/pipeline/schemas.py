@@ -301,6 +301,26 @@ class EventOut(Strict):
         metadata={"description": "For a review: its verdict."},
     )
     revisions = fields.List(fields.Nested(Revision), required=True)
+    hash = fields.String(
+        required=True,
+        allow_none=True,
+        validate=ma.validate.Regexp(r"^[0-9a-f]{64}$"),
+        metadata={
+            "description": "SHA-256 (hex) of the previous entry's hash and this entry's canonical form: the log's "
+            "hash chain (README, 'Verifying the log'). Null only for an entry appended in a transaction not yet "
+            "committed."
+        },
+    )
+
+
+class LogHead(Strict):
+    seq = fields.Integer(required=True, metadata={"description": "The seq of the log's last entry (0 when empty)."})
+    hash = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "SHA-256 (hex) of the last entry, chained over every entry before it."},
+    )
+    recorded_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
 class Page(Strict):

@@ -18,6 +18,7 @@ import click
 import psycopg
 from alembic.util import CommandError
 
+from service import chain
 from service.config import Settings, SettingsError
 from service.domain import Refusal
 from service.exchange import archive
@@ -25,7 +26,7 @@ from service.exchange import seed as seeding
 from service.pipeline.auth import ROLES
 from service.pipeline.db import connect
 from service.running.embedded import EmbeddedBusy, EmbeddedError, EmbeddedPostgres
-from service.store import Connection, first_line, migrate
+from service.store import Connection, events, first_line, migrate
 from service.store import keys as store_keys
 
 
@@ -298,6 +299,26 @@ def export_log(file: Path, as_of: int | None) -> None:
             if partial is not None:
                 partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
     click.echo(f"{file}: {summary.entries} entries as of seq {summary.as_of}, sha256 {summary.sha256}", err=True)
+
+
+@cli.command("verify")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def verify(file: Path | None) -> None:
+    """Recompute the log's hash chain, over its database or over an archive FILE written by
+    `export`, and name the first entry whose hash does not match; exit 0 only when all match."""
+    if file is not None:
+        matched, head, broken = chain.verify(archive.entries(file))
+        where = str(file)
+    else:
+        with database(_settings()) as dsn, connect(dsn) as conn:
+            _require_schema(conn, "first")
+            conn.read_only, conn.isolation_level = True, psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():
+                matched, head, broken = chain.verify(vars(entry) for entry in events.every(conn))
+        where = "the log"
+    if broken is not None:
+        raise Failure(f"{where}: {matched} entries match, then {broken}")
+    click.echo(f"{where}: all {matched} entries match the hash chain; head hash {head or 'none (no entries)'}")
 
 
 @cli.command("import")

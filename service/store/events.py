@@ -4,6 +4,7 @@ has prepared."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
@@ -50,6 +51,9 @@ class Event:
     recorded_at: datetime
     corrects: UUID | None = None
     verdict: str | None = None
+    # SHA-256 of the previous entry's hash and this entry's canonical form (service/chain.py),
+    # in hex: computed by the database as the entry is committed (migration 0014).
+    hash: str | None = None
     revisions: list[Revision] = field(default_factory=list)
 
 
@@ -69,8 +73,9 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                                  ORDER BY q.position)
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
        e.recorded_by, e.recorded_at, e.corrects, e.verdict,
-       e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset
+       e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset, encode(h.hash, 'hex') AS hash
   FROM event e
+  LEFT JOIN entry_hash h ON h.seq = e.seq
   LEFT JOIN actor claimant ON claimant.id = e.claimant_id
   LEFT JOIN actor target ON target.id = e.target_id
   LEFT JOIN act ON act.id = e.act_id
@@ -261,8 +266,10 @@ def hold(conn: Connection, event_id: UUID) -> None:
 
 def insert(conn: Connection, row: dict, location_ids: list[UUID], quotes: list[dict]) -> dict:
     """Insert a prepared entry (`row`: INSERT's parameters), its places in order and its quotes
-    with their spans, in one round trip; returns its `seq` and `recorded_at`. From this insert to
-    the commit the transaction holds the log's head (0001's log_head): every other writer waits."""
+    with their spans, in one round trip; returns its `seq`, `recorded_at` and `hash`. From this
+    insert to the commit the transaction holds the log's head (0001's log_head): every other
+    writer waits. The hash, which the database computes at the commit once the entry's places and
+    quotes are in (migration 0014), is computed here instead, for the answer to carry it."""
     with conn.pipeline():
         inserted = conn.execute(INSERT, row)
         with conn.cursor() as cur:
@@ -278,4 +285,38 @@ def insert(conn: Connection, row: dict, location_ids: list[UUID], quotes: list[d
                         for position, quote in enumerate(quotes)
                     ],
                 )
-    return one(inserted.fetchone())
+        conn.execute("SET CONSTRAINTS event_chain IMMEDIATE")
+        chained = conn.execute("SELECT encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq DESC LIMIT 1")
+        conn.execute("SET CONSTRAINTS event_chain DEFERRED")
+    return {**one(inserted.fetchone()), **one(chained.fetchone())}
+
+
+def chained(conn: Connection, seqs: list[int]) -> dict[int, str]:
+    """The hashes of these entries (hex, by seq), those appended in this transaction included:
+    their hashes are computed now rather than at the commit."""
+    conn.execute("SET CONSTRAINTS event_chain IMMEDIATE")
+    conn.execute("SET CONSTRAINTS event_chain DEFERRED")
+    rows = conn.execute(
+        "SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash WHERE seq = ANY(%(seqs)s)", {"seqs": seqs}
+    )
+    return {row["seq"]: row["hash"] for row in rows.fetchall()}
+
+
+def chain_head(conn: Connection) -> dict:
+    """The log's last entry and its hash: `seq` (0 for an empty log), `hash` and `recorded_at`."""
+    row = conn.execute(
+        "SELECT e.seq, encode(h.hash, 'hex') AS hash, e.recorded_at FROM event e "
+        "LEFT JOIN entry_hash h ON h.seq = e.seq ORDER BY e.seq DESC LIMIT 1"
+    ).fetchone()
+    return row or {"seq": 0, "hash": None, "recorded_at": None}
+
+
+def every(conn: Connection, batch: int = 10_000) -> Iterator[Event]:
+    """The whole log in seq order, `batch` entries a statement (in the caller's snapshot)."""
+    last = 0
+    while True:
+        page = after(conn, last, batch)
+        yield from page
+        if len(page) < batch:
+            return
+        last = page[-1].seq

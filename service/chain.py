@@ -1,0 +1,102 @@
+"""The log's hash chain, recomputed: each entry's hash is SHA-256 of the previous entry's hash (32
+zero bytes before the first) and the entry's canonical form. The database computes it as entries
+are committed (migration 0014, entry_canonical); this is the same computation in Python, for
+`ceasefire-log verify`, and the few lines the README gives anyone to check a log with.
+
+The canonical form is a JSON object of what GET /v1/events shows of an entry, with every null or
+empty field left out, keys ordered shortest first (then alphabetically), as PostgreSQL's jsonb
+writes it. Instants are microseconds since 1970-01-01T00:00:00Z with their UTC offsets in minutes;
+quotes are [text, start, end].
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+GENESIS = bytes(32)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+INSTANTS = ("occurred_from", "occurred_to", "stated_at")
+
+
+def canonical(entry: Mapping) -> bytes:
+    """An entry (as GET /v1/events shows it: a JSON object, or a store Event's fields) in its
+    canonical form."""
+    fields = {
+        name: entry.get(name)
+        for name in (
+            "seq",
+            "kind",
+            "claimant",
+            "target",
+            "act",
+            "time_precision",
+            "time_note",
+            "ceasefire",
+            "summary",
+            "source",
+            "recorded_by",
+            "verdict",
+        )
+    }
+    fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects")}
+    fields["locations"] = list(entry.get("locations") or []) or None
+    fields["quotes"] = [[quote["text"], quote["start"], quote["end"]] for quote in entry.get("quotes") or []] or None
+    for name in INSTANTS:
+        instant = _instant(entry.get(name))
+        fields[name] = _micros(instant)
+        offset = None if instant is None else instant.utcoffset()
+        fields[f"{name}_offset"] = None if offset is None else offset // timedelta(minutes=1)
+    fields["recorded_at"] = _micros(_instant(entry.get("recorded_at")))
+    kept = {name: value for name, value in fields.items() if value is not None}
+    ordered = dict(sorted(kept.items(), key=lambda field: (len(field[0]), field[0])))
+    return json.dumps(ordered, ensure_ascii=False).encode()
+
+
+def link(previous: bytes | None, entry: Mapping) -> bytes:
+    """The hash of `entry`, chained after the entry whose hash is `previous` (None: the first)."""
+    return hashlib.sha256((previous or GENESIS) + canonical(entry)).digest()
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first entry whose hash is not what the chain up to it makes it."""
+
+    seq: int
+    id: str
+    held: str | None
+    recomputed: str
+
+    def __str__(self) -> str:
+        held = self.held or "no hash"
+        return f"seq {self.seq} (entry {self.id}): it holds {held}, the chain makes it {self.recomputed}"
+
+
+def verify(entries: Iterable[Mapping]) -> tuple[int, str | None, Break | None]:
+    """Walk `entries` in seq order: how many matched, the last hash, and the first break (None)."""
+    previous, matched = None, 0
+    for entry in entries:
+        recomputed = link(previous, entry)
+        if entry.get("hash") != recomputed.hex():
+            return (
+                matched,
+                previous.hex() if previous else None,
+                Break(entry["seq"], str(entry["id"]), entry.get("hash"), recomputed.hex()),
+            )
+        previous, matched = recomputed, matched + 1
+    return matched, previous.hex() if previous else None, None
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _instant(value) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _micros(instant: datetime | None) -> int | None:
+    return None if instant is None else (instant - EPOCH) // timedelta(microseconds=1)

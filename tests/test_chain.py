@@ -1,0 +1,152 @@
+"""The log's hash chain: every entry's hash is chained over the one before it by the database, for
+every writer; anyone can recompute it (service/chain.py is the README's few lines); `verify` names
+the first entry that does not match, over the database or an archive; an edited archive does not
+import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from service import chain
+from service.exchange import archive, seed
+from service.pipeline.db import connect
+from service.running.cli import cli
+from tests.api import counts, make_key, post_accusation, problem_of
+from tests.test_archive import broken, export, first_event_line, lines_of, load, write
+from tests.test_exports import busy_log  # noqa: F401 (a fixture)
+
+
+def feed(client) -> list[dict]:
+    return client.get("/v1/events?after=0&limit=1000").get_json()["items"]
+
+
+def test_every_entry_is_chained_and_anyone_can_recompute_it(client, busy_log):
+    """Accusations with quotes, denials, corrections, a retraction and a review, as GET /v1/events
+    shows them, each hash recomputed from the entry before it and the entry itself."""
+    entries = feed(client)
+    assert {entry["kind"] for entry in entries} >= {"accusation", "denial", "correction", "retraction", "review"}
+    matched, head, broken_at = chain.verify(entries)
+    assert broken_at is None and matched == len(entries)
+    log = client.get("/v1/log").get_json()
+    assert log["seq"] == entries[-1]["seq"] and log["hash"] == head == entries[-1]["hash"]
+    assert log["recorded_at"] == entries[-1]["recorded_at"]
+
+
+def test_the_answer_to_an_append_carries_the_hash_the_log_keeps(client, reporter):
+    before = client.get("/v1/log").get_json()
+    posted = post_accusation(client, reporter, quotes=["largely holding"]).get_json()
+    assert posted["hash"] == client.get(f"/v1/events/{posted['id']}").get_json()["hash"]
+    assert posted["hash"] == chain.link(bytes.fromhex(before["hash"]), posted).hex()
+    assert client.get("/v1/log").get_json()["hash"] == posted["hash"]
+
+
+def test_a_write_that_fails_leaves_the_chain_as_it_was(client, reporter, dsn):
+    before = client.get("/v1/log").get_json()
+    problem_of(post_accusation(client, reporter, claimant="nobody"), 422)
+    assert client.get("/v1/log").get_json() == before
+    posted = post_accusation(client, reporter).get_json()
+    assert posted["hash"] == chain.link(bytes.fromhex(before["hash"]), posted).hex()
+
+
+def test_the_chain_is_written_by_the_database_alone_and_never_changed(conn):
+    for statement in (
+        "UPDATE entry_hash SET hash = sha256('x')",
+        "DELETE FROM entry_hash",
+        "TRUNCATE entry_hash",
+        "INSERT INTO entry_hash (seq, hash) VALUES (999, sha256('x'))",
+    ):
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
+            conn.execute(statement)
+
+
+def verify(dsn: str, *args: str):
+    return CliRunner().invoke(cli, ["verify", *args], env={"DATABASE_URL": dsn})
+
+
+def test_verify_passes_on_the_log_and_names_the_entry_changed_behind_its_back(dsn, busy_log, admin):
+    passed = verify(dsn)
+    assert passed.exit_code == 0, passed.output
+    assert "entries match the hash chain" in passed.output
+    # A superuser rewrites a summary with the log's triggers switched off: nothing the API allows.
+    with psycopg.connect(dsn, autocommit=True) as superuser:
+        superuser.execute("SET session_replication_role = replica")
+        seq = superuser.execute("UPDATE event SET summary = 'Nothing happened.' WHERE seq = 20 RETURNING seq")
+        assert seq.fetchone() == (20,)
+    failed = verify(dsn)
+    assert failed.exit_code == 1
+    assert "19 entries match, then seq 20 " in failed.output, failed.output
+
+
+def test_verify_over_an_archive_and_an_edited_archive_does_not_import(dsn, busy_log, empty, tmp_path):
+    source = tmp_path / "log.ndjson"
+    export(dsn, source)
+    assert verify(dsn, str(source)).exit_code == 0
+    middle = first_event_line(source, lambda record: record["seq"] == 25)
+    edited = broken(tmp_path, source, middle, lambda record: {**record, "summary": "Nothing happened."})
+    refused = verify(dsn, str(edited))
+    assert refused.exit_code == 1 and "24 entries match, then seq 25 " in refused.output, refused.output
+    before = counts(empty)
+    with pytest.raises(archive.ArchiveError) as caught:
+        load(empty, edited)
+    assert str(caught.value).startswith(f"{edited.name} line {middle}: entry seq 25 says its hash is ")
+    assert counts(empty) == before
+
+
+def test_an_archive_with_an_entry_dropped_does_not_import(dsn, busy_log, empty, tmp_path):
+    source = tmp_path / "log.ndjson"
+    export(dsn, source)
+    lines = lines_of(source)
+    answered = {json.loads(line).get(name) for line in lines for name in ("responds_to", "corrects")}
+    # An entry nothing answers or corrects: only the chain can tell it is gone.
+    dropped = first_event_line(source, lambda record: record["seq"] > 20 and record["id"] not in answered)
+    following = json.loads(lines[dropped])["seq"]
+    write(tmp_path / "dropped.ndjson", lines[: dropped - 1] + lines[dropped:])
+    before = counts(empty)
+    with pytest.raises(archive.ArchiveError) as caught:
+        load(empty, tmp_path / "dropped.ndjson")
+    # The next entry's hash was chained over the one that is gone.
+    assert f"line {dropped}: entry seq {following} says its hash is " in str(caught.value)
+    assert counts(empty) == before
+
+
+def test_the_canonical_form_leaves_out_what_an_entry_does_not_have(client):
+    """A review has no claimant, places or times: its canonical form names none of them, so a field
+    added to the model later changes no older entry's hash."""
+    review = next(entry for entry in feed(client) if entry["kind"] == "accusation")
+    form = json.loads(chain.canonical(review))
+    assert "ceasefire" in form and "corrects" not in form and "verdict" not in form
+    assert list(form) == sorted(form, key=lambda name: (len(name), name))
+    assert hashlib.sha256(chain.GENESIS + chain.canonical(feed(client)[0])).hexdigest() == feed(client)[0]["hash"]
+
+
+def test_a_key_of_every_role_reads_the_head(client, dsn):
+    for role in ("reporter", "reviewer", "editor", "admin"):
+        assert client.get("/v1/log", headers=make_key(dsn, f"k-{role}", role)).status_code == 200
+
+
+def test_the_readmes_few_lines_verify_the_log(client, busy_log):
+    """The Python the README gives anyone, run as written over the log's feed."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    code = re.search(r"## Verifying the log.*?```python\n(.*?)```", readme, re.S).group(1)
+    exec(code, {"entries": feed(client)})  # raises AssertionError at the first entry that does not match
+    tampered = feed(client)
+    tampered[5]["summary"] += " (edited)"
+    with pytest.raises(AssertionError):
+        exec(code, {"entries": tampered})
+
+
+def test_a_log_seeded_anew_holds_the_same_entries_and_hashes(conn, empty):
+    """The seed's entries carry the file's recorded_at, so a backup taken of one seeded log
+    restores onto another seeded from the same file (README, compose: down --volumes, import)."""
+    with connect(empty) as other:
+        seed.load(other)
+        anew = other.execute("SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq").fetchall()
+    first = conn.execute("SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq").fetchall()
+    assert anew == first[: len(anew)] and len(anew) == 4
