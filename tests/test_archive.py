@@ -40,7 +40,7 @@ def test_export_import_export_is_the_same_bytes_through_the_cli(dsn, busy_log, e
     assert exported.returncode == 0, exported.stderr
     digest = hashlib.sha256(first.read_bytes()).hexdigest()
     lines = [json.loads(line) for line in first.read_text().splitlines()]
-    head = lines[-1]["seq"]
+    head = lines[-2]["seq"]  # the last entry; the end line follows it
     assert exported.stderr.strip() == f"{first}: {len(entries(dsn))} entries as of seq {head}, sha256 {digest}"
     assert [line["type"] for line in lines[:2]] == ["log", "act"] and lines[0]["as_of"] == head
     assert {line["type"] for line in lines} == {
@@ -52,6 +52,14 @@ def test_export_import_export_is_the_same_bytes_through_the_cli(dsn, busy_log, e
         "ceasefire",
         "key",
         "event",
+        "end",
+    }
+    assert lines[-1] == {
+        "type": "end",
+        "entries": len(entries(dsn)),
+        "as_of": head,
+        "hash": lines[-2]["hash"],
+        "sha256": hashlib.sha256(first.read_bytes()[: -len(first.read_text().splitlines()[-1]) - 1]).hexdigest(),
     }
     assert not any("hash" in json.dumps(line) for line in lines if line["type"] == "key")
 

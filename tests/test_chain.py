@@ -150,3 +150,61 @@ def test_a_log_seeded_anew_holds_the_same_entries_and_hashes(conn, empty):
         anew = other.execute("SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq").fetchall()
     first = conn.execute("SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq").fetchall()
     assert anew == first[: len(anew)] and len(anew) == 4
+
+
+def test_an_archive_cut_short_or_miscounted_does_not_import(dsn, busy_log, empty, tmp_path):
+    source = tmp_path / "log.ndjson"
+    export(dsn, source)
+    lines = lines_of(source)
+    header = json.loads(lines[0])
+    before = counts(empty)
+    cases = {
+        "empty": [],
+        "the header alone": lines[:1],
+        "the catalogue alone": lines[: first_event_line(source) - 1],
+        "its last 3 entries and its end dropped": lines[:-4],
+    }
+    for what, kept in cases.items():
+        write(tmp_path / "cut.ndjson", kept)
+        with pytest.raises(archive.ArchiveError, match="no end line") as caught:
+            load(empty, tmp_path / "cut.ndjson")
+        assert counts(empty) == before, (what, str(caught.value))
+    # The end line kept, the entries before it dropped: the end line no longer matches the file.
+    write(tmp_path / "cut.ndjson", lines[:-4] + lines[-1:])
+    with pytest.raises(archive.ArchiveError, match=rf"cut.ndjson line {len(lines) - 3}: the file says it holds"):
+        load(empty, tmp_path / "cut.ndjson")
+    # An end line edited to agree with what is left: its digest of the lines before it does not.
+    end = json.loads(lines[-1])
+    cut_header = json.dumps({**header, "as_of": json.loads(lines[-5])["seq"]})
+    edited_end = {
+        **end,
+        "entries": end["entries"] - 3,
+        "as_of": json.loads(lines[-5])["seq"],
+        "hash": json.loads(lines[-5])["hash"],
+    }
+    write(tmp_path / "cut.ndjson", [cut_header, *lines[1:-4], json.dumps(edited_end)])
+    with pytest.raises(archive.ArchiveError, match=r"the end line does not match the file: sha256 "):
+        load(empty, tmp_path / "cut.ndjson")
+    # A header that claims more of the log than the file holds.
+    write(tmp_path / "claims.ndjson", [json.dumps({**header, "as_of": header["as_of"] + 100}), *lines[1:]])
+    with pytest.raises(archive.ArchiveError, match="the file says it holds the log as of seq"):
+        load(empty, tmp_path / "claims.ndjson")
+    assert counts(empty) == before
+
+
+def test_an_archive_without_its_end_line_loads_only_when_told_and_says_so(dsn, busy_log, empty, tmp_path):
+    source = tmp_path / "log.ndjson"
+    export(dsn, source)
+    write(tmp_path / "old.ndjson", lines_of(source)[:-1])
+    with connect(empty) as conn:
+        summary = archive.import_(conn, tmp_path / "old.ndjson", unverified=True)
+    assert summary.unverified and summary.entries == len(feed_of(dsn))
+    said = CliRunner().invoke(
+        cli, ["import", "--unverified", str(tmp_path / "old.ndjson")], env={"DATABASE_URL": empty}
+    )
+    assert said.exit_code == 0 and "UNVERIFIED" in said.output, said.output
+
+
+def feed_of(dsn: str) -> list:
+    with connect(dsn) as conn:
+        return conn.execute("SELECT seq FROM event").fetchall()

@@ -46,6 +46,7 @@ class Summary:
     sha256: str
     present: int = 0
     catalogue: int = 0
+    unverified: bool = False
 
 
 # The catalogue, table by table, in the order a log needs it: what a row names comes before it.
@@ -98,7 +99,7 @@ def export(conn: Connection, out: BinaryIO, as_of: int | None = None) -> Summary
                 for name in DROPPED.get(kind, ()):
                     row.pop(name)
                 put(orjson.dumps({"type": kind, **row}, option=orjson.OPT_APPEND_NEWLINE))
-        written, after = 0, 0
+        written, after, last_hash = 0, 0, None
         while batch := events.after(conn, after, BATCH, until=reflects):
             # An entry as the log shows it, without `revisions` (an original's list of corrections,
             # which are entries of the file themselves).
@@ -108,7 +109,15 @@ def export(conn: Connection, out: BinaryIO, as_of: int | None = None) -> Summary
                 )
             )
             written += len(batch)
-            after = batch[-1].seq
+            after, last_hash = batch[-1].seq, batch[-1].hash
+        # The file's proof of itself: what it holds, the head of its chain, and a digest of every
+        # line before this one. An import refuses a file cut short or edited (import_).
+        put(
+            orjson.dumps(
+                {"type": "end", "entries": written, "as_of": reflects, "hash": last_hash, "sha256": digest.hexdigest()},
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+        )
     return Summary(written, reflects, digest.hexdigest())
 
 
@@ -149,10 +158,15 @@ IMPORTED_KEY = (
 )
 
 
-def import_(conn: Connection, path: Path) -> Summary:
-    """Load the file at `path` in one transaction, or nothing of it."""
-    digest = hashlib.sha256()
+def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
+    """Load the file at `path` in one transaction, or nothing of it. A file must end with the line
+    `export` writes last (its count, chain head and digest); `unverified` loads one without it (a
+    file written before archives carried it), and says so in `summary.unverified`."""
+    hashed = hashlib.sha256()
+    digest = _Digest(hashed)
     summary = Summary(0, 0, "")
+    end: dict | None = None
+    last_hash: str | None = None
     try:
         with conn.transaction():
             bulk.prepare(conn)
@@ -162,6 +176,15 @@ def import_(conn: Connection, path: Path) -> Summary:
             for number, line in _lines(path, digest):
                 record = _record(line, number, path)
                 kind = record.pop("type")
+                if end is not None:
+                    raise _error(path, number, "a line after the end line: the end line comes last")
+                if kind == "end":
+                    if batch:
+                        summary = _flush(conn, batch, hashes, summary, path)
+                        batch, hashes = [], {}
+                    _check_end(record, number, path, summary, last_seq, last_hash, line_digest=digest.before)
+                    end = record
+                    continue
                 if number == 1:
                     if kind != "log" or record.get("format") != FORMAT:
                         raise _error(
@@ -175,6 +198,7 @@ def import_(conn: Connection, path: Path) -> Summary:
                     entry, chained = _entry(record, number, path)
                     if chained is not None:
                         hashes[number] = chained
+                    last_hash = chained
                     seq = entry.seq or 0  # _entry has checked it is a seq
                     if seq <= last_seq:
                         raise _error(path, number, f"seq {seq} after seq {last_seq}: entries come in seq order")
@@ -189,13 +213,55 @@ def import_(conn: Connection, path: Path) -> Summary:
                     summary.catalogue += _catalogue(conn, kind, record, number, path)
             if batch:
                 summary = _flush(conn, batch, hashes, summary, path)
+            if end is None and not unverified:
+                raise ArchiveError(
+                    f"{path.name}: no end line: the file is cut short, or was written before archives carried "
+                    "their count and digest; nothing was loaded (`import --unverified` loads such a file)"
+                )
+            summary.unverified = end is None
     except OSError as error:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
-    summary.sha256 = digest.hexdigest()
+    summary.sha256 = hashed.hexdigest()
     return summary
 
 
-def _lines(path: Path, digest) -> Iterator[tuple[int, bytes]]:
+def _check_end(
+    end: dict, number: int, path: Path, summary: Summary, last_seq: int, last_hash: str | None, line_digest: str
+) -> None:
+    """The end line against the lines before it: their count, last seq, chain head and digest."""
+    said = {name: end.get(name) for name in ("entries", "as_of", "hash", "sha256")}
+    found = {
+        "entries": summary.entries + summary.present,
+        "as_of": summary.as_of,
+        "hash": last_hash,
+        "sha256": line_digest,
+    }
+    if last_seq and last_seq != summary.as_of:
+        raise _error(
+            path, number, f"the file says it holds the log as of seq {summary.as_of}; its last entry is seq {last_seq}"
+        )
+    wrong = [
+        f"{name} {said[name]!r} where the lines before it make {found[name]!r}"
+        for name in said
+        if said[name] != found[name]
+    ]
+    if wrong:
+        raise _error(path, number, "the end line does not match the file: " + "; ".join(wrong) + "; nothing was loaded")
+
+
+class _Digest:
+    """A running SHA-256 of the lines read, and its value before the last line (the end line's)."""
+
+    def __init__(self, digest) -> None:
+        self.digest, self.before = digest, ""
+
+    def update(self, line: bytes) -> None:
+        if line.startswith(b'{"type":"end"'):
+            self.before = self.digest.hexdigest()
+        self.digest.update(line)
+
+
+def _lines(path: Path, digest: _Digest) -> Iterator[tuple[int, bytes]]:
     with path.open("rb") as file:
         for number, line in enumerate(file, 1):
             digest.update(line)
