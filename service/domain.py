@@ -135,6 +135,8 @@ VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 # Said of a statement that already has the one answer of a kind it may take, by the service's own
 # check and by the database's (a client that raced another past it) alike.
 ONCE = "what it answers has a {kind} already; a statement takes only one"
+# Said of a response dated before what it answers (migration 0015 says the same).
+ANSWERS_AFTER = "a response cannot be stated before the statement it answers"
 
 # The field of a report each rule of the database is about, and, where the database's own message
 # is not the service's sentence (a unique index says only "duplicate key"), the sentence: when the
@@ -151,6 +153,7 @@ RULES: dict[str, tuple[str, str | None]] = {
     "event_retraction_by_same_side": ("claimant", None),
     "event_retraction_targets_target": ("target", None),
     "event_one_retraction": ("responds_to", ONCE.format(kind="retraction")),
+    "event_answers_after_statement": ("stated_at", ANSWERS_AFTER),
     "event_responds_to_original": ("responds_to", None),
     "event_responds_in_order": ("responds_to", None),
     "event_correction_keeps_response": ("responds_to", None),

@@ -63,6 +63,9 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
 
     claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
+    if answering is not None and answering["stated_at"] is not None and report["stated_at"] < answering["stated_at"]:
+        said = answering["stated_at"].isoformat()
+        errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
     parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
     if answering is not None:
         answerer = domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], answering)

@@ -222,6 +222,8 @@ def test_a_follower_sees_every_kind_of_entry_exactly_once_while_writers_append(d
                             **REPORT,
                             **times,
                             "kind": "retraction",
+                            # Said after the denial it withdraws (stated at +3 h).
+                            "stated_at": when + timedelta(hours=4),
                             "claimant": "armenia-mod",
                             "target": "azerbaijan-military",
                             "responds_to": denial.id,

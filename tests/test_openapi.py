@@ -109,6 +109,7 @@ DELIBERATE = re.compile(
             r"are in one hierarchy",
             r"must not be before occurred_from",
             r"a statement cannot predate the act",
+            r"^a response cannot be stated before the statement it answers",
             r"is not in the source's text",
             r"^Missing data for required field\.$",  # what an accusation must say, or a denial inherit
             r"must not be before agreed_at",

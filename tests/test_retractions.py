@@ -270,3 +270,49 @@ def test_a_second_retraction_reads_the_same_whichever_layer_refuses_it(app, clie
     assert by_the_service["errors"] == {
         "responds_to": ["what it answers has a retraction already; a statement takes only one"]
     }
+
+
+def test_a_response_stated_before_what_it_answers_is_refused_by_either_layer(client, reporter, dsn, conn, app):
+    """A denial dated before the accusation it denies: the service names stated_at; the database
+    (migration 0015) refuses the same row from psql, and the API words its refusal the same."""
+    accusation = post_accusation(client, reporter, stated_at="2020-10-12T11:00:00+04:00").get_json()
+    before = counts(dsn)
+    early = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "armenia-mod",
+            "stated_at": "2020-10-12T10:59:00+04:00",
+            "summary": "Denied.",
+            "source": SOURCE,
+        },
+    )
+    problem = problem_of(early, 422)
+    assert list(problem["errors"]) == ["stated_at"]
+    assert problem["errors"]["stated_at"][0].startswith("a response cannot be stated before the statement it answers")
+    assert counts(dsn) == before
+    with pytest.raises(psycopg.errors.CheckViolation) as caught:
+        insert_event(
+            conn,
+            kind="denial",
+            claimant="armenia-mod",
+            target="azerbaijan-military",
+            responds_to=accusation["id"],
+            responds_to_kind="accusation",
+            stated_at="2020-10-12T10:00:00+04:00",
+        )
+    assert caught.value.diag.constraint_name == "event_answers_after_statement"
+    with app.test_request_context("/v1/events", method="POST"):
+        answer = errors.handle_integrity_error(caught.value)
+    assert answer.get_json()["errors"] == {"stated_at": ["a response cannot be stated before the statement it answers"]}
+    on_time = client.post(
+        f"/v1/incidents/{accusation['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "armenia-mod",
+            "stated_at": "2020-10-12T11:00:00+04:00",
+            "summary": "Denied.",
+            "source": SOURCE,
+        },
+    )
+    assert on_time.status_code == 201, on_time.get_json()

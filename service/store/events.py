@@ -201,8 +201,8 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 """
 
 RESPONDING = """
-SELECT e.kind, e.corrects, claimant.slug AS claimant, claimant.path::text AS claimant_path, target.slug AS target,
-       target.path::text AS target_path,
+SELECT e.kind, e.corrects, e.stated_at, claimant.slug AS claimant, claimant.path::text AS claimant_path,
+       target.slug AS target, target.path::text AS target_path,
        ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by
   FROM event e
   LEFT JOIN actor claimant ON claimant.id = e.claimant_id
