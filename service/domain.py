@@ -9,7 +9,7 @@ new row of KINDS, not a new `if` in the write path (service/log.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # What a response takes from the accusation it answers when the report leaves it out.
 SITUATION = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
@@ -129,6 +129,9 @@ RECORD = (
 # retracted once its accusation is withdrawn; disputed while an entry that disputes it (a denial)
 # stands; uncontested otherwise.
 STATUSES = ("disputed", "uncontested", "retracted")
+# The UTC offsets clocks are set to: what an instant may be given at (migration 0016 holds the
+# database to the same; PostgreSQL cannot read back an offset past ±15:59).
+OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
 VERDICTS = ("confirmed", "plausible", "unverified", "doubtful", "refuted")
 
 

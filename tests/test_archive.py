@@ -158,6 +158,16 @@ def first_event_line(path, predicate=lambda record: True, after: int = 0) -> int
             r"jeyhun-bayramov may not deny an accusation against armenia; only the accused side may",
         ),
         ("a seq out of order", lambda r: {**r, "seq": 1}, r"seq 1 after seq \d+: entries come in seq order"),
+        (
+            "an instant before the calendar",
+            lambda r: {**r, "occurred_from": "0001-01-01T00:00:00+14:00"},
+            r"occurred_from falls outside the years 1 to 9999 once converted to UTC",
+        ),
+        (
+            "an offset no clock is set to",
+            lambda r: {**r, "stated_at": "2020-10-12T05:00:00+23:59"},
+            r"stated_at is at a UTC offset no clock is set to",
+        ),
     ],
 )
 def test_a_bad_line_in_the_middle_loads_nothing_and_is_named(dsn, busy_log, empty, tmp_path, what, change, message):

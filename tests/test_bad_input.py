@@ -375,3 +375,16 @@ def test_a_body_in_another_encoding_is_refused_and_writes_nothing(client, report
     )
     assert said.status_code == 201
     assert counts(dsn)["event"] == before["event"] + 1
+
+
+@pytest.mark.parametrize(
+    "instant", ["2020-10-12T05:00:00+23:59", "2020-10-12T05:00:00-12:30", "2020-10-12T05:00:00+14:01"]
+)
+def test_an_offset_no_clock_is_set_to_is_refused_by_field(client, reporter, dsn, instant):
+    """Python takes offsets up to ±23:59; PostgreSQL cannot read one past ±15:59 back from a file,
+    and no clock is set beyond -12:00 or +14:00."""
+    before = counts(dsn)
+    refused = problem_of(post_accusation(client, reporter, occurred_from=instant), 422)
+    assert "is not a UTC offset any clock is set to" in refused["errors"]["occurred_from"][0]
+    assert counts(dsn) == before
+    assert post_accusation(client, reporter, stated_at="2020-10-13T11:00:00+14:00").status_code == 201

@@ -253,3 +253,22 @@ def test_the_source_hash_is_the_sha256_of_its_text(conn):
 
 def test_seq_cannot_be_chosen_by_the_writer(conn):
     refused(conn, "seq", "INSERT INTO event (seq) VALUES (1)")
+
+
+def test_the_database_refuses_instants_and_offsets_the_log_cannot_read_back(conn):
+    """From psql too (migration 0016): an instant before the year 1 in UTC, or an offset no clock is
+    set to, would make every later read of the log fail."""
+    refused_event(
+        conn,
+        "event_instants_in_calendar",
+        occurred_from="0001-01-01T00:00:00+14:00",
+        occurred_to="2020-10-11T11:00:00+04:00",
+    )
+    refused(
+        conn,
+        "event_offsets_on_earth",
+        "INSERT INTO event (kind, claimant_id, target_id, act_id, occurred_from, occurred_to, time_precision, "
+        "stated_at, summary, source_id, recorded_by, search, stated_at_offset) "
+        "SELECT kind, claimant_id, target_id, act_id, occurred_from, occurred_to, time_precision, stated_at, "
+        "summary, source_id, recorded_by, search, 1439 FROM event WHERE kind = 'accusation' LIMIT 1",
+    )

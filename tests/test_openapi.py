@@ -110,6 +110,7 @@ DELIBERATE = re.compile(
             r"must not be before occurred_from",
             r"a statement cannot predate the act",
             r"^a response cannot be stated before the statement it answers",
+            r"is not a UTC offset any clock is set to",  # JSON Schema's date-time takes any offset
             r"is not in the source's text",
             r"^Missing data for required field\.$",  # what an accusation must say, or a denial inherit
             r"must not be before agreed_at",

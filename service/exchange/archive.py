@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from uuid import UUID
@@ -347,8 +347,15 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
         for name in INSTANTS:
             if record[name] is not None:
                 instant = datetime.fromisoformat(record[name])
-                if instant.tzinfo is None:
+                offset = instant.utcoffset()
+                if offset is None:
                     raise ValueError(f"{name} has no UTC offset")
+                if not domain.OFFSETS[0] <= offset <= domain.OFFSETS[1]:
+                    raise ValueError(f"{name} is at a UTC offset no clock is set to (between -12:00 and +14:00)")
+                try:
+                    instant.astimezone(UTC)
+                except OverflowError:
+                    raise ValueError(f"{name} falls outside the years 1 to 9999 once converted to UTC") from None
                 record[name] = instant
     except (TypeError, ValueError) as error:
         raise _error(path, number, f"event {record.get('id')}: {error}") from None

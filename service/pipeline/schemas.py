@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import marshmallow as ma
 from marshmallow import fields
@@ -127,6 +127,7 @@ class Instant(fields.AwareDateTime):
 
     default_error_messages = {
         "range": "must fall between the years 1 and 9999 once converted to UTC",
+        "offset": "{offset} is not a UTC offset any clock is set to: give one between -12:00 and +14:00",
         "invalid": "Not an instant: give a date and time with its UTC offset (RFC 3339), "
         "e.g. 2020-10-12T09:00:00+04:00.",
         "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
@@ -147,6 +148,11 @@ class Instant(fields.AwareDateTime):
             instant.astimezone(UTC)
         except OverflowError:
             raise self.make_error("range") from None
+        offset = instant.utcoffset()
+        if offset is not None and not domain.OFFSETS[0] <= offset <= domain.OFFSETS[1]:
+            minutes = offset // timedelta(minutes=1)
+            said = f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            raise self.make_error("offset", offset=said)
         return instant
 
 
