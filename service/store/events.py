@@ -285,17 +285,23 @@ def insert(conn: Connection, row: dict, location_ids: list[UUID], quotes: list[d
                         for position, quote in enumerate(quotes)
                     ],
                 )
-        conn.execute("SET CONSTRAINTS event_chain IMMEDIATE")
+        chain_now(conn)
         chained = conn.execute("SELECT encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq DESC LIMIT 1")
-        conn.execute("SET CONSTRAINTS event_chain DEFERRED")
     return {**one(inserted.fetchone()), **one(chained.fetchone())}
+
+
+def chain_now(conn: Connection) -> None:
+    """Hash the entries this transaction has appended now, not at its commit (migration 0014's
+    trigger is deferred until their places and quotes are in): setting the trigger immediate fires
+    what is pending, and setting it back leaves later entries to the commit."""
+    conn.execute("SET CONSTRAINTS event_chain IMMEDIATE")
+    conn.execute("SET CONSTRAINTS event_chain DEFERRED")
 
 
 def chained(conn: Connection, seqs: list[int]) -> dict[int, str]:
     """The hashes of these entries (hex, by seq), those appended in this transaction included:
     their hashes are computed now rather than at the commit."""
-    conn.execute("SET CONSTRAINTS event_chain IMMEDIATE")
-    conn.execute("SET CONSTRAINTS event_chain DEFERRED")
+    chain_now(conn)
     rows = conn.execute(
         "SELECT seq, encode(hash, 'hex') AS hash FROM entry_hash WHERE seq = ANY(%(seqs)s)", {"seqs": seqs}
     )
