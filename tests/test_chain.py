@@ -208,3 +208,22 @@ def test_an_archive_without_its_end_line_loads_only_when_told_and_says_so(dsn, b
 def feed_of(dsn: str) -> list:
     with connect(dsn) as conn:
         return conn.execute("SELECT seq FROM event").fetchall()
+
+
+def test_verify_over_an_archive_holds_it_to_its_end_line(dsn, busy_log, tmp_path):
+    """An archive whose entries all chain can still be cut short or have its end line edited:
+    `verify FILE` checks the count, head and digest the end line gives, as import does."""
+    source = tmp_path / "log.ndjson"
+    export(dsn, source)
+    lines = lines_of(source)
+    write(tmp_path / "short.ndjson", lines[:-4])
+    short = verify(dsn, str(tmp_path / "short.ndjson"))
+    assert short.exit_code == 1 and "short.ndjson: no end line" in short.output, short.output
+    end = json.loads(lines[-1])
+    write(tmp_path / "miscounted.ndjson", [*lines[:-1], json.dumps({**end, "entries": end["entries"] + 1}) + "\n"])
+    miscounted = verify(dsn, str(tmp_path / "miscounted.ndjson"))
+    assert miscounted.exit_code == 1, miscounted.output
+    assert f"miscounted.ndjson line {len(lines)}: the end line does not match the file: entries" in miscounted.output
+    write(tmp_path / "tail.ndjson", [*lines, lines[-1]])
+    tail = verify(dsn, str(tmp_path / "tail.ndjson"))
+    assert tail.exit_code == 1 and "a line after the end line" in tail.output, tail.output

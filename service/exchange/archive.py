@@ -246,7 +246,7 @@ def _check_end(
         if said[name] != found[name]
     ]
     if wrong:
-        raise _error(path, number, "the end line does not match the file: " + "; ".join(wrong) + "; nothing was loaded")
+        raise _error(path, number, "the end line does not match the file: " + "; ".join(wrong))
 
 
 class _Digest:
@@ -262,23 +262,39 @@ class _Digest:
 
 
 def _lines(path: Path, digest: _Digest) -> Iterator[tuple[int, bytes]]:
-    with path.open("rb") as file:
+    try:
+        file = path.open("rb")
+    except OSError as error:
+        raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
+    with file:
         for number, line in enumerate(file, 1):
             digest.update(line)
             yield number, line
 
 
 def entries(path: Path) -> Iterator[dict]:
-    """The entry lines of an archive, as GET /v1/events shows each entry, in the file's order
-    (for `ceasefire-log verify FILE`)."""
-    try:
-        with path.open("rb") as file:
-            for number, line in enumerate(file, 1):
-                record = _record(line, number, path)
-                if record["type"] == "event":
-                    yield record
-    except OSError as error:
-        raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
+    """The entry lines of an archive, as GET /v1/events shows each entry, in the file's order (for
+    `ceasefire-log verify FILE`). Read to its end, the file is held to its end line: a file cut
+    short, or with a line added, dropped or edited anywhere, raises ArchiveError naming the line."""
+    hashed = hashlib.sha256()
+    digest = _Digest(hashed)
+    count, as_of, last_seq, last_hash, end = 0, 0, 0, None, None
+    for number, line in _lines(path, digest):
+        record = _record(line, number, path)
+        if end is not None:
+            raise _error(path, number, "a line after the end line: the end line comes last")
+        if number == 1:
+            as_of = record.get("as_of", 0)
+        if record["type"] == "end":
+            _check_end(record, number, path, Summary(count, as_of, ""), last_seq, last_hash, line_digest=digest.before)
+            end = number
+        elif record["type"] == "event":
+            count, last_seq, last_hash = count + 1, record.get("seq", 0), record.get("hash")
+            yield record
+    if end is None:
+        raise ArchiveError(
+            f"{path.name}: no end line: the file is cut short, or was written before archives carried it"
+        )
 
 
 def _record(line: bytes, number: int, path: Path) -> dict:

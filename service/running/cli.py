@@ -307,7 +307,10 @@ def verify(file: Path | None) -> None:
     """Recompute the log's hash chain, over its database or over an archive FILE written by
     `export`, and name the first entry whose hash does not match; exit 0 only when all match."""
     if file is not None:
-        matched, head, broken = chain.verify(archive.entries(file))
+        try:
+            matched, head, broken = chain.verify(archive.entries(file))
+        except archive.ArchiveError as error:
+            raise Failure(str(error)) from None
         where = str(file)
     else:
         with database(_settings()) as dsn, connect(dsn) as conn:
