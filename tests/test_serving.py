@@ -244,3 +244,22 @@ def test_a_chunked_body_over_a_mebibyte_is_413_and_a_key_in_the_url_is_not_logge
     log = service.log.read_text()
     assert "cfl_secret123" not in log
     assert '"query": "api_key=%5Bredacted%5D&limit=5"' in log
+
+
+def test_a_body_over_the_limit_gets_its_413_not_a_reset_connection(served, reporter):
+    """The service refuses a body over a mebibyte without parsing it, but reads what the client
+    is still sending first: closing on unread bytes makes the kernel reset the connection, and the
+    client sees the reset instead of the answer."""
+    service = served()
+    body = b'{"summary": "' + b"a" * (1024 * 1024 + 100 * 1024) + b'"}'
+    for _ in range(15):
+        request = urllib.request.Request(
+            service.url + "/v1/events",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", **reporter},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 413
+        assert json.loads(refused.value.read())["title"] == "Request Entity Too Large"

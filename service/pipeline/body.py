@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 
-from flask import g, request
+from flask import Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.pipeline.errors import ApiError
 
 METHODS = {"POST", "PUT", "PATCH"}
+# The most of a body left unread that is read and dropped before answering (see `drain`).
+DRAIN = 8 * 1024 * 1024
 
 
 def read_json() -> None:
@@ -57,3 +59,18 @@ def read_json() -> None:
         ) from None
     except ValueError as error:  # not JSON
         raise ApiError(400, "Bad Request", f"The body is not valid JSON: {error}.", "malformed-json") from None
+
+
+def drain(response: Response) -> Response:
+    """Read what is left of a body the answer did not need (a 413 over the limit, a 415, a 404 on a
+    POST) before the answer goes out. A server that closes a connection with bytes unread makes
+    the kernel reset it, and a client still sending sees the reset instead of the answer. A body
+    declared larger than DRAIN is not waited for: its sender gets the reset."""
+    length = request.content_length
+    chunked = length is None and bool(request.headers.get("Transfer-Encoding"))
+    if not (length or chunked) or (length is not None and length > DRAIN):
+        return response
+    stream, left = request.environ["wsgi.input"], DRAIN
+    while left > 0 and (chunk := stream.read(min(64 * 1024, left))):
+        left -= len(chunk)
+    return response

@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     # after_request hooks run last registered first: the common headers have the last word.
     app.after_request(headers.common)
     app.after_request(caching.stamp)
+    app.after_request(body.drain)
     app.teardown_request(end_pending_read)
     return app
 
