@@ -9,9 +9,12 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import psycopg
 
 from bench import synthetic
 from bench.plan import Plan
@@ -200,6 +203,7 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         start_seq = conn.execute("SELECT coalesce(max(seq), 0) AS s FROM event").fetchone()["s"]
         conn.commit()
     clients, followed, busy = _appenders(_append, (host, port, key, "/v1/events"), plan, follow=(host, port, start_seq))
+    chain = _chain_cost(dsn, host, port, plan, say)
     with service(dsn, plan.workers, app="bench.floor:app") as (floor_host, floor_port, _):
         rungs = {
             "floor": _appenders(_append, (floor_host, floor_port, key, "/v1/events"), plan),
@@ -241,6 +245,10 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
         "follower_in_seq_order": seqs == sorted(seqs),
         **{name: rung(rung_clients, rung_busy) for name, (rung_clients, _, rung_busy) in rungs.items()},
     }
+    if chain is not None:
+        result["chain"] = {name: rung(rung_clients, rung_busy) for name, (rung_clients, _, rung_busy) in chain.items()}
+        chained = (result["chain"]["chained"]["events_per_s"] + result["events_per_s"]) / 2
+        result["chain"]["cost"] = round(1 - chained / result["chain"]["unchained"]["events_per_s"], 3)
     result["over_floor"] = round(events_per_s / result["floor"]["events_per_s"], 3)
     say(
         f"  appends: {result['events']} events from {plan.appenders} clients, {result['events_per_s']:,.0f} events/s, "
@@ -259,4 +267,60 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
             f"cores busy {result[name]['machine_busy_cores']}"
         )
     say(f"  service/floor {result['over_floor']:.2f}")
+    if chain is not None:
+        say(
+            f"  the hash chain: appends with it {result['events_per_s']:,.0f} and "
+            f"{result['chain']['chained']['events_per_s']:,.0f}/s, without it (its trigger off) "
+            f"{result['chain']['unchained']['events_per_s']:,.0f}/s: it costs {result['chain']['cost']:.1%}"
+        )
     return result
+
+
+# The entries appended while the chain's trigger was off, chained after the last entry that has a
+# hash, as migration 0014 chains a log it finds (derived tables refuse writers other than their
+# triggers, which the replica role switches off for this transaction).
+CHAIN_THE_REST = """
+DO $$
+DECLARE
+    previous bytea := (SELECT h.hash FROM entry_hash h ORDER BY h.seq DESC LIMIT 1);
+    entry event;
+BEGIN
+    PERFORM 1 FROM log_head FOR UPDATE;
+    FOR entry IN SELECT * FROM event WHERE seq > (SELECT coalesce(max(seq), 0) FROM entry_hash) ORDER BY seq LOOP
+        previous := entry_hash_of(previous, entry);
+        INSERT INTO entry_hash (seq, hash) VALUES (entry.seq, previous);
+    END LOOP;
+END $$
+"""
+
+
+@contextmanager
+def _unchained(dsn: str) -> Iterator[None]:
+    """The log with its chain trigger off while the block runs; afterwards the entries appended
+    meanwhile are chained, so the log verifies as before."""
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE event DISABLE TRIGGER event_chain")
+        try:
+            yield
+        finally:
+            conn.execute("ALTER TABLE event ENABLE TRIGGER event_chain")
+            with conn.transaction():
+                conn.execute("SET LOCAL session_replication_role = replica")
+                conn.execute(CHAIN_THE_REST)
+
+
+def _chain_cost(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict | None:
+    """What the hash chain costs appends: the same appenders to the same service with the chain's
+    trigger off, between two runs with it on (the service's own, and one more after), each with a
+    key of its own (retries are idempotent by key). None where the database will not let the
+    benchmark switch a trigger off (a DATABASE_URL without the rights)."""
+    with connect(dsn) as conn:
+        off, on = (keys.create(conn, f"bench-chain-{uuid.uuid4().hex[:8]}", "reporter") for _ in range(2))
+        conn.commit()
+    try:
+        with _unchained(dsn):
+            unchained = _appenders(_append, (host, port, off, "/v1/events"), plan)
+    except psycopg.errors.InsufficientPrivilege as error:
+        say(f"  the hash chain's cost not measured: {str(error).splitlines()[0]}")
+        return None
+    return {"unchained": unchained, "chained": _appenders(_append, (host, port, on, "/v1/events"), plan)}

@@ -10,12 +10,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
+
 from bench import synthetic
 from bench.plan import Plan
 from bench.queries import fmt, queries
 from bench.serving import request, stats, time_http
+from service import chain
 from service.pipeline.db import connect
-from service.store import migrate
+from service.store import events, migrate
 
 
 def _rss_kib(pid: int) -> int:
@@ -127,6 +130,7 @@ def measure_data(
             started = time.perf_counter()
             imported = archive.import_(conn, path)
             import_s = time.perf_counter() - started
+        result["verify_imported"] = _verify(target)
         result["export"] = {
             "entries": exported.entries,
             "seconds": round(export_s, 2),
@@ -139,9 +143,35 @@ def measure_data(
             "events_per_s": round(imported.entries / import_s),
             "same_sha256": imported.sha256 == exported.sha256,
         }
+    result["verify"] = _verify(dsn)
+    for name, said in (("verify", "the log"), ("verify_imported", "the imported log")):
+        checked = result[name]
+        say(
+            f"  ceasefire-log verify over {said}: {checked['entries']:,} entries in {checked['seconds']} s "
+            f"({checked['events_per_s']:,}/s); {'all match' if checked['all_match'] else 'A BREAK: ' + checked['break']}"
+        )
     say(
         f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
         f"{result['export']['bytes'] / 2**20:,.0f} MiB); import into an empty log: {import_s:.1f} s "
         f"({result['import']['events_per_s']:,}/s)"
     )
     return result
+
+
+def _verify(dsn: str) -> dict:
+    """`ceasefire-log verify` over the log at `dsn`, timed: the chain recomputed in Python from a
+    snapshot of every entry."""
+    with connect(dsn) as conn:
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        started = time.perf_counter()
+        with conn.transaction():
+            matched, _, broken = chain.verify(vars(entry) for entry in events.every(conn))
+        seconds = time.perf_counter() - started
+    return {
+        "entries": matched,
+        "seconds": round(seconds, 2),
+        "events_per_s": round(matched / seconds) if seconds else 0,
+        "all_match": broken is None,
+        **({"break": str(broken)} if broken else {}),
+    }

@@ -74,6 +74,17 @@ def verdicts(report: dict, plan: Plan) -> dict:
             "target": TARGETS["page_ms"],
             "at_events": plan.events,
         },
+        **(
+            {"chain_cost": {"value": appends["chain"]["cost"], "target": TARGETS["chain_cost"]}}
+            if "chain" in appends
+            else {}
+        ),
+        "verify_per_s": {
+            "value": large["data"]["verify"]["events_per_s"],
+            "target": TARGETS["verify_per_s"],
+            "imported_matches": large["data"]["verify_imported"]["all_match"],
+            "all_match": large["data"]["verify"]["all_match"],
+        },
         "no_seq_scan_of_growing_tables": all(not r["seq_scan_of_growing_table"] for r in ratio.values()),
         **(
             {
@@ -128,6 +139,15 @@ def summary(report: dict) -> str:
         f"{v['appends_per_s']['floor']:.0f} /s, HTTP alone {v['appends_per_s']['http_alone']:.0f} /s, "
         f"the store alone {v['appends_per_s']['store_alone']:.0f} /s)  "
         f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",
+        (
+            f"  hash chain cost  {v['chain_cost']['value']:8.1%}      (<= {v['chain_cost']['target']:.0%} of appends, "
+            f"the trigger off against on, same service)  {mark(v['chain_cost']['value'] <= v['chain_cost']['target'])}"
+            if "chain_cost" in v
+            else "  hash chain cost: not measured (no right to switch a trigger off)"
+        ),
+        f"  verify           {v['verify_per_s']['value']:8.0f} /s    (>= {v['verify_per_s']['target']:.0f}; all match: "
+        f"{v['verify_per_s']['all_match']}, the imported log too: {v['verify_per_s']['imported_matches']})  "
+        f"{mark(v['verify_per_s']['value'] >= v['verify_per_s']['target'] and v['verify_per_s']['all_match'] and v['verify_per_s']['imported_matches'])}",
         f"  bulk load        {v['bulk_per_s']['value']:8.0f} /s    (>= {v['bulk_per_s']['target']:.0f})  "
         f"{mark(v['bulk_per_s']['value'] >= v['bulk_per_s']['target'])}",
         f"  import           {v['import_per_s']['value']:8.0f} /s    (>= {v['import_per_s']['target']:.0f})  "

@@ -87,5 +87,14 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     for busy in [appends["machine_busy_cores"]] + [appends[rung]["machine_busy_cores"] for rung in rungs]:
         assert busy is None or 0 < busy <= report["machine"]["cpus"]  # None: the posting outran two samples
 
+    # The chain's cost measured with its trigger off, and the log chained again afterwards:
+    # verify, run after, finds every entry (those appended unchained too) matching.
+    chain = appends["chain"]
+    assert chain["unchained"]["events_per_s"] > 0 and chain["chained"]["events_per_s"] > 0
+    assert report["verdicts"]["chain_cost"]["value"] == chain["cost"]
+    data = report["large"]["data"]
+    assert data["verify"]["all_match"] and data["verify_imported"]["all_match"]
+    assert data["verify"]["entries"] == data["verify_imported"]["entries"] == data["export"]["entries"]
+
     after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert after == before, "the benchmark's scratch databases must be dropped"
