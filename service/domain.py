@@ -333,6 +333,31 @@ def assessment(thread: dict[str, list]):
     return max(assessing, key=lambda event: event.seq, default=None)
 
 
+def mismatch(text: str, quote: str) -> str:
+    """Where a quote the text does not hold stops matching it: the longest start of the quote the
+    text holds, and the character after it in each (the usual cause is a typographic apostrophe or
+    quotation mark, or a space, that looks the same)."""
+    low, high = 0, len(quote)  # the text holds quote[:low]; it does not hold quote[:high + 1]
+    while low < high:
+        middle = (low + high + 1) // 2
+        if quote[:middle] in text:
+            low = middle
+        else:
+            high = middle - 1
+    if low == 0:
+        return f"its first character, {_character(quote[0])}, is nowhere in the source's text"
+    at = text.find(quote[:low]) + low
+    found = "the text ends there" if at == len(text) else f"the source's text has {_character(text[at])}"
+    return (
+        f"it matches the source's text for its first {low} characters (from character {at - low} of the text), "
+        f"then the quote has {_character(quote[low])} where {found}"
+    )
+
+
+def _character(character: str) -> str:
+    return f"{character!r} (U+{ord(character):04X})"
+
+
 def find_span(text: str, quote: str) -> tuple[int, int] | None:
     """Where the quote stands in the source text, character for character (offsets in code points)."""
     start = text.find(quote)

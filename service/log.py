@@ -37,12 +37,13 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     if errors:
         raise domain.Refusal(errors)
     inherited_target = answering is not None and report.get("target") is None
+    inherited: list[str] = []
     if answering is not None:
         answered = answering
         if any(report.get(name) is None for name in kind.inherits):
             # Its situation at its current version; its parties as the statement names them.
             answered = {**vars(events.get(conn, report["responds_to"])), **answering}
-        inherit(report, answered, kind)
+        inherited = inherit(report, answered, kind)
 
     missing = [name for name in (*domain.STATED, *domain.REQUIRED) if report.get(name) is None]
     if missing:
@@ -63,6 +64,18 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
 
     claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
+    if answering is not None:
+        # A time the client never sent is named with where it came from, and how to send another.
+        for name, messages in errors.items():
+            about = ("occurred_from",) if name == "stated_at" else ("occurred_from", "occurred_to")
+            taken = [field for field in about if field in inherited]
+            if taken:
+                messages[:] = [
+                    f"{message}; {' and '.join(taken)} {'were' if len(taken) > 1 else 'was'} taken from the "
+                    f"{answering['kind']} it answers ({', '.join(f'{field} {report[field].isoformat()}' for field in taken)}): "
+                    f"send occurred_from and occurred_to of its own when it speaks of another time"
+                    for message in messages
+                ]
     if answering is not None and answering["stated_at"] is not None and report["stated_at"] < answering["stated_at"]:
         said = answering["stated_at"].isoformat()
         errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
@@ -217,10 +230,11 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
     )
 
 
-def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> None:
+def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> list[str]:
     """A response answers what it responds to (`answered`: the statement's record, by field name):
     unless told otherwise, its target is the one its kind is aimed at (a denial's the accuser, a
-    retraction's the statement's target) and its act, places and time are those of what it answers."""
+    retraction's the statement's target) and its act, places and time are those of what it answers.
+    Returns the names of the situation's fields it took."""
     if kind.aimed_at and report.get("target") is None:
         report["target"] = answered[kind.aimed_at]
     situation = [name for name in kind.inherits if report.get(name) is None]
@@ -229,6 +243,7 @@ def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> None:
     # A note on how the time was arrived at goes with the time it is about, and only with it.
     if "occurred_from" in situation and report.get("time_note") is None:
         report["time_note"] = answered.get("time_note")
+    return situation
 
 
 def spans(quotes: list, source_text: str | None) -> tuple[list[dict], dict[str, list[str]]]:
@@ -242,7 +257,10 @@ def spans(quotes: list, source_text: str | None) -> tuple[list[dict], dict[str, 
             continue
         span = domain.find_span(source_text, text)
         if span is None:
-            problems.append(f"quote {position} is not in the source's text, character for character: {text!r}")
+            problems.append(
+                f"quote {position} is not in the source's text, character for character: "
+                f"{domain.mismatch(source_text, text)}; copy the quote from the text as it is held"
+            )
         else:
             spanned.append({"text": text, "start": span[0], "end": span[1]})
     return spanned, ({"quotes": problems} if problems else {})

@@ -162,9 +162,10 @@ def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, ds
     problem = problem_of(client.get("/v1/incidents?occurred_after=yesterday"), 422)
     assert "RFC 3339" in problem["errors"]["occurred_after"][0]
     problem = problem_of(client.get("/v1/incidents?occurred_after=2020-10-10"), 422)
-    assert problem["errors"]["occurred_after"] == [
-        "A date alone is not an instant: give the time and its UTC offset too, e.g. 2020-10-10T00:00:00+04:00."
-    ]
+    # No offset is invented for the client: the example is the day's start in UTC.
+    assert problem["errors"]["occurred_after"][0].startswith(
+        "A date alone is not an instant: give a time and a UTC offset, e.g. 2020-10-10T00:00:00Z (the day's start"
+    )
     assert counts(dsn) == before
 
 
@@ -388,3 +389,64 @@ def test_an_offset_no_clock_is_set_to_is_refused_by_field(client, reporter, dsn,
     assert "is not a UTC offset any clock is set to" in refused["errors"]["occurred_from"][0]
     assert counts(dsn) == before
     assert post_accusation(client, reporter, stated_at="2020-10-13T11:00:00+14:00").status_code == 201
+
+
+def test_refusals_a_person_who_is_not_a_programmer_can_act_on(client, reporter, dsn):
+    """Three refusals that used to name a rule without saying what to change: a list where one
+    slug goes, a quote differing from the source by one look-alike character, and a time the
+    client never sent (a denial's, taken from the accusation it answers)."""
+    before = counts(dsn)
+    listed = problem_of(post_accusation(client, reporter, target=["armenia", "armenia-mod"]), 422)
+    assert listed["errors"]["target"] == ['One slug, not a list: give the slug of one entry, like "armenia".']
+
+    # The article writes a curly closing quotation mark; a client typed a straight one.
+    typed = 'the "conditions'
+    quoted = problem_of(post_accusation(client, reporter, quotes=["claiming that " + typed]), 422)
+    message = quoted["errors"]["quotes"][0]
+    assert message.startswith("quote 0 is not in the source's text, character for character: it matches the ")
+    assert "first 18 characters" in message
+    assert "the quote has '\"' (U+0022) where the source's text has '“' (U+201C)" in message
+    assert problem_of(post_accusation(client, reporter, quotes=["§"]), 422)["errors"]["quotes"] == [
+        "quote 0 is not in the source's text, character for character: its first character, '§' (U+00A7), "
+        "is nowhere in the source's text; copy the quote from the text as it is held"
+    ]
+
+    accusation = post_accusation(client, reporter).get_json()
+    early = problem_of(
+        client.post(
+            f"/v1/incidents/{accusation['id']}/denials",
+            headers=reporter,
+            json={
+                "claimant": "armenia-mod",
+                "stated_at": "2020-10-12T08:00:00+04:00",  # before the shelling it denies began
+                "summary": "Denied.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        422,
+    )
+    said = " ".join(early["errors"]["stated_at"])
+    assert "occurred_from was taken from the accusation it answers (occurred_from 2020-10-12T09:00:00+04:00)" in said
+    assert "send occurred_from and occurred_to of its own" in said
+    assert "(stated at 2020-10-12T11:00:00+04:00)" in said  # the accusation's time as it was said
+    # A denial that says when it speaks of but keeps the accusation's end: the end is named as taken.
+    later = problem_of(
+        client.post(
+            f"/v1/incidents/{accusation['id']}/denials",
+            headers=reporter,
+            json={
+                "claimant": "armenia-mod",
+                "occurred_from": "2020-10-12T10:30:00+04:00",
+                "stated_at": "2020-10-12T12:00:00+04:00",
+                "summary": "Nothing was fired that morning.",
+                "source": "moscow-ceasefire-article",
+            },
+        ),
+        422,
+    )
+    assert later["errors"]["occurred_to"] == [
+        "must not be before occurred_from; occurred_to was taken from the accusation it answers "
+        "(occurred_to 2020-10-12T10:00:00+04:00): send occurred_from and occurred_to of its own when it "
+        "speaks of another time"
+    ]
+    assert counts(dsn)["event"] == before["event"] + 1  # the accusation alone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import UTC, timedelta
 
@@ -101,8 +102,23 @@ class Integer(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class SlugField(String):
+    """One catalogue entry named by its slug."""
+
+    default_error_messages = {
+        "invalid": "Not a slug: give one catalogue slug as a string, like armenia-mod.",
+        "list": "One slug, not a list: give the slug of one entry, like {example}.",
+    }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            example = next((item for item in value if isinstance(item, str)), "armenia-mod")
+            raise self.make_error("list", example=json.dumps(example))
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Slug(**kwargs) -> String:
-    return String(validate=SLUG, metadata={"pattern": SLUG_PATTERN}, **kwargs)
+    return SlugField(validate=SLUG, metadata={"pattern": SLUG_PATTERN}, **kwargs)
 
 
 def Country() -> String:
@@ -132,7 +148,9 @@ class Instant(fields.AwareDateTime):
         "e.g. 2020-10-12T09:00:00+04:00.",
         "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
         "is never guessed at.",
-        "date": "A date alone is not an instant: give the time and its UTC offset too, e.g. {value}T00:00:00+04:00.",
+        "date": "A date alone is not an instant: give a time and a UTC offset, e.g. {value}T00:00:00Z (the "
+        "day's start in UTC) or with the offset of the clock where it was said, and say in time_note that the "
+        "source gives only the day.",
     }
 
     def __init__(self, **kwargs):

@@ -201,7 +201,7 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 """
 
 RESPONDING = """
-SELECT e.kind, e.corrects, e.stated_at, claimant.slug AS claimant, claimant.path::text AS claimant_path,
+SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, claimant.slug AS claimant, claimant.path::text AS claimant_path,
        target.slug AS target, target.path::text AS target_path,
        ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by
   FROM event e
@@ -254,7 +254,7 @@ def resolve(
 def statement(conn: Connection, event_id: UUID) -> dict | None:
     """What a response needs of the statement it answers: its kind, its parties and their paths,
     and the kinds that already answer it."""
-    return conn.execute(RESPONDING, {"id": event_id}).fetchone()
+    return localise(conn.execute(RESPONDING, {"id": event_id}).fetchone(), "stated_at")
 
 
 def hold(conn: Connection, event_id: UUID) -> None:
