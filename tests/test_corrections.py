@@ -339,3 +339,47 @@ def test_identical_corrections_sent_together_store_one(app, reporter, dsn):
     assert counts(dsn)["event"] == before + 1
     revisions = client.get(f"/v1/events/{accusation['id']}").get_json()["revisions"]
     assert [revision["changed"] for revision in revisions] == [["locations"]]
+
+
+def test_a_correction_is_the_entry_as_get_shows_it_edited(client, reporter, dsn):
+    """The natural way to correct: read the entry, change what was recorded wrong, send it back.
+    What the service decides rides along unchanged; changed, it is refused by name; and a copy
+    read before another correction is told the entry has been corrected since."""
+    accusation = post_accusation(client, reporter, quotes=["largely holding"]).get_json()
+    shown = client.get(f"/v1/events/{accusation['id']}").get_json()
+    assert shown["quotes"] == [
+        {"text": "largely holding", "start": shown["quotes"][0]["start"], "end": shown["quotes"][0]["end"]}
+    ]
+    before = counts(dsn)
+
+    tampered = problem_of(
+        client.post(
+            f"/v1/events/{accusation['id']}/corrections",
+            headers=reporter,
+            json={**shown, "seq": shown["seq"] + 1, "kind": "denial", "summary": "Shelling of Agdam, corrected."},
+        ),
+        422,
+    )
+    assert set(tampered["errors"]) == {"seq", "kind"}
+    assert tampered["errors"]["kind"] == [
+        f"kind is the service's, not the record's: send it as GET /v1/events/{accusation['id']} shows it "
+        '("accusation") or leave it out'
+    ]
+    assert counts(dsn) == before
+
+    edited = {**shown, "summary": "Shelling of Agdam, corrected."}
+    corrected = client.post(f"/v1/events/{accusation['id']}/corrections", headers=reporter, json=edited)
+    assert corrected.status_code == 201, corrected.get_json()
+    assert corrected.get_json()["summary"] == "Shelling of Agdam, corrected."
+    assert corrected.get_json()["quotes"] == shown["quotes"]  # spans found again in the held text
+
+    stale = problem_of(
+        client.post(
+            f"/v1/events/{accusation['id']}/corrections",
+            headers=reporter,
+            json={**shown, "summary": "Shelling of Agdam, corrected twice."},
+        ),
+        422,
+    )
+    assert list(stale["errors"]) == ["revisions"]
+    assert stale["errors"]["revisions"][0].endswith("; the entry has been corrected since it was read")

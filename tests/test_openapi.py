@@ -111,6 +111,7 @@ DELIBERATE = re.compile(
             r"a statement cannot predate the act",
             r"^a response cannot be stated before the statement it answers",
             r"is not a UTC offset any clock is set to",  # JSON Schema's date-time takes any offset
+            r"must fall between the years 1 and 9999 once converted to UTC",  # and any year at any offset
             r"is not in the source's text",
             r"^Missing data for required field\.$",  # what an accusation must say, or a denial inherit
             r"must not be before agreed_at",

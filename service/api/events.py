@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import partial
 from uuid import UUID
 
 from flask import request, url_for
 
-from service import formats, log
+from service import domain, formats, log
 from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
 from service.pipeline.reads import read, snapshot
-from service.pipeline.schemas import CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
+from service.pipeline.schemas import OWNED, CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
 from service.pipeline.writes import Write, writes
 from service.store import events, names
 
@@ -73,7 +74,32 @@ def correct(record: dict, event_id: str, write: Write):
     entry lists it in its `revisions`. Only the key that recorded the entry, or an editor's or
     admin's key, may correct it.
     """
-    return created(log.correct(write.conn, _event_id(event_id), record, write.key))
+    entry_id = _event_id(event_id)
+    shown = {name: record.pop(name) for name in OWNED if name in record}
+    if shown:
+        _unchanged(write, entry_id, shown)
+    return created(log.correct(write.conn, entry_id, record, write.key))
+
+
+def _unchanged(write: Write, entry_id: UUID, shown: dict) -> None:
+    """A correction sent as GET showed the entry, edited: what the service decides (its id, seq,
+    kind, recording, revisions, hash) must be as GET shows it now. A changed `revisions` says the
+    entry was corrected since it was read."""
+    current = events.get(write.conn, entry_id)
+    if current is None:
+        return  # log.correct answers the 404
+    now = EventOut().dump(current)
+    changed = {
+        name: [
+            f"{name} is the service's, not the record's: send it as GET /v1/events/{entry_id} shows it "
+            f"({json.dumps(now[name])}) or leave it out"
+            + ("; the entry has been corrected since it was read" if name == "revisions" else "")
+        ]
+        for name, value in shown.items()
+        if value != now[name]
+    }
+    if changed:
+        raise domain.Refusal(changed)
 
 
 @blp.route("/<event_id>/reviews", methods=["POST"])

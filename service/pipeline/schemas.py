@@ -193,6 +193,26 @@ class Quote(Strict):
     end = fields.Integer(allow_none=True)
 
 
+class QuoteText(String):
+    """A quote: its words as a string, or as GET shows a quote ({"text", "start", "end"}): the
+    service finds the span in the source's held text itself."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=ma.validate.Length(min=1, max=2000), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            extra = set(value) - {"text", "start", "end"}
+            if "text" not in value or extra:
+                raise ma.ValidationError('a quote is its words as a string, or {"text": ..., "start": ..., "end": ...}')
+            value = value["text"]
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Quotes(**kwargs) -> fields.List:
+    return fields.List(QuoteText(), load_default=list, validate=ma.validate.Length(max=50), **kwargs)
+
+
 class EventIn(Strict):
     """A report: an accusation, a denial of one, or a retraction of either. A denial and a
     retraction may leave out their target and their act, locations and time (those of what they
@@ -220,14 +240,18 @@ class EventIn(Strict):
     stated_at = Instant(required=True)
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
-    quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
+    quotes = Quotes()
     source = Slug(required=True)
 
     # Run beside the fields' own checks, so that one answer names everything a report lacks; a
     # field that was sent and is wrong has its own message and is not called missing as well.
     @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
     def says_what_it_does_not_inherit(self, report, original, **_):
-        if report.get("kind") not in domain.KINDS or not isinstance(original, dict):
+        if (
+            not isinstance(report.get("kind"), str)
+            or report["kind"] not in domain.KINDS
+            or not isinstance(original, dict)
+        ):
             return
         # What a claim always states is a required field of its own; this names the rest.
         missing = [name for name in domain.missing(report["kind"], original) if name not in domain.STATED]
@@ -248,6 +272,21 @@ def _required(field: fields.Field) -> fields.Field:
     return whole
 
 
+# What GET /v1/events/{id} shows of an entry that the service, not its record, decides: a
+# correction sent as that answer edited may carry them unchanged (service.api.events.correct).
+OWNED = ("id", "seq", "kind", "responds_to", "recorded_by", "recorded_at", "corrects", "verdict", "revisions", "hash")
+
+
+def _as_shown(name: str) -> fields.Raw:
+    return fields.Raw(
+        load_default=ma.missing,
+        allow_none=True,
+        metadata={
+            "description": f"As GET /v1/events/{{id}} shows it; accepted unchanged, refused changed ({name} is the service's)."
+        },
+    )
+
+
 # The whole record of an entry as it should have been recorded; its kind and what it answers stay
 # those of the entry. Nothing is inherited, so what a claim must have once it has inherited
 # (domain.REQUIRED) is required here; a field left out otherwise is left out of the record.
@@ -256,10 +295,13 @@ CorrectionIn = type(
     (EventIn,),
     {
         "__doc__": "The whole record of an entry as it should have been recorded; its kind and what it answers "
-        "stay those of the entry. A field left out is left out of the record (a ceasefire, quotes).",
+        "stay those of the entry. A field left out is left out of the record (a ceasefire, quotes). It may be "
+        "sent as GET /v1/events/{id} shows the entry, edited: the fields the service decides (id, seq, kind, "
+        "responds_to, recorded_by, recorded_at, corrects, verdict, revisions, hash) are accepted unchanged and "
+        "refused changed; quotes may be objects as GET shows them (their spans are found again).",
         "__module__": __name__,
-        "Meta": type("Meta", (), {"exclude": ("kind", "responds_to")}),
         **{name: _required(EventIn._declared_fields[name]) for name in domain.REQUIRED},
+        **{name: _as_shown(name) for name in OWNED},
     },
 )
 
@@ -277,7 +319,7 @@ class ReviewIn(Strict):
     )
     note = Text(1, 4000, required=True)
     source = Slug(load_default=None, allow_none=True)
-    quotes = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=50))
+    quotes = Quotes()
 
 
 class Revision(Strict):
