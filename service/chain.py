@@ -6,7 +6,7 @@ are committed (migration 0014, entry_canonical); this is the same computation in
 The canonical form is a JSON object of what GET /v1/events shows of an entry, with every null or
 empty field left out, keys ordered shortest first (then alphabetically), as PostgreSQL's jsonb
 writes it. Instants are microseconds since 1970-01-01T00:00:00Z with their UTC offsets in minutes;
-quotes are [text, start, end].
+quotes are [text, start, end]; casualties an object of the counts given.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ def canonical(entry: Mapping) -> bytes:
             "source",
             "recorded_by",
             "verdict",
+            "channel",
+            "channel_name",
+            "via",
+            "violations",
         )
     }
     fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects")}
@@ -51,9 +55,14 @@ def canonical(entry: Mapping) -> bytes:
         offset = None if instant is None else instant.utcoffset()
         fields[f"{name}_offset"] = None if offset is None else offset // timedelta(minutes=1)
     fields["recorded_at"] = _micros(_instant(entry.get("recorded_at")))
+    fields["casualties"] = _ordered(entry.get("casualties") or {}) or None
+    return json.dumps(_ordered(fields), ensure_ascii=False).encode()
+
+
+def _ordered(fields: Mapping) -> dict:
+    """The fields that are not null, in jsonb's order: shortest name first, then alphabetically."""
     kept = {name: value for name, value in fields.items() if value is not None}
-    ordered = dict(sorted(kept.items(), key=lambda field: (len(field[0]), field[0])))
-    return json.dumps(ordered, ensure_ascii=False).encode()
+    return dict(sorted(kept.items(), key=lambda field: (len(field[0]), field[0])))
 
 
 def link(previous: bytes | None, entry: Mapping) -> bytes:

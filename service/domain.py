@@ -124,7 +124,16 @@ RECORD = (
     "summary",
     "source",
     "quotes",
+    "channel",
+    "channel_name",
+    "via",
+    "violations",
+    "casualties",
 )
+# How a statement was made (a claim's `channel`; migration 0017 holds the database to the same).
+CHANNELS = ("statement", "press-conference", "social-media", "interview", "news-agency", "report", "other")
+# The casualties an accusation may claim, each a count or unknown.
+CASUALTIES = ("killed", "injured", "civilians_killed", "civilians_injured")
 # An incident's status, derived by the database from its thread (migration 0012, incident_state):
 # retracted once its accusation is withdrawn; disputed while an entry that disputes it (a denial)
 # stands; uncontested otherwise.
@@ -231,6 +240,18 @@ def check_times(occurred_from: datetime, occurred_to: datetime, stated_at: datet
     if stated_at < occurred_from:
         errors["stated_at"] = ["a statement cannot predate the act it describes (occurred_from)"]
     return errors
+
+
+def check_numbers(kind: str, report: dict) -> dict[str, list[str]]:
+    """Only an accusation counts what it alleges: a denial or a retraction says nothing happened,
+    or takes back what was said."""
+    if kind == "accusation":
+        return {}
+    return {
+        name: [f"only an accusation counts what it alleges; a {kind} has no {name}"]
+        for name in ("violations", "casualties")
+        if report.get(name) is not None
+    }
 
 
 def check_parties(claimant: str, claimant_path: str, target: str, target_path: str) -> dict[str, list[str]]:

@@ -34,6 +34,7 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         if answering is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
     errors = domain.check_answers(kind.name, answering, correcting=corrects is not None)
+    errors |= domain.check_numbers(kind.name, report)
     if errors:
         raise domain.Refusal(errors)
     inherited_target = answering is not None and report.get("target") is None
@@ -115,6 +116,8 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         "corrects": corrects.id if corrects else None,
         "verdict": None,
         **{f"{name}_offset": offset(report[name]) for name in events.INSTANTS},
+        **{name: report.get(name) for name in ("channel", "channel_name", "via", "violations")},
+        **{name: (report.get("casualties") or {}).get(name) for name in domain.CASUALTIES},
     }
     inserted = events.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes)
     # The answer is built from what was just written instead of read back.
@@ -140,6 +143,11 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         recorded_at=inserted["recorded_at"],
         corrects=row["corrects"],
         hash=inserted["hash"],
+        channel=report.get("channel"),
+        channel_name=report.get("channel_name"),
+        via=report.get("via"),
+        violations=report.get("violations"),
+        casualties=casualties(report.get("casualties")),
     )
 
 
@@ -193,6 +201,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
     row = {
         **{name: None for name in ("claimant_id", "target_id", "act_id", "ceasefire_id", "corrects")},
         **{name: None for name in ("occurred_from", "occurred_to", "time_precision", "time_note", "stated_at")},
+        **{name: None for name in ("channel", "channel_name", "via", "violations", *domain.CASUALTIES)},
         **{f"{name}_offset": 0 for name in events.INSTANTS},
         "id": uuid4(),
         "kind": "review",
@@ -228,6 +237,14 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         verdict=assessment["verdict"],
         hash=inserted["hash"],
     )
+
+
+def casualties(claimed: Mapping | None) -> dict | None:
+    """Casualties as the log shows them: every count named, unknown ones null; None when the
+    claim gives none."""
+    if not claimed or all(claimed.get(name) is None for name in domain.CASUALTIES):
+        return None
+    return {name: claimed.get(name) for name in domain.CASUALTIES}
 
 
 def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> list[str]:

@@ -150,6 +150,9 @@ ENTRY_FIELDS = {
     "hash",
 }
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
+# Fields entries gained after archives were first written (migration 0017): an older file's
+# entries lack them, and have none of them.
+LATER = {"channel", "channel_name", "via", "violations", "casualties"}
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
 # hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
 IMPORTED_KEY = (
@@ -343,7 +346,7 @@ def _guarded(path: Path, number: int, write) -> int:
 def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | None]:
     """An entry line as the bulk path takes it; its shape checked here, its rules by the database."""
     # Archives written before the log was chained (migration 0014) have no hash on their entries.
-    missing = ENTRY_FIELDS - {"revisions", "hash"} - record.keys() - {"type"}
+    missing = ENTRY_FIELDS - {"revisions", "hash"} - LATER - record.keys() - {"type"}
     unknown = record.keys() - ENTRY_FIELDS - {"revisions"}
     if missing or unknown:
         problem = "; ".join(
@@ -383,15 +386,28 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
         or not isinstance(record["quotes"], list)
         or not all(isinstance(q, dict) and set(q) == {"text", "start", "end"} for q in record["quotes"])
         or record.get("revisions") not in (None, [])
+        or not _counts(record.get("casualties"), record.get("violations"))
     ):
         raise _error(
-            path, number, f"event {record['id']}: seq, kind, locations or quotes are not as GET /v1/events writes them"
+            path,
+            number,
+            f"event {record['id']}: seq, kind, locations, quotes or counts are not as GET /v1/events writes them",
         )
     record.pop("revisions", None)
     chained = record.pop("hash", None)
     if chained is not None and not (isinstance(chained, str) and len(chained) == 64):
         raise _error(path, number, f"event {record['id']}: its hash is not 64 hexadecimal digits")
     return bulk.Entry(line=number, **record), chained
+
+
+def _counts(casualties, violations) -> bool:
+    """Whether an entry's numbers are as GET /v1/events writes them: whole numbers or nulls."""
+    counts = casualties if isinstance(casualties, dict) else {} if casualties is None else None
+    return (
+        counts is not None
+        and set(counts) <= set(domain.CASUALTIES)
+        and all(value is None or type(value) is int for value in [*counts.values(), violations])
+    )
 
 
 def _flush(conn: Connection, batch: list[bulk.Entry], hashes: dict[int, str], summary: Summary, path: Path) -> Summary:

@@ -7,6 +7,7 @@ Values are typed (text, numbers, lists, None); each writer renders them its own 
 
 from __future__ import annotations
 
+from service.domain import CASUALTIES
 from service.store.events import Event
 from service.store.incidents import Incident
 from service.store.names import Names
@@ -40,6 +41,14 @@ EVENT_COLUMNS = {
     "source": "slug of where it was published",
     "source_title": "the source's title",
     "source_url": "the source's address",
+    "channel": "how the claim was made: statement, press-conference, social-media, interview, news-agency, report or other",
+    "channel_name": "where it was made, as the source names it",
+    "via": "the wire the source relays",
+    "violations": "how many violations an accusation alleges over its interval (empty: it gives no number)",
+    "killed": "how many killed it claims",
+    "injured": "how many injured it claims",
+    "civilians_killed": "of those killed, the civilians it claims",
+    "civilians_injured": "of those injured, the civilians it claims",
     "verdict": "for a review, its verdict",
     "recorded_by": "name of the key that recorded it",
     "recorded_at": "when it was recorded",
@@ -104,6 +113,11 @@ def event_row(event: Event, names: Names) -> dict:
         "source": event.source,
         "source_title": source and source.title,
         "source_url": source and source.url,
+        "channel": event.channel,
+        "channel_name": event.channel_name,
+        "via": event.via,
+        "violations": event.violations,
+        **{name: (event.casualties or {}).get(name) for name in CASUALTIES},
         "verdict": event.verdict,
         "recorded_by": event.recorded_by,
         "recorded_at": _instant(event.recorded_at),

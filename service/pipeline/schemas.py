@@ -213,6 +213,20 @@ def Quotes(**kwargs) -> fields.List:
     return fields.List(QuoteText(), load_default=list, validate=ma.validate.Length(max=50), **kwargs)
 
 
+class Casualties(Strict):
+    """Casualties as the accusation claims them; a count the source does not give is null."""
+
+    killed = Integer(load_default=None, allow_none=True, validate=ma.validate.Range(0, 10_000_000))
+    injured = Integer(load_default=None, allow_none=True, validate=ma.validate.Range(0, 10_000_000))
+    civilians_killed = Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(0, 10_000_000),
+        metadata={"description": "Of those killed, the civilians, when the claim says."},
+    )
+    civilians_injured = Integer(load_default=None, allow_none=True, validate=ma.validate.Range(0, 10_000_000))
+
+
 class EventIn(Strict):
     """A report: an accusation, a denial of one, or a retraction of either. A denial and a
     retraction may leave out their target and their act, locations and time (those of what they
@@ -242,6 +256,43 @@ class EventIn(Strict):
     summary = Text(1, 4000, required=True)
     quotes = Quotes()
     source = Slug(required=True)
+    channel = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(domain.CHANNELS),
+        metadata={"description": "How the claim was made: in a statement, at a press conference, on social media, ..."},
+    )
+    channel_name = Text(
+        1,
+        200,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": 'Where it was made, as the source names it: "Saba", "a post on X", "state television".'
+        },
+    )
+    via = Text(
+        1,
+        200,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": 'The wire the held source relays, when it says: "AFP", "Reuters".'},
+    )
+    violations = Integer(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Range(1, 1_000_000),
+        metadata={
+            "description": 'An accusation only: how many violations it alleges over its interval ("60 violations '
+            'in the past 24 hours"); counted as 1 when not given.'
+        },
+    )
+    casualties = fields.Nested(
+        Casualties,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "An accusation only: the casualties it claims."},
+    )
 
     # Run beside the fields' own checks, so that one answer names everything a report lacks; a
     # field that was sent and is wrong has its own message and is not called missing as well.
@@ -367,6 +418,11 @@ class EventOut(Strict):
         metadata={"description": "For a review: its verdict."},
     )
     revisions = fields.List(fields.Nested(Revision), required=True)
+    channel = fields.String(required=True, allow_none=True, validate=ma.validate.OneOf(domain.CHANNELS))
+    channel_name = fields.String(required=True, allow_none=True)
+    via = fields.String(required=True, allow_none=True)
+    violations = fields.Integer(required=True, allow_none=True)
+    casualties = fields.Nested(Casualties, required=True, allow_none=True)
     hash = fields.String(
         required=True,
         allow_none=True,

@@ -18,6 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from service.domain import CASUALTIES
 from service.store import Connection, first_line
 from service.store.events import HEAD_SEQ
 from service.store.instants import offset
@@ -28,7 +29,9 @@ CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
     responds_to uuid, corrects uuid, act text, occurred_from timestamptz, occurred_to timestamptz,
     time_precision text, time_note text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
     verdict text, recorded_by text, recorded_at timestamptz,
-    occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer);
+    occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer,
+    channel text, channel_name text, via text, violations integer, killed integer, injured integer,
+    civilians_killed integer, civilians_injured integer);
 CREATE INDEX IF NOT EXISTS bulk_entry_id ON bulk_entry (id);
 CREATE TEMP TABLE IF NOT EXISTS bulk_place (line bigint, event_id uuid, slug text, position smallint);
 CREATE TEMP TABLE IF NOT EXISTS bulk_quote (line bigint, event_id uuid, position smallint, text text,
@@ -59,6 +62,11 @@ ENTRY_COLUMNS = (
     "occurred_from_offset",
     "occurred_to_offset",
     "stated_at_offset",
+    "channel",
+    "channel_name",
+    "via",
+    "violations",
+    *CASUALTIES,
 )
 
 # The first reference of the staged lines that the log does not hold (nor an earlier line).
@@ -94,7 +102,8 @@ KIND_OF = (
 INSERT = """
 INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_to_kind, act_id, occurred_from,
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
-                   recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict, search)
+                   recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict,
+                   channel, channel_name, via, violations, killed, injured, civilians_killed, civilians_injured, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
@@ -102,6 +111,7 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        act.id, s.occurred_from, s.occurred_to, s.time_precision, s.time_note, s.stated_at, ceasefire.id, s.summary, source.id,
        s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
        s.stated_at_offset, s.corrects, s.verdict,
+       s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
        to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
@@ -151,6 +161,11 @@ class Entry:
     verdict: str | None = None
     seq: int | None = None
     recorded_at: datetime | None = None
+    channel: str | None = None
+    channel_name: str | None = None
+    via: str | None = None
+    violations: int | None = None
+    casualties: dict | None = None
 
 
 class BulkError(Exception):
@@ -202,6 +217,11 @@ def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, i
                         offset(e.occurred_from),
                         offset(e.occurred_to),
                         offset(e.stated_at),
+                        e.channel,
+                        e.channel_name,
+                        e.via,
+                        e.violations,
+                        *((e.casualties or {}).get(name) for name in CASUALTIES),
                     )
                 )
         with cur.copy("COPY bulk_place (line, event_id, slug, position) FROM STDIN") as copy:
