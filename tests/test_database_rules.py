@@ -28,20 +28,21 @@ def event_id(conn, key: str) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"moscow-ceasefire-article/{key}")
 
 
+EVENT_DEFAULTS = {
+    "kind": "accusation",
+    "claimant": "azerbaijan-military",
+    "target": "armenia",
+    "responds_to": None,
+    "responds_to_kind": None,
+    "occurred_from": "2020-10-11T10:00:00+04:00",
+    "occurred_to": "2020-10-11T11:00:00+04:00",
+    "stated_at": "2020-10-11T12:00:00+04:00",
+    "summary": "Shelling reported.",
+}
+
+
 def insert_event(conn, **overrides):
-    values = {
-        "kind": "accusation",
-        "claimant": "azerbaijan-military",
-        "target": "armenia",
-        "responds_to": None,
-        "responds_to_kind": None,
-        "occurred_from": "2020-10-11T10:00:00+04:00",
-        "occurred_to": "2020-10-11T11:00:00+04:00",
-        "stated_at": "2020-10-11T12:00:00+04:00",
-        "summary": "Shelling reported.",
-    }
-    values.update(overrides)
-    return conn.execute(INSERT_EVENT, values).fetchone()["id"]
+    return conn.execute(INSERT_EVENT, {**EVENT_DEFAULTS, **overrides}).fetchone()["id"]
 
 
 def refused(conn, constraint: str, statement: str, params=None) -> psycopg.Error:

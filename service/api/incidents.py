@@ -86,10 +86,10 @@ def count_incidents(query: dict):
     ones included: "how many violations did each side allege each day of the month around this
     ceasefire" is one request.
     """
-    interval, by, time = query.pop("interval"), query.pop("by"), query.pop("time")
+    interval, by, time, measure = query.pop("interval"), query.pop("by"), query.pop("time"), query.pop("measure")
     with snapshot() as conn:
-        buckets, as_of = counts.count(conn, query, interval, by, time, query.get("as_of"))
-    return {"interval": interval, "by": by, "time": time, "as_of": as_of, "buckets": buckets}
+        buckets, as_of = counts.count(conn, query, interval, by, time, query.get("as_of"), measure)
+    return {"interval": interval, "by": by, "time": time, "measure": measure, "as_of": as_of, "buckets": buckets}
 
 
 # Incidents an export reads at a time, each batch in a snapshot of its own (service/api/exports.py).

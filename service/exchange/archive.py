@@ -165,8 +165,7 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
     """Load the file at `path` in one transaction, or nothing of it. A file must end with the line
     `export` writes last (its count, chain head and digest); `unverified` loads one without it (a
     file written before archives carried it), and says so in `summary.unverified`."""
-    hashed = hashlib.sha256()
-    digest = _Digest(hashed)
+    digest = _Digest()
     summary = Summary(0, 0, "")
     end: dict | None = None
     last_hash: str | None = None
@@ -224,7 +223,7 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
             summary.unverified = end is None
     except OSError as error:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
-    summary.sha256 = hashed.hexdigest()
+    summary.sha256 = digest.whole()
     return summary
 
 
@@ -253,15 +252,24 @@ def _check_end(
 
 
 class _Digest:
-    """A running SHA-256 of the lines read, and its value before the last line (the end line's)."""
+    """A running SHA-256 of the lines read: of every line before the one being read (what an end
+    line's digest covers, however the end line is spelt), and of the whole file."""
 
-    def __init__(self, digest) -> None:
-        self.digest, self.before = digest, ""
+    def __init__(self) -> None:
+        self.digest, self.pending = hashlib.sha256(), b""
 
     def update(self, line: bytes) -> None:
-        if line.startswith(b'{"type":"end"'):
-            self.before = self.digest.hexdigest()
-        self.digest.update(line)
+        self.digest.update(self.pending)
+        self.pending = line
+
+    @property
+    def before(self) -> str:
+        return self.digest.hexdigest()
+
+    def whole(self) -> str:
+        whole = self.digest.copy()
+        whole.update(self.pending)
+        return whole.hexdigest()
 
 
 def _lines(path: Path, digest: _Digest) -> Iterator[tuple[int, bytes]]:
@@ -279,8 +287,7 @@ def entries(path: Path) -> Iterator[dict]:
     """The entry lines of an archive, as GET /v1/events shows each entry, in the file's order (for
     `ceasefire-log verify FILE`). Read to its end, the file is held to its end line: a file cut
     short, or with a line added, dropped or edited anywhere, raises ArchiveError naming the line."""
-    hashed = hashlib.sha256()
-    digest = _Digest(hashed)
+    digest = _Digest()
     count, as_of, last_seq, last_hash, end = 0, 0, 0, None, None
     for number, line in _lines(path, digest):
         record = _record(line, number, path)

@@ -603,6 +603,14 @@ class CountsArgs(IncidentFilters):
         validate=ma.validate.OneOf(tuple(counts.TIMES)),
         metadata={"description": "Bucket incidents by when the act began, or by when the accusation was made."},
     )
+    measure = String(
+        load_default="incidents",
+        validate=ma.validate.OneOf(counts.MEASURES),
+        metadata={
+            "description": "What a bucket holds: how many incidents, or how many violations they allege (an "
+            "accusation that gives no number alleges one; its record in force says)."
+        },
+    )
 
 
 class Bucket(Strict):
@@ -611,7 +619,10 @@ class Bucket(Strict):
         keys=fields.String(),
         values=fields.Integer(),
         required=True,
-        metadata={"description": "Incidents by status, act or side; every label of any bucket, 0 where none."},
+        metadata={
+            "description": "Incidents (or their violations) by status, act or side; every label of any bucket, "
+            "0 where none."
+        },
     )
 
 
@@ -619,6 +630,7 @@ class CountsOut(Strict):
     interval = fields.String(required=True)
     by = fields.String(required=True)
     time = fields.String(required=True)
+    measure = fields.String(required=True)
     as_of = fields.Integer(required=True, metadata={"description": "The seq of the last entry the counts reflect."})
     buckets = fields.List(
         fields.Nested(Bucket),

@@ -20,6 +20,9 @@ from service.store.events import check_as_of
 INTERVALS = ("hour", "day", "week", "month")
 BY = ("status", "side", "act")
 TIMES = {"occurred": "occurred_from", "stated": "stated_at"}
+# What a bucket holds: how many incidents, or how many violations they allege (an accusation that
+# gives no number alleges one).
+MEASURES = ("incidents", "violations")
 # More buckets than this is a chart no one can read, and a request that asks for one mistook
 # the interval: it is refused with a sentence saying so.
 MOST_BUCKETS = 5000
@@ -32,7 +35,7 @@ class Bucket:
 
 
 def count(
-    conn: Connection, filters: dict, interval: str, by: str, time: str, as_of: int | None
+    conn: Connection, filters: dict, interval: str, by: str, time: str, as_of: int | None, measure: str = "incidents"
 ) -> tuple[list[Bucket], int]:
     """The buckets, and the seq they reflect (the caller reads in one snapshot)."""
     refs = filters_sql.resolve(conn, filters)
@@ -63,10 +66,21 @@ def count(
         else:
             label = sql.SQL("a.slug")
             joins += sql.SQL(" JOIN act a ON a.id = {s}.act_id").format(s=state)
+    tally = sql.SQL("count(*)")
+    if measure == "violations":
+        # The record in force says how many: the accusation's, or its latest correction's.
+        if by == "side" and not on_state:
+            joins += sql.SQL(" JOIN incident_state s ON s.event_id = k.event_id AND {f}").format(
+                f=filters_sql.in_force("incident_state", "s", as_of)
+            )
+        version = sql.SQL("k" if on_state else "s")
+        joins += sql.SQL(" JOIN event v ON v.seq = {s}.version_seq").format(s=version)
+        tally = sql.SQL("sum(coalesce(v.violations, 1))")
     query = sql.SQL(
-        "SELECT date_trunc(%(interval)s, k.{time}, 'UTC') AS start, {label} AS label, count(*) AS n "
+        "SELECT date_trunc(%(interval)s, k.{time}, 'UTC') AS start, {label} AS label, {tally} AS n "
         "FROM {driver} k {joins} WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2"
     ).format(
+        tally=tally,
         time=sql.Identifier(TIMES[time]),
         label=label,
         driver=sql.Identifier(selection.driver),

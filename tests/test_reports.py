@@ -1,0 +1,225 @@
+"""Reports from other conflicts than the seed's, recorded through the HTTP API alone as a monitor
+would: what the wire copy says goes in as it was said — how a claim was made, how many violations
+and casualties it alleges — and reads back, counts and exports the same. The texts are written for
+these tests in the style of wire copy; the parties and places are invented."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+
+from service.exchange import archive
+from tests.api import problem_of
+from tests.test_archive import export, lines_of, load, write
+from tests.test_database_rules import EVENT_DEFAULTS, INSERT_EVENT, insert_event, refused
+
+WIRE = (
+    "KESTREL, March 3 (Wire) - Northland's army accused Southland forces on Sunday of violating the "
+    "truce along the line of contact 60 times in the past 24 hours, killing two soldiers and wounding "
+    'five. "The enemy opened fire with mortars and small arms on our forward posts," the army said in '
+    "a statement carried by the state news agency NTA.\n"
+    'Southland\'s defence ministry rejected the claim. "Our units did not fire a single shot," ministry '
+    "spokesman Aren Dol told reporters in Port Vell.\n"
+    "The truce, brokered by the Lakeland Council in January, has been repeatedly tested, AFP reported."
+)
+
+
+@pytest.fixture
+def line_of_contact(client, admin_key):
+    """A second conflict's catalogue, made through the API as an admin would."""
+    for path, body in [
+        ("/v1/actors", {"slug": "northland", "name": "Northland", "kind": "state"}),
+        ("/v1/actors", {"slug": "northland-army", "name": "Northland Army", "kind": "military", "parent": "northland"}),
+        ("/v1/actors", {"slug": "southland", "name": "Southland", "kind": "state"}),
+        (
+            "/v1/actors",
+            {
+                "slug": "southland-mod",
+                "name": "Southland Ministry of Defence",
+                "kind": "ministry",
+                "parent": "southland",
+            },
+        ),
+        ("/v1/locations", {"slug": "kestrel-sector", "name": "Kestrel sector", "precision": "region"}),
+        ("/v1/acts", {"slug": "mortar-fire", "label": "Mortar fire"}),
+        (
+            "/v1/sources",
+            {
+                "slug": "wire-kestrel-0303",
+                "title": "Northland accuses Southland of truce violations",
+                "publisher": "Wire",
+                "published_at": "2031-03-03T14:20:00+05:00",
+                "text": WIRE,
+            },
+        ),
+    ]:
+        made = client.post(path, json=body, headers=admin_key)
+        assert made.status_code == 201, made.get_json()
+
+
+ACCUSATION = {
+    "kind": "accusation",
+    "claimant": "northland-army",
+    "target": "southland",
+    "act": "mortar-fire",
+    "locations": ["kestrel-sector"],
+    "occurred_from": "2031-03-02T13:00:00+05:00",
+    "occurred_to": "2031-03-03T13:00:00+05:00",
+    "time_precision": "day",
+    "time_note": "'in the past 24 hours' in a report of Sunday 3 March",
+    "stated_at": "2031-03-03T13:00:00+05:00",
+    "summary": "Northland's army said Southland forces broke the truce 60 times in 24 hours, killing two soldiers.",
+    "quotes": ["The enemy opened fire with mortars and small arms on our forward posts"],
+    "source": "wire-kestrel-0303",
+    "channel": "statement",
+    "channel_name": "the state news agency NTA",
+    "via": "AFP",
+    "violations": 60,
+    "casualties": {"killed": 2, "injured": 5},
+}
+
+
+def test_how_a_claim_was_made_and_what_it_counts_read_back_as_said(client, reporter, line_of_contact):
+    posted = client.post("/v1/events", json=ACCUSATION, headers=reporter)
+    assert posted.status_code == 201, posted.get_json()
+    entry = client.get(f"/v1/events/{posted.get_json()['id']}").get_json()
+    assert (entry["channel"], entry["channel_name"], entry["via"]) == ("statement", "the state news agency NTA", "AFP")
+    assert entry["violations"] == 60
+    assert entry["casualties"] == {"killed": 2, "injured": 5, "civilians_killed": None, "civilians_injured": None}
+    incident = client.get(f"/v1/incidents/{entry['id']}").get_json()
+    assert incident["accusation"]["violations"] == 60
+
+    denial = client.post(
+        f"/v1/incidents/{entry['id']}/denials",
+        headers=reporter,
+        json={
+            "claimant": "southland-mod",
+            "stated_at": "2031-03-03T14:00:00+05:00",
+            "summary": "Southland's defence ministry said its units did not fire.",
+            "quotes": ["Our units did not fire a single shot"],
+            "source": "wire-kestrel-0303",
+            "channel": "press-conference",
+            "channel_name": "reporters in Port Vell",
+        },
+    )
+    assert denial.status_code == 201, denial.get_json()
+    assert denial.get_json()["channel"] == "press-conference" and denial.get_json()["violations"] is None
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&after=0").get_data(as_text=True))))
+    ours = next(row for row in rows if row["id"] == entry["id"])
+    assert (ours["channel_name"], ours["via"], ours["violations"], ours["killed"], ours["civilians_killed"]) == (
+        "the state news agency NTA",
+        "AFP",
+        "60",
+        "2",
+        "",
+    )
+
+
+def test_counts_sum_the_violations_alleged(client, reporter, line_of_contact):
+    """Two accusations on one day: one alleging 60 violations, one giving no number (one)."""
+    for overrides in ({}, {"violations": None, "casualties": None, "summary": "Another report of firing."}):
+        assert client.post("/v1/events", json={**ACCUSATION, **overrides}, headers=reporter).status_code == 201
+    window = "occurred_after=2031-03-02T00:00:00Z&occurred_before=2031-03-03T00:00:00Z&interval=day"
+    incidents = client.get(f"/v1/incidents/counts?{window}&by=side").get_json()
+    violations = client.get(f"/v1/incidents/counts?{window}&by=side&measure=violations").get_json()
+    assert incidents["measure"] == "incidents" and violations["measure"] == "violations"
+    assert incidents["buckets"] == [{"start": "2031-03-02T00:00:00+00:00", "counts": {"northland": 2}}]
+    assert violations["buckets"] == [{"start": "2031-03-02T00:00:00+00:00", "counts": {"northland": 61}}]
+    by_status = client.get(f"/v1/incidents/counts?{window}&measure=violations&by=status").get_json()
+    assert by_status["buckets"][0]["counts"] == {"uncontested": 61}
+
+
+def test_a_correction_changes_the_count(client, reporter, line_of_contact):
+    posted = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    shown = client.get(f"/v1/events/{posted['id']}").get_json()
+    corrected = client.post(f"/v1/events/{posted['id']}/corrections", headers=reporter, json={**shown, "violations": 6})
+    assert corrected.status_code == 201, corrected.get_json()
+    revisions = client.get(f"/v1/events/{posted['id']}").get_json()["revisions"]
+    assert revisions[0]["changed"] == ["violations"]
+    window = "occurred_after=2031-03-01T00:00:00Z&occurred_before=2031-03-05T00:00:00Z"
+    counted = client.get(f"/v1/incidents/counts?{window}&measure=violations").get_json()
+    assert sum(bucket["counts"].get("uncontested", 0) for bucket in counted["buckets"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"channel": "telegram"}, "channel", "Must be one of: statement, press-conference"),
+        ({"violations": 0}, "violations", "greater than or equal to 1"),
+        ({"casualties": {"killed": -1}}, "casualties", "greater than or equal to 0"),
+        ({"casualties": {"dead": 3}}, "casualties", "Unknown field"),
+        ({"channel_name": ""}, "channel_name", "Length must be between 1 and 200"),
+    ],
+)
+def test_bad_channels_and_numbers_are_refused_by_field(client, reporter, line_of_contact, overrides, field, words):
+    refused = problem_of(client.post("/v1/events", json={**ACCUSATION, **overrides}, headers=reporter), 422)
+    # A nested field is named by its path: casualties.killed.
+    said = {name: messages for name, messages in refused["errors"].items() if name.split(".")[0] == field}
+    assert words in str(said), refused["errors"]
+
+
+def test_only_an_accusation_counts(client, reporter, line_of_contact, conn):
+    accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    problem = problem_of(
+        client.post(
+            f"/v1/incidents/{accusation['id']}/denials",
+            headers=reporter,
+            json={
+                "claimant": "southland-mod",
+                "stated_at": "2031-03-03T14:00:00+05:00",
+                "summary": "Denied.",
+                "source": "wire-kestrel-0303",
+                "casualties": {"killed": 0},
+            },
+        ),
+        422,
+    )
+    assert problem["errors"] == {
+        "casualties": ["only an accusation counts what it alleges; a denial has no casualties"]
+    }
+    # The database holds the same rules for every writer, psql included.
+    accusation = insert_event(conn)
+    denial = {"kind": "denial", "claimant": "armenia-mod", "target": "azerbaijan-military"}
+    answer = {**denial, "responds_to": accusation, "responds_to_kind": "accusation"}
+    for column, value, constraint in [
+        ("violations", 3, "event_numbers_of_accusations"),
+        ("killed", 1, "event_numbers_of_accusations"),
+        ("channel", "telegram", "event_channel_known"),
+        ("via", "", "event_via_length"),
+    ]:
+        statement = INSERT_EVENT.replace("recorded_by, search)", f"recorded_by, search, {column})").replace(
+            "to_tsvector('english', 'x'))", "to_tsvector('english', 'x'), %(value)s)"
+        )
+        refused(conn, constraint, statement, {**EVENT_DEFAULTS, **answer, "value": value})
+
+
+def test_channels_and_numbers_go_out_and_back_in_an_archive(client, reporter, line_of_contact, dsn, empty, tmp_path):
+    """A file written before entries had channels and numbers (its entry lines without those
+    fields) imports, its hashes unchanged; exported again, it is the log's own export, byte for
+    byte, the accusation that has them included."""
+    assert client.post("/v1/events", json=ACCUSATION, headers=reporter).status_code == 201
+    exported = tmp_path / "log.ndjson"
+    export(dsn, exported)
+    lines = lines_of(exported)
+    ours = next(json.loads(line) for line in lines if '"violations":60' in line)
+    assert ours["casualties"]["injured"] == 5 and ours["via"] == "AFP"
+
+    def as_before(line: str) -> str:
+        record = json.loads(line)
+        if record["type"] != "event" or any(record[name] is not None for name in archive.LATER):
+            return line
+        return json.dumps({name: value for name, value in record.items() if name not in archive.LATER})
+
+    older = [as_before(line) for line in lines[:-1]]
+    events = [line for line in older if '"event"' in line[:30]]
+    assert ['"channel"' in line for line in events] == [False] * (len(events) - 1) + [True]
+    digest = hashlib.sha256("".join(line + "\n" for line in older).encode()).hexdigest()
+    write(tmp_path / "older.ndjson", [*older, json.dumps(json.loads(lines[-1]) | {"sha256": digest})])
+    load(empty, tmp_path / "older.ndjson")
+    export(empty, tmp_path / "again.ndjson")
+    assert (tmp_path / "again.ndjson").read_bytes() == exported.read_bytes()
