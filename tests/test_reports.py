@@ -109,6 +109,11 @@ def test_how_a_claim_was_made_and_what_it_counts_read_back_as_said(client, repor
     assert denial.status_code == 201, denial.get_json()
     assert denial.get_json()["channel"] == "press-conference" and denial.get_json()["violations"] is None
 
+    page = client.get(f"/incidents/{entry['id']}").get_data(as_text=True)
+    assert "Claimed: 60 violations, 2 killed, 5 injured." in page
+    assert "Made in a statement (the state news agency NTA), relayed by AFP." in page
+    assert "Made at a press conference (reporters in Port Vell)." in page
+
     rows = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&after=0").get_data(as_text=True))))
     ours = next(row for row in rows if row["id"] == entry["id"])
     assert (ours["channel_name"], ours["via"], ours["violations"], ours["killed"], ours["civilians_killed"]) == (
