@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 # What a response takes from the accusation it answers when the report leaves it out.
 SITUATION = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
-# What every claim must have once a response has inherited (a ceasefire is optional).
-REQUIRED = ("target", "act", "locations", "occurred_from", "occurred_to", "time_precision")
+# What every claim must have once a response has inherited (a ceasefire is optional, and places:
+# a claim may name none, "on various fronts").
+REQUIRED = ("target", "act", "occurred_from", "occurred_to", "time_precision")
 # What every claim says itself, whatever it answers: who said it, when, in what words, where published.
 STATED = ("claimant", "stated_at", "summary", "source")
 

@@ -49,6 +49,8 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     missing = [name for name in (*domain.STATED, *domain.REQUIRED) if report.get(name) is None]
     if missing:
         raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
+    # A claim that names no place (and answers none that names one) is about no place in particular.
+    report["locations"] = report.get("locations") or []
 
     refs = events.resolve(
         conn,

@@ -180,7 +180,7 @@ def test_a_counter_accusation_joins_the_thread(client, reporter):
         ({"target": "azerbaijan-military"}, "target", "accuses itself"),
         ({"target": "azerbaijan"}, "target", "one hierarchy"),
         ({"quotes": ["we never said this"]}, "quotes", "not in the source"),
-        ({"locations": []}, "locations", "Length"),
+        ({"locations": ["agdam"] * 51}, "locations", "Length"),
         ({"colour": "red"}, "colour", "Unknown field"),
         ({"summary": "x" * 4001}, "summary", "Length"),
         ({"kind": "denial", "claimant": "armenia", "target": None}, "responds_to", "must respond"),

@@ -138,7 +138,6 @@ def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
         "summary",
         "target",
         "act",
-        "locations",
         "occurred_from",
         "occurred_to",
         "time_precision",

@@ -228,3 +228,57 @@ def test_channels_and_numbers_go_out_and_back_in_an_archive(client, reporter, li
     load(empty, tmp_path / "older.ndjson")
     export(empty, tmp_path / "again.ndjson")
     assert (tmp_path / "again.ndjson").read_bytes() == exported.read_bytes()
+
+
+def test_a_claim_about_no_place_in_particular_and_a_place_that_is_a_line(client, reporter, admin_key, line_of_contact):
+    """'Along the line of contact' is a line, not a point; 'on various fronts' names no place. Neither
+    is invented: the line is recorded as a line, the fronts as no place at all."""
+    line = client.post(
+        "/v1/locations",
+        json={"slug": "line-of-contact", "name": "Line of contact", "precision": "region", "shape": "line"},
+        headers=admin_key,
+    )
+    assert line.status_code == 201 and line.get_json()["shape"] == "line"
+    # Left out, the shape is what the precision implies.
+    assert client.get("/v1/locations/kestrel-sector").get_json()["shape"] == "area"
+    bad = problem_of(
+        client.post(
+            "/v1/locations", json={"slug": "x", "name": "X", "precision": "exact", "shape": "ring"}, headers=admin_key
+        ),
+        422,
+    )
+    assert "shape" in bad["errors"]
+
+    along = client.post("/v1/events", json={**ACCUSATION, "locations": ["line-of-contact"]}, headers=reporter)
+    nowhere = client.post(
+        "/v1/events",
+        json={**ACCUSATION, "locations": [], "summary": "Northland's army reported fire on various fronts."},
+        headers=reporter,
+    )
+    assert along.status_code == nowhere.status_code == 201, nowhere.get_json()
+    assert nowhere.get_json()["locations"] == []
+    nowhere_id = nowhere.get_json()["id"]
+    # A place filter does not match what names no place; the unfiltered list does.
+    placed = client.get("/v1/incidents?location=kestrel-sector&limit=200").get_json()["items"]
+    assert nowhere_id not in [item["id"] for item in placed]
+    assert nowhere_id in [item["id"] for item in client.get("/v1/incidents?limit=200").get_json()["items"]]
+    assert "no place named" in client.get(f"/incidents/{nowhere_id}").get_data(as_text=True)
+
+    features = client.get("/v1/incidents?format=geojson").get_json()["features"]
+    ours = [f for f in features if f["properties"]["id"] == nowhere_id]
+    assert [(f["geometry"], f["properties"]["location"]) for f in ours] == [(None, None)]
+    shapes = {f["properties"]["location"]: f["properties"]["location_shape"] for f in features}
+    assert shapes["line-of-contact"] == "line"
+
+    # A denial that leaves out places takes the accusation's: here, none.
+    denial = client.post(
+        f"/v1/incidents/{nowhere_id}/denials",
+        headers=reporter,
+        json={
+            "claimant": "southland-mod",
+            "stated_at": "2031-03-03T14:00:00+05:00",
+            "summary": "Southland's defence ministry said its units did not fire.",
+            "source": "wire-kestrel-0303",
+        },
+    )
+    assert denial.status_code == 201 and denial.get_json()["locations"] == []

@@ -65,7 +65,7 @@ CATALOGUE = [
     ),
     (
         "location",
-        "SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases, p.slug AS parent "
+        "SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.shape, l.aliases, p.slug AS parent "
         "FROM location l LEFT JOIN location p ON p.id = l.parent_id ORDER BY nlevel(l.path), l.slug",
         (),
     ),

@@ -9,6 +9,7 @@ from marshmallow import fields
 from service.pipeline.schemas import (
     ACTOR_KINDS,
     LOCATION_PRECISIONS,
+    LOCATION_SHAPES,
     Country,
     Instant,
     Integer,
@@ -45,6 +46,16 @@ class LocationIn(Strict):
     latitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180))
     precision = String(required=True, validate=ma.validate.OneOf(LOCATION_PRECISIONS))
+    shape = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(LOCATION_SHAPES),
+        metadata={
+            "description": "point (a village, a checkpoint), area (a district, a region) or line (a line of control, a "
+            "contact line, a stretch of river, a border). Left out: an area for a district, region or country "
+            "precision, else a point."
+        },
+    )
     aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
     parent = Slug(load_default=None, allow_none=True)
 

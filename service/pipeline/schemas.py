@@ -69,6 +69,7 @@ ACTOR_KINDS = (
     "other",
 )
 LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
+LOCATION_SHAPES = ("point", "area", "line")
 
 
 def storable(text: str) -> None:
@@ -181,9 +182,17 @@ def distinct(values: list) -> None:
 
 
 def Places(**kwargs) -> fields.List:
-    """An event's places: one to fifty, each once."""
+    """An event's places: up to fifty, each once; none when the claim names no place ("along the
+    front", "in border villages")."""
     return fields.List(
-        Slug(), validate=[ma.validate.Length(min=1, max=50), distinct], metadata={"uniqueItems": True}, **kwargs
+        Slug(),
+        validate=[ma.validate.Length(max=50), distinct],
+        metadata={
+            "uniqueItems": True,
+            "description": "Slugs of the places it names; [] when it names none. A denial or retraction that "
+            "leaves it out takes the places of what it answers.",
+        },
+        **kwargs,
     )
 
 
@@ -351,7 +360,8 @@ CorrectionIn = type(
         "responds_to, recorded_by, recorded_at, corrects, verdict, revisions, hash) are accepted unchanged and "
         "refused changed; quotes may be objects as GET shows them (their spans are found again).",
         "__module__": __name__,
-        **{name: _required(EventIn._declared_fields[name]) for name in domain.REQUIRED},
+        # Its places too: a correction that names none says so ([]), so that none are lost by leaving them out.
+        **{name: _required(EventIn._declared_fields[name]) for name in (*domain.REQUIRED, "locations")},
         **{name: _as_shown(name) for name in OWNED},
     },
 )

@@ -6,7 +6,7 @@ from service.store import Connection
 from service.store.actors import _parent_id
 
 SELECT = """
-SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliases,
+SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.shape, l.aliases,
        parent.slug AS parent, l.created_at
   FROM location l LEFT JOIN location parent ON parent.id = l.parent_id
 """
@@ -15,8 +15,8 @@ SELECT l.slug, l.name, l.country, l.latitude, l.longitude, l.precision, l.aliase
 def create(conn: Connection, location: dict, if_absent: bool = False) -> dict | None:
     parent_id = _parent_id(conn, "location", location.get("parent"))
     row = conn.execute(
-        """INSERT INTO location (slug, name, country, latitude, longitude, precision, aliases, parent_id)
-           VALUES (%(slug)s, %(name)s, %(country)s, %(latitude)s, %(longitude)s, %(precision)s,
+        """INSERT INTO location (slug, name, country, latitude, longitude, precision, shape, aliases, parent_id)
+           VALUES (%(slug)s, %(name)s, %(country)s, %(latitude)s, %(longitude)s, %(precision)s, %(shape)s,
                    %(aliases)s, %(parent_id)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
@@ -28,6 +28,8 @@ def create(conn: Connection, location: dict, if_absent: bool = False) -> dict | 
             "latitude": location.get("latitude"),
             "longitude": location.get("longitude"),
             "precision": location["precision"],
+            # None: the shape its precision implies (migration 0018, location_shape).
+            "shape": location.get("shape"),
             "aliases": location.get("aliases") or [],
             "parent_id": parent_id,
         },

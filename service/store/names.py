@@ -24,6 +24,7 @@ class Place:
     latitude: float | None
     longitude: float | None
     precision: str
+    shape: str
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,10 @@ def read(conn: Connection, only: Wanted | None = None) -> Names:
         )
     }
     places = {
-        row["slug"]: Place(row["name"], row["latitude"], row["longitude"], row["precision"])
+        row["slug"]: Place(row["name"], row["latitude"], row["longitude"], row["precision"], row["shape"])
         for row in conn.execute(
-            "SELECT slug, name, latitude, longitude, precision FROM location WHERE %(every)s OR slug = ANY(%(places)s)",
+            "SELECT slug, name, latitude, longitude, precision, shape FROM location "
+            "WHERE %(every)s OR slug = ANY(%(places)s)",
             wanted,
         )
     }
