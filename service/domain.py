@@ -39,14 +39,20 @@ class Kind:
     inherits: tuple[str, ...]
     # Where it sits in an incident's thread (None: folded into the entry it corrects).
     in_thread: str | None
-    # What it does to the incident it belongs to: "disputes" (while it stands), "withdraws" (the
-    # statement it answers), "assesses" (the latest is the incident's assessment), "revises"
-    # (the record of the entry it corrects), or nothing.
+    # What it does to the incident it belongs to: "disputes" (while it stands), "counters" (while
+    # it stands and nothing disputes it), "withdraws" (the statement it answers), "assesses" (the
+    # latest is the incident's assessment), "revises" (the record of the entry it corrects), or nothing.
     effect: str | None = None
     # Whether a statement may be answered by at most one entry of this kind.
     once: bool = False
     # The kinds of entry whose record it may correct.
     corrects: frozenset[str] = frozenset()
+    # Whose side its target must be on when it answers a statement: the statement's "claimant"'s
+    # (a counter-accusation is aimed at the accuser's side).
+    aimed_at_side: str | None = None
+    # What it is called when it answers a statement (an accusation that answers one is a
+    # counter-accusation).
+    answering_name: str | None = None
     # How it is posted: to the log, or to the entry it is about (/v1/events/{id}/<posted_to>).
     posted_to: str | None = None
 
@@ -58,10 +64,15 @@ KINDS = {
         "accusation",
         answers=frozenset({"accusation"}),
         must_answer=False,
-        said_by="anyone",
+        # Unanswering, anyone accuses anyone (not its own hierarchy); answering an accusation, it is
+        # a counter-accusation: the accused side's, against the accuser's side.
+        said_by="accused side",
         aimed_at=None,
         inherits=(),
         in_thread="counter_accusations",
+        effect="counters",
+        aimed_at_side="claimant",
+        answering_name="counter-accusation",
     ),
     "denial": Kind(
         "denial",
@@ -135,10 +146,11 @@ RECORD = (
 CHANNELS = ("statement", "press-conference", "social-media", "interview", "news-agency", "report", "other")
 # The casualties an accusation may claim, each a count or unknown.
 CASUALTIES = ("killed", "injured", "civilians_killed", "civilians_injured")
-# An incident's status, derived by the database from its thread (migration 0012, incident_state):
-# retracted once its accusation is withdrawn; disputed while an entry that disputes it (a denial)
-# stands; uncontested otherwise.
-STATUSES = ("disputed", "uncontested", "retracted")
+# An incident's status, derived by the database from its thread (migrations 0012 and 0019,
+# incident_state): retracted once its accusation is withdrawn; disputed while an entry that
+# disputes it (a denial) stands; countered while only counter-accusations answer it; uncontested
+# otherwise.
+STATUSES = ("disputed", "countered", "uncontested", "retracted")
 # The UTC offsets clocks are set to: what an instant may be given at (migration 0016 holds the
 # database to the same; PostgreSQL cannot read back an offset past ±15:59).
 OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
@@ -167,6 +179,15 @@ RULES: dict[str, tuple[str, str | None]] = {
     "event_retraction_targets_target": ("target", None),
     "event_one_retraction": ("responds_to", ONCE.format(kind="retraction")),
     "event_answers_after_statement": ("stated_at", ANSWERS_AFTER),
+    "event_counter_by_accused": ("claimant", None),
+    "event_counter_at_accuser": ("target", None),
+    "event_channel_known": ("channel", None),
+    "event_channel_name_length": ("channel_name", None),
+    "event_via_length": ("via", None),
+    "event_channel_of_claims": ("channel", None),
+    "event_violations_counted": ("violations", None),
+    "event_casualties_counted": ("casualties", None),
+    "event_numbers_of_accusations": ("violations", None),
     "event_responds_to_original": ("responds_to", None),
     "event_responds_in_order": ("responds_to", None),
     "event_correction_keeps_response": ("responds_to", None),
@@ -320,11 +341,12 @@ CORRECTORS = frozenset({"editor", "admin"})
 
 
 def check_responder(
-    kind: str, claimant: str, claimant_path: str, target: str, responding: dict
+    kind: str, claimant: str, claimant_path: str, target: str, target_path: str, responding: dict
 ) -> dict[str, list[str]]:
     """Whether this claimant may answer `responding` (kind, claimant, claimant_path, target,
     target_path) with an entry of this kind, and at this target."""
     rules = KINDS[kind]
+    name = rules.answering_name or kind
     errors: dict[str, list[str]] = {}
     speaker_side = side(responding["claimant_path"])
     if rules.said_by == "accused side":
@@ -333,7 +355,8 @@ def check_responder(
             state = accused_side.replace("_", "-")
             accused = "" if responding["target"] == state else f", whose {responding['target']} is accused"
             errors["claimant"] = [
-                f"only the accused side ({state} and the actors beneath it{accused}) may answer with a {kind}"
+                f"only the accused side ({state} and the actors beneath it{accused}) may answer with "
+                f"{article(name)} {name}"
             ]
         elif within(claimant_path, speaker_side):
             errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
@@ -345,6 +368,12 @@ def check_responder(
     if rules.aimed_at and target != responding[rules.aimed_at]:
         errors["target"] = [
             f"a {kind}'s target is the {rules.aimed_at} of what it answers, {responding[rules.aimed_at]}"
+        ]
+    if rules.aimed_at_side and not within(target_path, side(responding[f"{rules.aimed_at_side}_path"])):
+        aimed = side(responding[f"{rules.aimed_at_side}_path"]).replace("_", "-")
+        errors["target"] = [
+            f"{article(name)} {name} is aimed at the side of the {rules.aimed_at_side} of what it answers "
+            f"({aimed} and the actors beneath it); {target} is not on it"
         ]
     return errors
 

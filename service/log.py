@@ -84,7 +84,9 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
     parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
     if answering is not None:
-        answerer = domain.check_responder(kind.name, report["claimant"], claimant["path"], report["target"], answering)
+        answerer = domain.check_responder(
+            kind.name, report["claimant"], claimant["path"], report["target"], target["path"], answering
+        )
         if inherited_target and parties:
             # The client never named this target (it is the accuser, or the statement's target):
             # what is wrong is who answers, which the claimant's own refusal says when it has one.

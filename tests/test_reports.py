@@ -13,7 +13,7 @@ import json
 import pytest
 
 from service.exchange import archive
-from tests.api import problem_of
+from tests.api import counts, problem_of
 from tests.test_archive import export, lines_of, load, write
 from tests.test_database_rules import EVENT_DEFAULTS, INSERT_EVENT, insert_event, refused
 
@@ -282,3 +282,95 @@ def test_a_claim_about_no_place_in_particular_and_a_place_that_is_a_line(client,
         },
     )
     assert denial.status_code == 201 and denial.get_json()["locations"] == []
+
+
+COUNTER = {
+    "kind": "accusation",
+    "claimant": "southland-mod",
+    "target": "northland-army",
+    "act": "mortar-fire",
+    "locations": [],
+    "occurred_from": "2031-03-02T20:00:00+05:00",
+    "occurred_to": "2031-03-02T22:00:00+05:00",
+    "time_precision": "hour",
+    "stated_at": "2031-03-03T14:00:00+05:00",
+    "summary": "Southland's defence ministry said Northland's army fired first.",
+    "source": "wire-kestrel-0303",
+}
+
+
+def test_parties_that_trade_accusations_leave_the_incident_countered(client, reporter, admin_key, line_of_contact):
+    """The accused side answers with an accusation of its own: a counter-accusation. The incident
+    is then countered (answered, not denied); a denial makes it disputed, and withdrawing the
+    counter-accusation leaves it uncontested again."""
+    accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    counter = client.post("/v1/events", json={**COUNTER, "responds_to": accusation["id"]}, headers=reporter)
+    assert counter.status_code == 201, counter.get_json()
+    incident = client.get(f"/v1/incidents/{accusation['id']}").get_json()
+    assert incident["status"] == "countered"
+    assert [c["id"] for c in incident["counter_accusations"]] == [counter.get_json()["id"]]
+    # The counter-accusation is an incident of its own, not answered yet.
+    assert client.get(f"/v1/incidents/{counter.get_json()['id']}").get_json()["status"] == "uncontested"
+
+    ids = lambda query: [item["id"] for item in client.get(f"/v1/incidents?{query}&limit=200").get_json()["items"]]  # noqa: E731
+    assert accusation["id"] in ids("status=countered")
+    assert accusation["id"] not in ids("status=disputed")
+    assert accusation["id"] in ids("status=disputed,countered")
+    assert "Countered" in client.get(f"/incidents/{accusation['id']}").get_data(as_text=True)
+    bad = problem_of(client.get("/v1/incidents?status=disputed,quiet"), 422)
+    assert "unknown status 'quiet'" in bad["errors"]["status"][0]
+
+    retraction = client.post(
+        "/v1/events",
+        headers=reporter,
+        json={
+            "kind": "retraction",
+            "claimant": "southland",
+            "responds_to": counter.get_json()["id"],
+            "stated_at": "2031-03-04T10:00:00+05:00",
+            "summary": "Southland withdrew its ministry's claim.",
+            "source": "wire-kestrel-0303",
+        },
+    )
+    assert retraction.status_code == 201, retraction.get_json()
+    assert client.get(f"/v1/incidents/{accusation['id']}").get_json()["status"] == "uncontested"
+    # Read as of the counter-accusation, the incident was countered then.
+    as_of = client.get(f"/v1/incidents/{accusation['id']}?as_of={counter.get_json()['seq']}").get_json()
+    assert as_of["status"] == "countered"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        # The accuser's own side cannot counter its own accusation.
+        ({"claimant": "northland"}, "claimant", "only the accused side (southland and the actors beneath it"),
+        # A counter-accusation is aimed at the accuser's side, not at a third party.
+        ({"target": "armenia"}, "target", "a counter-accusation is aimed at the side of the claimant"),
+    ],
+)
+def test_a_counter_accusation_comes_from_the_accused_side_against_the_accusers(
+    client, reporter, line_of_contact, dsn, overrides, field, words
+):
+    accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    before = counts(dsn)
+    refused_ = problem_of(
+        client.post("/v1/events", json={**COUNTER, "responds_to": accusation["id"], **overrides}, headers=reporter),
+        422,
+    )
+    assert words in refused_["errors"][field][0], refused_["errors"]
+    assert counts(dsn) == before
+
+
+def test_the_database_refuses_a_counter_accusation_from_the_wrong_side(conn):
+    accusation = insert_event(conn)  # azerbaijan-military accuses armenia
+    answer = {"responds_to": accusation, "responds_to_kind": "accusation"}
+    with conn.transaction():
+        refused(conn, "event_counter_by_accused", INSERT_EVENT, {**EVENT_DEFAULTS, **answer, "claimant": "russia"})
+    with conn.transaction():
+        refused(
+            conn,
+            "event_counter_at_accuser",
+            INSERT_EVENT,
+            {**EVENT_DEFAULTS, **answer, "claimant": "armenia", "target": "russia"},
+        )
+    insert_event(conn, **answer, claimant="armenia", target="azerbaijan")

@@ -169,7 +169,8 @@ def test_the_database_refuses_broken_retractions_by_name(conn):
     ).fetchall()
     assert [(row["status"], row["holds"]) for row in states] == [
         ("uncontested", False),
-        ("disputed", False),
+        ("disputed", False),  # denied
+        ("disputed", False),  # and countered: the denial decides
         ("retracted", False),
         ("retracted", True),
     ]

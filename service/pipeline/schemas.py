@@ -555,10 +555,29 @@ class ReadArgs(Fresh):
     as_of = Integer(validate=SEQ, metadata=AS_OF)
 
 
+def statuses(value: str) -> None:
+    named = value.split(",")
+    unknown = [name for name in named if name not in STATUSES]
+    if unknown:
+        raise ma.ValidationError(
+            f"unknown status {', '.join(repr(name) for name in unknown)}: give one or more of {', '.join(STATUSES)}, "
+            "separated by commas"
+        )
+    if len(set(named)) < len(named):
+        raise ma.ValidationError("each status once")
+
+
 class IncidentFilters(Fresh):
     """What selects incidents: the same filters for a list, an export and counts."""
 
-    status = String(validate=ma.validate.OneOf(STATUSES))
+    status = String(
+        validate=statuses,
+        metadata={
+            "description": "Incidents of this status, or of any of several separated by commas "
+            "(disputed,countered: every incident the accused side answered).",
+            "pattern": f"^({'|'.join(STATUSES)})(,({'|'.join(STATUSES)}))*$",
+        },
+    )
     assessment = String(
         validate=ma.validate.OneOf(domain.VERDICTS),
         metadata={"description": "Incidents whose latest review has this verdict."},

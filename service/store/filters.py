@@ -140,12 +140,19 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
     state_conditions: list[sql.Composable] = []
     for name, state_column in STATE_FILTERS.items():
         if filters.get(name):
+            value = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
+            # Statuses may be several, separated by commas; one is compared as one, which keeps
+            # the walk of (status, time) in time order.
+            several = name == "status" and "," in value
             state_conditions.append(
-                sql.SQL("{s}.{column} = {value}").format(
-                    s=sql.Identifier(state), column=sql.Identifier(state_column), value=sql.Placeholder(name)
+                sql.SQL("{s}.{column} {op} {value}").format(
+                    s=sql.Identifier(state),
+                    column=sql.Identifier(state_column),
+                    op=sql.SQL("= ANY(") if several else sql.SQL("="),
+                    value=sql.Placeholder(name) + (sql.SQL(")") if several else sql.SQL("")),
                 )
             )
-            params[name] = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
+            params[name] = value.split(",") if several else value
     searched = bool(filters.get("q"))
     if searched:
         params["q"] = filters["q"]
