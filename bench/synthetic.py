@@ -260,9 +260,14 @@ def install(conn: Connection, cat: Catalogue) -> None:
             )
         for cf in cat.ceasefires:
             cur.execute(
-                "INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, effective_at) VALUES (%(slug)s, %(name)s, "
-                "(SELECT id FROM actor WHERE slug = 'contact-group'), %(agreed_at)s, %(effective_at)s)",
+                "INSERT INTO ceasefire (slug, name, agreed_at, effective_at) "
+                "VALUES (%(slug)s, %(name)s, %(agreed_at)s, %(effective_at)s)",
                 cf,
+            )
+            cur.execute(
+                "INSERT INTO ceasefire_broker (ceasefire_id, actor_id, position) SELECT c.id, a.id, 0 "
+                "FROM ceasefire c, actor a WHERE c.slug = %s AND a.slug = 'contact-group'",
+                (cf["slug"],),
             )
             cur.execute(
                 "INSERT INTO ceasefire_party (ceasefire_id, actor_id) SELECT c.id, a.id FROM ceasefire c, actor a "

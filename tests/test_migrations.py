@@ -14,6 +14,7 @@ TABLES = {
     "source",
     "ceasefire",
     "ceasefire_party",
+    "ceasefire_broker",
     "log_head",
     "event",
     "event_location",
@@ -71,6 +72,7 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
         "incident_state",
         "incident_high_water",
         "entry_hash",
+        "ceasefire_broker",
     }
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES

@@ -374,3 +374,71 @@ def test_the_database_refuses_a_counter_accusation_from_the_wrong_side(conn):
             {**EVENT_DEFAULTS, **answer, "claimant": "armenia", "target": "russia"},
         )
     insert_event(conn, **answer, claimant="armenia", target="azerbaijan")
+
+
+def test_a_catalogue_for_any_conflict(client, reporter, admin_key, line_of_contact, dsn):
+    """Unnamed parties, an untitled wire story in another language, a truce with two brokers known
+    to other datasets: each recorded as said, none invented."""
+    gunmen = client.post(
+        "/v1/actors",
+        json={"slug": "unidentified-gunmen-kestrel", "name": "Unidentified gunmen", "kind": "unidentified"},
+        headers=admin_key,
+    )
+    assert gunmen.status_code == 201, gunmen.get_json()
+    separatists = client.post(
+        "/v1/actors",
+        json={"slug": "southern-separatists", "name": "Separatists", "kind": "unidentified", "parent": "southland"},
+        headers=admin_key,
+    )
+    assert separatists.status_code == 201
+    # An accusation against unnamed gunmen: no side answers for them but their own.
+    blamed = client.post(
+        "/v1/events", json={**ACCUSATION, "target": "unidentified-gunmen-kestrel", "violations": None}, headers=reporter
+    )
+    assert blamed.status_code == 201, blamed.get_json()
+
+    untitled = client.post(
+        "/v1/sources",
+        json={"slug": "wire-untitled", "publisher": "Wire", "language": "uk-UA", "text": "Обстріл тривав усю ніч."},
+        headers=admin_key,
+    )
+    assert untitled.status_code == 201, untitled.get_json()
+    assert (untitled.get_json()["title"], untitled.get_json()["language"]) == (None, "uk-UA")
+    bad = problem_of(client.post("/v1/sources", json={"slug": "x", "language": "Ukrainian"}, headers=admin_key), 422)
+    assert "BCP 47" in bad["errors"]["language"][0]
+
+    for slug, name in (("lakeland-council", "Lakeland Council"), ("river-league", "River League")):
+        client.post("/v1/actors", json={"slug": slug, "name": name, "kind": "mediator"}, headers=admin_key)
+    truce = client.post(
+        "/v1/ceasefires",
+        json={
+            "slug": "kestrel-truce",
+            "name": "Kestrel truce",
+            "brokers": ["lakeland-council", "river-league"],
+            "parties": ["northland", "southland"],
+            "external_ids": [{"scheme": "pa-x", "id": "9999", "url": "https://example.org/pax/9999"}],
+        },
+        headers=admin_key,
+    )
+    assert truce.status_code == 201, truce.get_json()
+    shown = client.get("/v1/ceasefires/kestrel-truce").get_json()
+    assert shown["brokers"] == ["lakeland-council", "river-league"]
+    assert shown["external_ids"] == [{"scheme": "pa-x", "id": "9999", "url": "https://example.org/pax/9999"}]
+    # One broker the old way is still read, as a list of one.
+    old = client.post(
+        "/v1/ceasefires",
+        json={"slug": "old-truce", "name": "Old truce", "brokered_by": "lakeland-council"},
+        headers=admin_key,
+    )
+    assert old.status_code == 201 and old.get_json()["brokers"] == ["lakeland-council"]
+    page = client.get("/ceasefires/kestrel-truce").get_data(as_text=True)
+    assert "Lakeland Council" in page and "River League" in page and "pa-x" in page
+    refused_ = problem_of(
+        client.post(
+            "/v1/ceasefires",
+            json={"slug": "y", "name": "Y", "brokers": ["nobody"], "external_ids": [{"scheme": "wiki", "id": "1"}]},
+            headers=admin_key,
+        ),
+        422,
+    )
+    assert set(refused_["errors"]) == {"external_ids.0.scheme"}, refused_["errors"]

@@ -67,7 +67,8 @@ def test_the_ceasefire_and_the_hierarchies(conn):
     ceasefire = conn.execute("""SELECT c.effective_at, b.slug AS broker,
             ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id WHERE p.ceasefire_id = c.id
                   ORDER BY a.slug) AS parties
-        FROM ceasefire c JOIN actor b ON b.id = c.brokered_by WHERE c.slug = 'moscow-humanitarian-2020'""").fetchone()
+        FROM ceasefire c JOIN ceasefire_broker cb ON cb.ceasefire_id = c.id JOIN actor b ON b.id = cb.actor_id
+        WHERE c.slug = 'moscow-humanitarian-2020'""").fetchone()
     assert ceasefire["broker"] == "kremlin" and ceasefire["parties"] == ["armenia", "azerbaijan"]
     assert ceasefire["effective_at"].isoformat() == "2020-10-10T08:00:00+00:00"
     path = conn.execute("SELECT path::text FROM actor WHERE slug = 'jeyhun-bayramov'").fetchone()["path"]

@@ -54,7 +54,8 @@ CATALOGUE = [
     ("act", "SELECT slug, label, description FROM act ORDER BY slug", ()),
     (
         "source",
-        "SELECT slug, title, publisher, url, published_at, published_at_offset, text, sha256 FROM source ORDER BY slug",
+        "SELECT slug, title, publisher, url, published_at, published_at_offset, language, text, sha256 FROM source "
+        "ORDER BY slug",
         ("published_at",),
     ),
     (

@@ -8,6 +8,7 @@ from marshmallow import fields
 
 from service.pipeline.schemas import (
     ACTOR_KINDS,
+    EXTERNAL_SCHEMES,
     LOCATION_PRECISIONS,
     LOCATION_SHAPES,
     Country,
@@ -18,6 +19,7 @@ from service.pipeline.schemas import (
     Strict,
     String,
     Text,
+    distinct,
 )
 
 
@@ -81,7 +83,18 @@ class ActOut(ActIn):
 
 class SourceIn(Strict):
     slug = Slug(required=True)
-    title = Text(1, 500, required=True)
+    title = Text(1, 500, load_default=None, allow_none=True, metadata={"description": "Its title, when it has one."})
+    language = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(
+            r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z", error="must be a BCP 47 language tag, like en, ar or uk-UA"
+        ),
+        metadata={
+            "description": "The language of the held text (BCP 47: en, ar, uk-UA).",
+            "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        },
+    )
     publisher = Text(1, 200, load_default=None, allow_none=True)
     # What the database holds (source_url_format): an http(s) address without spaces.
     url = String(
@@ -105,7 +118,8 @@ class SourceIn(Strict):
 
 class SourceOut(Strict):
     slug = fields.String(required=True)
-    title = fields.String(required=True)
+    title = fields.String(required=True, allow_none=True)
+    language = fields.String(allow_none=True)
     publisher = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
@@ -114,10 +128,43 @@ class SourceOut(Strict):
     created_at = fields.DateTime()
 
 
+class ExternalId(Strict):
+    """What another dataset calls a ceasefire."""
+
+    scheme = String(
+        required=True,
+        validate=ma.validate.OneOf(EXTERNAL_SCHEMES),
+        metadata={
+            "description": "pa-x: PA-X Peace Agreements Database; eth-prio-cf: ETH/PRIO Civil Conflict Ceasefire "
+            "Dataset; ucdp: Uppsala Conflict Data Program; other."
+        },
+    )
+    id = Text(1, 200, required=True)
+    url = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
+    )
+
+
 class CeasefireIn(Strict):
     slug = Slug(required=True)
     name = Text(1, 200, required=True)
-    brokered_by = Slug(load_default=None, allow_none=True)
+    brokers = fields.List(
+        Slug(),
+        load_default=list,
+        validate=[ma.validate.Length(max=20), distinct("broker")],
+        metadata={"description": "Who brokered it, in the order the source names them."},
+    )
+    brokered_by = Slug(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "description": "One broker: read as brokers [brokered_by] (for clients and archives written before brokers)."
+        },
+    )
+    external_ids = fields.List(fields.Nested(ExternalId), load_default=list, validate=ma.validate.Length(max=20))
     parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
     agreed_at = Instant(load_default=None, allow_none=True)
     effective_at = Instant(load_default=None, allow_none=True)
@@ -130,6 +177,15 @@ class CeasefireIn(Strict):
     )
     terms = fields.List(Text(1, 2000), load_default=list, validate=ma.validate.Length(max=100))
     source = Slug(load_default=None, allow_none=True)
+
+    @ma.post_load
+    def one_list_of_brokers(self, ceasefire, **_):
+        broker = ceasefire.pop("brokered_by", None)
+        if broker is not None:
+            if ceasefire["brokers"]:
+                raise ma.ValidationError("give brokers, or one broker in brokered_by, not both", "brokered_by")
+            ceasefire["brokers"] = [broker]
+        return ceasefire
 
     @ma.validates_schema
     def effective_after_agreed(self, ceasefire, **_):

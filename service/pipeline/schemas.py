@@ -67,9 +67,11 @@ ACTOR_KINDS = (
     "international-organisation",
     "news-outlet",
     "other",
+    "unidentified",
 )
 LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
 LOCATION_SHAPES = ("point", "area", "line")
+EXTERNAL_SCHEMES = ("pa-x", "eth-prio-cf", "ucdp", "other")
 
 
 def storable(text: str) -> None:
@@ -118,8 +120,8 @@ class SlugField(String):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def Slug(**kwargs) -> String:
-    return SlugField(validate=SLUG, metadata={"pattern": SLUG_PATTERN}, **kwargs)
+def Slug(metadata: dict | None = None, **kwargs) -> String:
+    return SlugField(validate=SLUG, metadata={"pattern": SLUG_PATTERN, **(metadata or {})}, **kwargs)
 
 
 def Country() -> String:
@@ -175,10 +177,15 @@ class Instant(fields.AwareDateTime):
         return instant
 
 
-def distinct(values: list) -> None:
-    repeated = sorted({value for value in values if values.count(value) > 1})
-    if repeated:
-        raise ma.ValidationError(f"each place once: {', '.join(repeated)} is given more than once")
+def distinct(noun: str):
+    """A validator of a list that names each of its items once."""
+
+    def once(values: list) -> None:
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise ma.ValidationError(f"each {noun} once: {', '.join(repeated)} is given more than once")
+
+    return once
 
 
 def Places(**kwargs) -> fields.List:
@@ -186,7 +193,7 @@ def Places(**kwargs) -> fields.List:
     front", "in border villages")."""
     return fields.List(
         Slug(),
-        validate=[ma.validate.Length(max=50), distinct],
+        validate=[ma.validate.Length(max=50), distinct("place")],
         metadata={
             "uniqueItems": True,
             "description": "Slugs of the places it names; [] when it names none. A denial or retraction that "

@@ -2,61 +2,60 @@
 
 from __future__ import annotations
 
+from psycopg.types.json import Jsonb
+
 from service.domain import Refusal
 from service.store import Connection
 from service.store.instants import localise, offset
 
 SELECT = """
-SELECT c.slug, c.name, broker.slug AS brokered_by,
+SELECT c.slug, c.name,
+       ARRAY(SELECT a.slug::text FROM ceasefire_broker b JOIN actor a ON a.id = b.actor_id
+              WHERE b.ceasefire_id = c.id ORDER BY b.position) AS brokers,
        ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
               WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
        c.agreed_at, c.agreed_at_offset, c.effective_at, c.effective_at_offset, c.time_note, c.terms,
-       source.slug AS source, c.created_at
+       c.external_ids, source.slug AS source, c.created_at
   FROM ceasefire c
-  LEFT JOIN actor broker ON broker.id = c.brokered_by
   LEFT JOIN source ON source.id = c.source_id
 """
 
 REFS = """
-SELECT (SELECT id FROM actor WHERE slug = %(broker)s) AS broker_id,
-       (SELECT id FROM source WHERE slug = %(source)s) AS source_id,
-       (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(parties)s)) AS parties
+SELECT (SELECT id FROM source WHERE slug = %(source)s) AS source_id,
+       (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM actor WHERE slug = ANY(%(actors)s)) AS actors
 """
 
 
 def create(conn: Connection, ceasefire: dict, if_absent: bool = False) -> dict | None:
-    parties = ceasefire.get("parties") or []
-    refs = conn.execute(
-        REFS, {"broker": ceasefire.get("brokered_by"), "source": ceasefire.get("source"), "parties": parties}
-    ).fetchone()
+    parties, brokers = ceasefire.get("parties") or [], ceasefire.get("brokers") or []
+    refs = conn.execute(REFS, {"source": ceasefire.get("source"), "actors": [*parties, *brokers]}).fetchone()
     errors = {}
-    if ceasefire.get("brokered_by") is not None and refs["broker_id"] is None:
-        errors["brokered_by"] = [f"unknown actor: {ceasefire['brokered_by']}"]
     if ceasefire.get("source") is not None and refs["source_id"] is None:
         errors["source"] = [f"unknown source: {ceasefire['source']}"]
-    unknown = [slug for slug in parties if slug not in refs["parties"]]
-    if unknown:
-        errors["parties"] = [f"unknown actor: {slug}" for slug in unknown]
+    for name, slugs in (("brokers", brokers), ("parties", parties)):
+        unknown = [slug for slug in slugs if slug not in refs["actors"]]
+        if unknown:
+            errors[name] = [f"unknown actor: {slug}" for slug in unknown]
     if errors:
         raise Refusal(errors)
     row = conn.execute(
-        """INSERT INTO ceasefire (slug, name, brokered_by, agreed_at, agreed_at_offset, effective_at,
-                                  effective_at_offset, time_note, terms, source_id)
-           VALUES (%(slug)s, %(name)s, %(broker_id)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
-                   %(effective_at_offset)s, %(time_note)s, %(terms)s, %(source_id)s)
+        """INSERT INTO ceasefire (slug, name, agreed_at, agreed_at_offset, effective_at, effective_at_offset,
+                                  time_note, terms, external_ids, source_id)
+           VALUES (%(slug)s, %(name)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
+                   %(effective_at_offset)s, %(time_note)s, %(terms)s, %(external_ids)s, %(source_id)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
         + "RETURNING id, slug",
         {
             "slug": ceasefire["slug"],
             "name": ceasefire["name"],
-            "broker_id": refs["broker_id"],
             "agreed_at": ceasefire.get("agreed_at"),
             "effective_at": ceasefire.get("effective_at"),
             "agreed_at_offset": offset(ceasefire.get("agreed_at")),
             "effective_at_offset": offset(ceasefire.get("effective_at")),
             "time_note": ceasefire.get("time_note"),
             "terms": ceasefire.get("terms") or [],
+            "external_ids": Jsonb(ceasefire.get("external_ids") or []),
             "source_id": refs["source_id"],
         },
     ).fetchone()
@@ -65,7 +64,11 @@ def create(conn: Connection, ceasefire: dict, if_absent: bool = False) -> dict |
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO ceasefire_party (ceasefire_id, actor_id) VALUES (%s, %s)",
-            [(row["id"], refs["parties"][slug]) for slug in dict.fromkeys(parties)],
+            [(row["id"], refs["actors"][slug]) for slug in dict.fromkeys(parties)],
+        )
+        cur.executemany(
+            "INSERT INTO ceasefire_broker (ceasefire_id, actor_id, position) VALUES (%s, %s, %s)",
+            [(row["id"], refs["actors"][slug], position) for position, slug in enumerate(brokers)],
         )
     return get(conn, row["slug"])
 

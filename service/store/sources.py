@@ -6,22 +6,24 @@ from service.store import Connection
 from service.store.instants import localise, offset
 
 SELECT = """
-SELECT slug, title, publisher, url, published_at, published_at_offset, text IS NOT NULL AS text_held, sha256,
-       created_at
+SELECT slug, title, publisher, url, published_at, published_at_offset, language, text IS NOT NULL AS text_held,
+       sha256, created_at
   FROM source
 """
 
 
 def create(conn: Connection, source: dict, if_absent: bool = False) -> dict | None:
     row = conn.execute(
-        """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, text)
-           VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s, %(text)s)
+        """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, language, text)
+           VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s,
+                   %(language)s, %(text)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
         + "RETURNING slug",
         {
             "slug": source["slug"],
-            "title": source["title"],
+            "title": source.get("title"),
+            "language": source.get("language"),
             "publisher": source.get("publisher"),
             "url": source.get("url"),
             "published_at": source.get("published_at"),

@@ -125,8 +125,8 @@ def ceasefire_page(slug: str):
             else counts.count(conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
         )
         listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
-        # The agreement's parties, broker and source, and the timeline's sides, are named too.
-        agreed = {*ceasefire["parties"], *filter(None, [ceasefire["brokered_by"]])}
+        # The agreement's parties, brokers and source, and the timeline's sides, are named too.
+        agreed = {*ceasefire["parties"], *ceasefire["brokers"]}
         wanted = shown(listed, agreed | {side for bucket in buckets for side in bucket.counts})
         if ceasefire["source"]:
             wanted.sources.add(ceasefire["source"])
