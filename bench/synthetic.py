@@ -5,7 +5,8 @@ units (four levels), and a country of regions and towns (three). Claimants, targ
 are picked with Zipf-like skew, as a few voices and a few front-line towns dominate real logs;
 about a third of accusations are denied by the accused side, and some are answered with a
 counter-accusation; 2% of entries withdraw a recent statement, 1% correct a recent accusation's
-record (a place, a time or a summary), and 2% are a monitor's review of one. Summaries and quotes are made of real English words, so full-text search has
+record (a place, a time or a summary), and 2% are a monitor's review of one. A third of
+accusations say how they were made, a few count violations or casualties or name no place. Summaries and quotes are made of real English words, so full-text search has
 work to do. The states and places are invented (their ISO codes are from the user-assigned QM–QZ
 range), so no made-up claim can be read as one about a real country.
 
@@ -300,11 +301,34 @@ class Event:
     corrects: uuid.UUID | None = None
     verdict: str | None = None
     recorded_by: str = RECORDED_BY
+    channel: str | None = None
+    channel_name: str | None = None
+    violations: int | None = None
+    casualties: dict | None = None
+
+
+CHANNELS = [("statement", "the ministry's website"), ("press-conference", None), ("social-media", "a post on X")]
+
+
+def said(rng: random.Random, event: Event) -> Event:
+    """What a report of another conflict says beside the claim, drawn from an RNG of its own (the
+    log's entries stay what the seed made them): how it was made (a third of accusations), how many
+    violations or casualties it counts (3% each), and, for 3%, no place named at all."""
+    if rng.random() < 0.33:
+        event.channel, event.channel_name = rng.choice(CHANNELS)
+    if rng.random() < 0.03:
+        event.violations = rng.randint(2, 80)
+    if rng.random() < 0.03:
+        event.casualties = {"killed": rng.randint(0, 4), "injured": rng.randint(0, 9)}
+    if rng.random() < 0.03:
+        event.locations = []
+    return event
 
 
 def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
     """`count` events in the order they were stated, spread evenly over the span."""
     rng = random.Random(seed + 1)
+    besides = random.Random(seed + 2)
     conflict_weights = zipf_weights(len(cat.conflicts))
     actor_weights = zipf_weights(len(cat.conflicts[0].sides[0].actors), 1.2)
     town_weights = zipf_weights(len(cat.conflicts[0].sides[0].towns))
@@ -338,11 +362,13 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             position = rng.randrange(len(recent))
             record = recent[position]
             fix = rng.choice(("place", "time", "summary"))
-            side = next(s for c in cat.conflicts for s in c.sides if record.locations[0] in s.towns)
+            # A record that names no place is corrected by its summary instead.
+            located = record.locations or [cat.conflicts[0].sides[0].towns[0]]
+            side = next(s for c in cat.conflicts for s in c.sides if located[0] in s.towns)
             # A claim's times are always given; only reviews lack them.
             assert record.occurred_from is not None and record.occurred_to is not None
             fixes: dict[str, dict[str, Any]] = {
-                "place": {"locations": [rng.choice([t for t in side.towns if t not in record.locations])]},
+                "place": {"locations": [rng.choice([t for t in side.towns if t not in located])]},
                 "time": {
                     "occurred_from": record.occurred_from - timedelta(hours=2),
                     "occurred_to": record.occurred_to - timedelta(hours=2),
@@ -407,7 +433,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             )
             side = conflict.sides[0] if accusation.target in conflict.sides[0].deniers else conflict.sides[1]
             denier = rng.choice(side.deniers[accusation.target])
-            town = cat.names[accusation.locations[0]]
+            town = cat.names[accusation.locations[0]] if accusation.locations else "the front"
             summary = f"{cat.names[denier]} {rng.choice(DENIAL_WORDS)} {town}; {words(6)}."
             yield remember(
                 Event(
@@ -474,6 +500,7 @@ def events(cat: Catalogue, count: int, seed: int) -> Iterator[Event]:
             quotes,
             pick_source(rng, cat),
         )
+        said(besides, event)
         remember(event)
         open_accusations.append(event)
         if len(open_accusations) > 3000:
@@ -529,6 +556,10 @@ def load(conn: Connection, stream: Iterator[Event], batch: int = 20000) -> int:
                 source=e.source,
                 quotes=[{"text": text, "start": None, "end": None} for text in e.quotes],
                 verdict=e.verdict,
+                channel=e.channel,
+                channel_name=e.channel_name,
+                violations=e.violations,
+                casualties=e.casualties,
             )
             for line, e in enumerate(chunk, total + 1)
         ]

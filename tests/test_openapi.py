@@ -122,6 +122,9 @@ DELIBERATE = re.compile(
             r"^an export streams every match from the first",  # a cursor with format=csv, ndjson or geojson
             r"^an export streams every match; limit is for pages only",  # a limit with an export
             r"^only the side that said it ",
+            r"^only an accusation counts what it alleges",  # the document does not split bodies by kind yet
+            r"is aimed at the side of the claimant of what it answers",
+            r"each broker once",  # as "each place once": JSON Schema's uniqueItems is not checked by the generator
             r"a statement takes only one$",
             r"^this entry is a correction; ",
             r"^more than \d+ \w+s from ",  # a chart too long to read

@@ -154,7 +154,7 @@ class CeasefireIn(Strict):
         Slug(),
         load_default=list,
         validate=[ma.validate.Length(max=20), distinct("broker")],
-        metadata={"description": "Who brokered it, in the order the source names them."},
+        metadata={"description": "Who brokered it, in the order the source names them.", "uniqueItems": True},
     )
     brokered_by = Slug(
         load_default=None,

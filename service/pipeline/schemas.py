@@ -570,8 +570,6 @@ def statuses(value: str) -> None:
             f"unknown status {', '.join(repr(name) for name in unknown)}: give one or more of {', '.join(STATUSES)}, "
             "separated by commas"
         )
-    if len(set(named)) < len(named):
-        raise ma.ValidationError("each status once")
 
 
 class IncidentFilters(Fresh):

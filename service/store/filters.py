@@ -152,7 +152,7 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
                     value=sql.Placeholder(name) + (sql.SQL(")") if several else sql.SQL("")),
                 )
             )
-            params[name] = value.split(",") if several else value
+            params[name] = list(dict.fromkeys(value.split(","))) if several else value
     searched = bool(filters.get("q"))
     if searched:
         params["q"] = filters["q"]
