@@ -155,6 +155,46 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     )
 
 
+def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tuple[list[events.Event], dict[str, UUID]]:
+    """Append reports in order, in the caller's transaction, each through `append`: an entry may
+    answer an earlier one by its `ref` ("#a1"). Every refusal is named by the entry's index
+    (entries.3.claimant); one refusal refuses the batch, and the caller's rollback keeps nothing.
+    Returns the entries and the id of each ref."""
+    appended: list[events.Event] = []
+    ids: dict[str, UUID] = {}
+    refused: set[str] = set()
+    errors: dict[str, list[str]] = {}
+    for index, given in enumerate(reports):
+        report = dict(given)
+        ref, answers = report.pop("ref", None), report.get("responds_to")
+        if isinstance(answers, str) and answers.startswith("#"):
+            if answers[1:] in refused:
+                errors[f"entries.{index}.responds_to"] = [f"the entry it answers, {answers}, is refused"]
+                refused.add(ref or "")
+                continue
+            if answers[1:] not in ids:
+                errors[f"entries.{index}.responds_to"] = [
+                    f"no entry before this one in the batch has ref {answers[1:]}"
+                ]
+                refused.add(ref or "")
+                continue
+            report["responds_to"] = ids[answers[1:]]
+        elif answers is not None:
+            report["responds_to"] = UUID(answers)
+        try:
+            event = append(conn, report, recorded_by)
+        except domain.Refusal as refusal:
+            errors |= {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
+            refused.add(ref or "")
+            continue
+        appended.append(event)
+        if ref:
+            ids[ref] = event.id
+    if errors:
+        raise domain.Refusal(errors)
+    return appended, ids
+
+
 def correct(conn: Connection, event_id: UUID, record: dict, key: dict) -> events.Event:
     """Append a correction of the entry `event_id`: its whole record as it should have been
     recorded. The entry keeps its kind and what it answers; the rules of its kind hold for the

@@ -251,7 +251,7 @@ class EventIn(Strict):
     kind = String(required=True, validate=ma.validate.OneOf(domain.REPORTED))
     claimant = Slug(required=True)
     target = Slug(load_default=None)
-    responds_to = fields.UUID(load_default=None, allow_none=True)
+    responds_to: fields.Field = fields.UUID(load_default=None, allow_none=True)
     act = Slug(load_default=None)
     locations = Places(load_default=None)
     occurred_from = Instant(load_default=None)
@@ -324,6 +324,58 @@ class EventIn(Strict):
         missing = [name for name in domain.missing(report["kind"], original) if name not in domain.STATED]
         if missing:
             raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
+
+
+REF = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class BatchEntryIn(EventIn):
+    """A report of a batch: as POST /v1/events takes it, with a `ref` that later entries of the
+    batch may answer (`"responds_to": "#a1"`)."""
+
+    ref = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(REF[:-1] + r"\Z", error="letters, digits, - and _, up to 64"),
+        metadata={
+            "description": "A name for this entry within the batch, for later entries to answer.",
+            "pattern": REF,
+        },
+    )
+    responds_to = String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(
+            r"^(#[A-Za-z0-9_-]{1,64}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})\Z",
+            error="the id of an entry in the log, or #ref of an earlier entry of this batch",
+        ),
+        metadata={
+            "description": "The id of an entry in the log, or `#ref` of an earlier entry of this batch.",
+            "pattern": r"^(#[A-Za-z0-9_-]{1,64}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$",
+        },
+    )
+
+
+class BatchIn(Strict):
+    """Entries recorded together: all of them, in order, or none."""
+
+    entries = fields.List(
+        fields.Nested(BatchEntryIn),
+        required=True,
+        validate=ma.validate.Length(min=1, max=1000),
+        metadata={"description": "Up to 1,000 reports, appended in this order."},
+    )
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def refs_once(self, batch, **_):
+        seen: set[str] = set()
+        for index, entry in enumerate(batch["entries"]):
+            if entry.get("ref") in seen:
+                raise ma.ValidationError(
+                    {"entries": {index: {"ref": [f"ref {entry['ref']} is given to an earlier entry"]}}}
+                )
+            if entry.get("ref"):
+                seen.add(entry["ref"])
 
 
 class DenialIn(EventIn):
@@ -522,6 +574,16 @@ class Assessment(Strict):
     seq = fields.Integer(required=True)
     recorded_by = fields.String(required=True)
     recorded_at = fields.DateTime(required=True)
+
+
+class BatchOut(Strict):
+    entries = fields.List(fields.Nested(EventOut), required=True, metadata={"description": "In the batch's order."})
+    refs = fields.Dict(
+        keys=fields.String(),
+        values=fields.UUID(),
+        required=True,
+        metadata={"description": "Each ref given, and its entry's id."},
+    )
 
 
 class IncidentOut(Strict):

@@ -1,0 +1,88 @@
+"""POST /v1/batches: the claims read in one source, recorded together — all of them or none,
+later entries answering earlier ones by ref, each refusal named by its entry's index."""
+
+from __future__ import annotations
+
+from tests.api import ACCUSATION, counts, problem_of
+
+DENIAL = {
+    "kind": "denial",
+    "responds_to": "#shelling",
+    "claimant": "armenia-mod",
+    "stated_at": "2020-10-12T12:00:00+04:00",
+    "summary": "Armenia's defence ministry denied it.",
+    "source": "moscow-ceasefire-article",
+}
+COUNTER = {
+    **ACCUSATION,
+    "responds_to": "#shelling",
+    "claimant": "armenia",
+    "target": "azerbaijan-military",
+    "locations": [],
+    "summary": "Armenia said Azerbaijani forces fired first.",
+    "stated_at": "2020-10-12T12:30:00+04:00",
+}
+
+
+def test_a_batch_goes_in_whole_with_answers_to_its_own_entries(client, reporter, dsn):
+    before = counts(dsn)
+    batch = {"entries": [{**ACCUSATION, "ref": "shelling"}, DENIAL, COUNTER]}
+    answer = client.post("/v1/batches", json=batch, headers={**reporter, "Idempotency-Key": "desk-1"})
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    accusation, denial, counter = body["entries"]
+    assert body["refs"] == {"shelling": accusation["id"]}
+    assert denial["responds_to"] == counter["responds_to"] == accusation["id"]
+    assert [entry["seq"] for entry in body["entries"]] == list(range(accusation["seq"], accusation["seq"] + 3))
+    assert counts(dsn)["event"] == before["event"] + 3
+    incident = client.get(f"/v1/incidents/{accusation['id']}").get_json()
+    assert incident["status"] == "disputed" and len(incident["counter_accusations"]) == 1
+
+    # A retry with the same key gets the same answer and writes nothing again.
+    again = client.post("/v1/batches", json=batch, headers={**reporter, "Idempotency-Key": "desk-1"})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == body
+    assert counts(dsn)["event"] == before["event"] + 3
+
+
+def test_one_refused_entry_refuses_the_batch_and_each_refusal_names_its_entry(client, reporter, dsn):
+    before = counts(dsn)
+    batch = {
+        "entries": [
+            {**ACCUSATION, "ref": "shelling"},
+            {**DENIAL, "claimant": "azerbaijan"},  # the accuser's own side
+            {**COUNTER, "act": "teleportation"},
+            {**DENIAL, "responds_to": "#nowhere"},
+        ]
+    }
+    problem = problem_of(client.post("/v1/batches", json=batch, headers=reporter), 422)
+    assert set(problem["errors"]) == {"entries.1.claimant", "entries.2.act", "entries.3.responds_to"}
+    assert "only the accused side" in problem["errors"]["entries.1.claimant"][0]
+    assert problem["errors"]["entries.2.act"] == ["unknown act: teleportation"]
+    assert problem["errors"]["entries.3.responds_to"] == ["no entry before this one in the batch has ref nowhere"]
+    assert counts(dsn) == before  # the accusation that was fine is not kept either
+
+
+def test_a_batch_is_checked_as_a_whole_before_anything_is_read(client, reporter, dsn):
+    before = counts(dsn)
+    twice = {"entries": [{**ACCUSATION, "ref": "a"}, {**ACCUSATION, "ref": "a"}]}
+    assert "entries.1.ref" in problem_of(client.post("/v1/batches", json=twice, headers=reporter), 422)["errors"]
+    too_many = {"entries": [ACCUSATION] * 1001}
+    assert "entries" in problem_of(client.post("/v1/batches", json=too_many, headers=reporter), 422)["errors"]
+    empty = {"entries": []}
+    assert "entries" in problem_of(client.post("/v1/batches", json=empty, headers=reporter), 422)["errors"]
+    unnamed = {"entries": [{**DENIAL, "responds_to": "#-not a ref"}]}
+    assert (
+        "entries.0.responds_to" in problem_of(client.post("/v1/batches", json=unnamed, headers=reporter), 422)["errors"]
+    )
+    problem_of(client.post("/v1/batches", json={"entries": [ACCUSATION]}), 401)
+    assert counts(dsn) == before
+
+
+def test_a_batch_answers_what_the_log_holds_already(client, reporter):
+    accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    answer = client.post(
+        "/v1/batches", json={"entries": [{**DENIAL, "responds_to": accusation["id"]}]}, headers=reporter
+    )
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["refs"] == {}
