@@ -247,7 +247,7 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
     }
     if chain is not None:
         result["chain"] = {name: rung(rung_clients, rung_busy) for name, (rung_clients, _, rung_busy) in chain.items()}
-        chained = (result["chain"]["chained"]["events_per_s"] + result["events_per_s"]) / 2
+        chained = (result["chain"]["before"]["events_per_s"] + result["chain"]["after"]["events_per_s"]) / 2
         result["chain"]["cost"] = round(1 - chained / result["chain"]["unchained"]["events_per_s"], 3)
     result["over_floor"] = round(events_per_s / result["floor"]["events_per_s"], 3)
     say(
@@ -269,8 +269,8 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
     say(f"  service/floor {result['over_floor']:.2f}")
     if chain is not None:
         say(
-            f"  the hash chain: appends with it {result['events_per_s']:,.0f} and "
-            f"{result['chain']['chained']['events_per_s']:,.0f}/s, without it (its trigger off) "
+            f"  the hash chain: appends with it {result['chain']['before']['events_per_s']:,.0f} and "
+            f"{result['chain']['after']['events_per_s']:,.0f}/s, without it (its trigger off) "
             f"{result['chain']['unchained']['events_per_s']:,.0f}/s: it costs {result['chain']['cost']:.1%}"
         )
     return result
@@ -311,16 +311,22 @@ def _unchained(dsn: str) -> Iterator[None]:
 
 def _chain_cost(dsn: str, host: str, port: int, plan: Plan, say: Callable[[str], None]) -> dict | None:
     """What the hash chain costs appends: the same appenders to the same service with the chain's
-    trigger off, between two runs with it on (the service's own, and one more after), each with a
-    key of its own (retries are idempotent by key). None where the database will not let the
-    benchmark switch a trigger off (a DATABASE_URL without the rights)."""
+    trigger off, between two runs with it on, none with a follower (the service's own run has one,
+    which slowed it by a third), each with a key of its own (retries are idempotent by key). None
+    where the database will not let the benchmark switch a trigger off (a DATABASE_URL without
+    the rights)."""
     with connect(dsn) as conn:
-        off, on = (keys.create(conn, f"bench-chain-{uuid.uuid4().hex[:8]}", "reporter") for _ in range(2))
+        before, off, after = (keys.create(conn, f"bench-chain-{uuid.uuid4().hex[:8]}", "reporter") for _ in range(3))
         conn.commit()
+    chained = _appenders(_append, (host, port, before, "/v1/events"), plan)
     try:
         with _unchained(dsn):
             unchained = _appenders(_append, (host, port, off, "/v1/events"), plan)
     except psycopg.errors.InsufficientPrivilege as error:
         say(f"  the hash chain's cost not measured: {str(error).splitlines()[0]}")
         return None
-    return {"unchained": unchained, "chained": _appenders(_append, (host, port, on, "/v1/events"), plan)}
+    return {
+        "before": chained,
+        "unchained": unchained,
+        "after": _appenders(_append, (host, port, after, "/v1/events"), plan),
+    }

@@ -128,6 +128,9 @@ def line_of(path, needle: str) -> int:
         ("    locations: [armenia-unnamed-town]", "    locations: [yerevan]", "unknown location: yerevan"),
         ("    claimant: armenia-mod\n", "    claimant: russia\n", "only the accused side"),
         ("    time_precision: day\n", "    time_precision: day\n    colour: blue\n", "unknown fields colour"),
+        # A catalogue field spelt as it no longer is is refused, not dropped (a ceasefire's brokers).
+        ("  brokers: [kremlin]", "  brokered_bys: [kremlin]", "brokered_bys: Unknown field."),
+        ("  brokers: [kremlin]", "  brokers: [kremlin, kremlin]", "each broker once"),
         (
             "    stated_at: 2020-10-10T14:00:00+04:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",
             "    stated_at: 2020-10-10T14:00:00\n    ceasefire: moscow-humanitarian-2020\n    summary: >-\n      The Armenian",

@@ -14,10 +14,12 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+import marshmallow as ma
 import psycopg
 import yaml
 
 from service import domain, log
+from service.pipeline import catalogue_schemas
 from service.store import Connection, actors, acts, bulk, ceasefires, first_line, locations, migrate, sources
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -53,12 +55,12 @@ def load(conn: Connection, path: Path = DEFAULT_SEED) -> dict[str, int]:
     text = _source_text(path, source, where)
     with conn.transaction():
         migrate.hold_setup_lock(conn)
-        _catalogue(conn, where, sources.create, [{**_clean(source), "text": text}], "source")
-        _catalogue(conn, where, acts.create, document.get("acts") or [], "acts")
-        _catalogue(conn, where, actors.create, document.get("actors") or [], "actors")
-        _catalogue(conn, where, locations.create, document.get("locations") or [], "locations")
+        _catalogue(conn, where, "source", [{**source, "text": text}], "source")
+        _catalogue(conn, where, "act", document.get("acts") or [], "acts")
+        _catalogue(conn, where, "actor", document.get("actors") or [], "actors")
+        _catalogue(conn, where, "location", document.get("locations") or [], "locations")
         if document.get("ceasefire"):
-            _catalogue(conn, where, ceasefires.create, [document["ceasefire"]], "ceasefire")
+            _catalogue(conn, where, "ceasefire", [document["ceasefire"]], "ceasefire")
         recorded_at = document.get("recorded_at")
         if recorded_at is not None and (not isinstance(recorded_at, datetime) or recorded_at.tzinfo is None):
             raise where.error(document.get("__line__", 1), "recorded_at", "must be a timestamp with a UTC offset")
@@ -96,14 +98,29 @@ def _mapping(value, where: _Where, entry: str, line: int) -> dict:
     return value
 
 
+def _flat(messages, prefix: str = "") -> list[tuple[str, list]]:
+    if isinstance(messages, dict):
+        return [pair for key, inner in messages.items() for pair in _flat(inner, f"{prefix}{key}.")]
+    return [(prefix.rstrip(".") or "entry", messages if isinstance(messages, list) else [messages])]
+
+
 def _clean(entry: dict) -> dict:
-    return {name: value for name, value in entry.items() if name not in {"__line__", "text_file", "sha256"}}
+    return {name: _plain(value) for name, value in entry.items() if name not in {"__line__", "text_file", "sha256"}}
+
+
+def _plain(value):
+    """A value without the lines the loader notes on every mapping."""
+    if isinstance(value, dict):
+        return {name: _plain(inner) for name, inner in value.items() if name != "__line__"}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
 
 
 def _source_text(path: Path, source: dict, where: _Where) -> str | None:
     line = source["__line__"]
-    if "slug" not in source or "title" not in source:
-        raise where.error(line, "source", "needs a slug and a title")
+    if "slug" not in source:
+        raise where.error(line, "source", "needs a slug")
     if not source.get("text_file"):
         return None
     text_path = path.parent / source["text_file"]
@@ -119,16 +136,33 @@ def _source_text(path: Path, source: dict, where: _Where) -> str | None:
     return raw.decode("utf-8")
 
 
-def _catalogue(conn: Connection, where: _Where, create, entries: list, section: str) -> None:
+# Each catalogue entry of a seed file is what the API's POST takes (checked by the same schema,
+# so a misspelt field is refused, not dropped), stored by the same function.
+CATALOGUE = {
+    "source": (catalogue_schemas.SourceIn(), sources.create),
+    "act": (catalogue_schemas.ActIn(), acts.create),
+    "actor": (catalogue_schemas.ActorIn(), actors.create),
+    "location": (catalogue_schemas.LocationIn(), locations.create),
+    "ceasefire": (catalogue_schemas.CeasefireIn(), ceasefires.create),
+}
+
+
+def _catalogue(conn: Connection, where: _Where, kind: str, entries: list, section: str) -> None:
     if not isinstance(entries, list):
         raise where.error(1, section, "must be a list")
+    schema, create = CATALOGUE[kind]
     for index, entry in enumerate(entries):
         line = entry.get("__line__", 1) if isinstance(entry, dict) else 1
         name = f"{section}[{index}] {entry.get('slug', '?') if isinstance(entry, dict) else '?'}"
         _mapping(entry, where, name, line)
         try:
+            row = schema.load(_clean(entry))
+        except ma.ValidationError as error:
+            said = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in _flat(error.messages))
+            raise where.error(line, name, said) from None
+        try:
             with conn.transaction():
-                create(conn, _clean(entry), if_absent=True)
+                create(conn, row, if_absent=True)
         except KeyError as missing:
             raise where.error(line, name, f"missing field {missing}") from None
         except domain.Refusal as refusal:
