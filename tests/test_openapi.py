@@ -44,7 +44,7 @@ def test_the_document_tells_a_generated_client_the_truth(client):
     }
     assert "Error" not in document["components"]["schemas"]
     ids = [operation["operationId"] for _, _, operation in operations(document)]
-    assert len(ids) == len(set(ids)) == 28  # with POST /v1/batches
+    assert len(ids) == len(set(ids)) == 31  # with POST /v1/batches and the three of /v1/keys
     for path, method, operation in operations(document):
         assert operation["summary"] and operation["description"], (method, path)
         assert "security" in operation, (method, path)
@@ -60,6 +60,9 @@ def test_the_document_tells_a_generated_client_the_truth(client):
             assert {"400", "401", "403", "413", "415"} <= set(operation["responses"]), path
             assert "Idempotency-Key" in [parameter["name"] for parameter in operation["parameters"]], path
             assert operation["security"] == [{"bearer": []}]
+        elif path.startswith("/v1/keys"):
+            # The keys are an admin's to read and revoke, not the public log.
+            assert operation["security"] == [{"bearer": []}] and "401" in operation["responses"], (method, path)
         elif path.startswith("/v1/"):
             assert operation["security"] == [] and "401" not in operation["responses"]
     assert document["components"]["schemas"]["SourceIn"]["properties"]["url"]["format"] == "uri"

@@ -576,6 +576,42 @@ class Assessment(Strict):
     recorded_at = fields.DateTime(required=True)
 
 
+KEY_ROLES = ("reporter", "reviewer", "editor", "admin")
+
+
+class KeyIn(Strict):
+    name = Slug(
+        required=True,
+        metadata={"description": "Who holds the key (a desk, a person, a tool), as a slug. Each name once, for good."},
+    )
+    role = String(
+        required=True,
+        validate=ma.validate.OneOf(KEY_ROLES),
+        metadata={
+            "description": "reporter: records claims; reviewer: reviews them; editor: records and corrects what any "
+            "key recorded; admin: all of it, and the catalogue and keys."
+        },
+    )
+
+
+class KeyOut(Strict):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    revoked_at = fields.DateTime(required=True, allow_none=True)
+
+
+class KeyMade(KeyOut):
+    key = fields.String(
+        required=True,
+        metadata={"description": "The secret, shown this once: the service keeps only its SHA-256."},
+    )
+
+
+class KeyList(Strict):
+    items = fields.List(fields.Nested(KeyOut), required=True)
+
+
 class BatchOut(Strict):
     entries = fields.List(fields.Nested(EventOut), required=True, metadata={"description": "In the batch's order."})
     refs = fields.Dict(

@@ -21,7 +21,7 @@ from flask import current_app, request
 
 from service.pipeline import idempotency
 from service.pipeline.auth import require_role
-from service.pipeline.errors import OutcomeUnknown
+from service.pipeline.errors import ApiError, OutcomeUnknown
 from service.store import Connection
 
 
@@ -34,15 +34,25 @@ class Write:
     key: dict
 
 
-def writes(role: str):
+def writes(role: str, replayable: bool = True):
     """A write by a key of this role (or above), in its own transaction, applied once per
-    Idempotency-Key. The view takes its `Write` as the keyword argument `write`."""
+    Idempotency-Key. The view takes its `Write` as the keyword argument `write`. A write whose
+    answer must never be stored (a new key's secret) is not `replayable`: it refuses an
+    Idempotency-Key rather than keep the answer to replay."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             with current_app.extensions["pool"].connection() as conn:
                 key = require_role(conn, role)
+                if not replayable and request.headers.get(idempotency.HEADER):
+                    raise ApiError(
+                        400,
+                        "Bad Request",
+                        "This answer is shown once and never stored, so an Idempotency-Key cannot replay it: "
+                        "send the request without one.",
+                        "not-replayable",
+                    )
                 claimed = idempotency.claim(conn, key["id"], request.headers.get(idempotency.HEADER))
                 if isinstance(claimed, idempotency.Replay):
                     return claimed.response

@@ -95,9 +95,9 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         "bearer",
         {"type": "http", "scheme": "bearer", "description": "An API key made with `ceasefire-log keys create`."},
     )
-    from service.api import batches, catalogue, events, head, health, incidents, refuse_undeclared_query
+    from service.api import batches, catalogue, events, head, health, incidents, keys, refuse_undeclared_query
 
-    for blueprint in (health.blp, head.blp, events.blp, batches.blp, incidents.blp, *catalogue.BLUEPRINTS):
+    for blueprint in (health.blp, head.blp, events.blp, batches.blp, incidents.blp, keys.blp, *catalogue.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
     from service.web import blp as pages

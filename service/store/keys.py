@@ -32,6 +32,10 @@ def listing(conn: Connection) -> list[dict]:
     return conn.execute("SELECT name, role, created_at, revoked_at FROM api_key ORDER BY name").fetchall()
 
 
+def get(conn: Connection, name: str) -> dict | None:
+    return conn.execute("SELECT name, role, created_at, revoked_at FROM api_key WHERE name = %s", [name]).fetchone()
+
+
 def revoke(conn: Connection, name: str) -> bool:
     row = conn.execute(
         "UPDATE api_key SET revoked_at = now() WHERE name = %s AND revoked_at IS NULL RETURNING name", [name]
