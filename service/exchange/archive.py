@@ -224,6 +224,8 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
             summary.unverified = end is None
     except OSError as error:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
+    if summary.entries:
+        bulk.analyse(conn)
     summary.sha256 = digest.whole()
     return summary
 
