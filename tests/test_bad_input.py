@@ -449,3 +449,24 @@ def test_refusals_a_person_who_is_not_a_programmer_can_act_on(client, reporter, 
         "speaks of another time"
     ]
     assert counts(dsn)["event"] == before["event"] + 1  # the accusation alone
+
+
+def test_a_statement_past_the_time_a_request_may_take_is_cut_off(dsn, tmp_path, reporter):
+    """CFL_TIMEOUT bounds the database's work for a request too: an append that waits on the log's
+    head held elsewhere is stopped at it and answered 503, writing nothing."""
+    from service.config import Settings
+    from service.pipeline.db import connect
+    from service.running.app import create_app
+
+    app = create_app(Settings(data_dir=tmp_path, pool_min=1, pool_max=2, pool_timeout=5.0, timeout=1), dsn=dsn)
+    try:
+        with app.extensions["pool"].connection() as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone()["statement_timeout"] == "1s"
+        before = counts(dsn)
+        with connect(dsn) as holder:
+            holder.execute("SELECT 1 FROM log_head FOR UPDATE")  # another writer, slow to commit
+            problem = problem_of(post_accusation(app.test_client(), reporter), 503)
+        assert problem["type"].endswith("timeout") and "1 s a request may take" in problem["detail"]
+        assert counts(dsn) == before
+    finally:
+        app.extensions["pool"].close()

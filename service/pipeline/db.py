@@ -67,7 +67,12 @@ def make_pool(settings: Settings, dsn: str, name: str = "ceasefire-log") -> Pool
         timeout=settings.pool_timeout,
         open=False,
         name=name,
-        kwargs=CONNECT_KWARGS,
+        # A statement is cut off at the time a request may take (CFL_TIMEOUT): a query the
+        # planner got wrong must not hold a worker and its connection past the request's end.
+        kwargs={
+            **CONNECT_KWARGS,
+            "options": f"{CONNECT_KWARGS['options']} -c statement_timeout={settings.timeout * 1000}",
+        },
         check=_check,
         reset=_returned,
         reconnect_timeout=60,

@@ -146,6 +146,21 @@ def handle_outcome_unknown(error: OutcomeUnknown) -> Response:
     )
 
 
+def handle_query_canceled(error: psycopg.errors.QueryCanceled) -> Response:
+    """A statement cut off at the time a request may take (CFL_TIMEOUT, the pool's
+    statement_timeout): the database is busy or the query reads more than it should."""
+    log.warning("statement cut off: %s", first_line(error))
+    limit = current_app.extensions["settings"].timeout
+    return problem(
+        503,
+        "Service Unavailable",
+        f"The database took longer than the {limit} s a request may take, and the request was stopped; nothing "
+        "was written. Retry shortly, or narrow the filters.",
+        "timeout",
+        {"Retry-After": "5"},
+    )
+
+
 def handle_data_error(error: psycopg.DataError) -> Response:
     """A value the schemas let through but PostgreSQL cannot take (the schemas should catch each
     such value first; this keeps an oversight a 422, and logs it so it gets caught)."""
@@ -225,6 +240,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(psycopg.DataError, handle_data_error)
     app.register_error_handler(OutcomeUnknown, handle_outcome_unknown)
     app.register_error_handler(psycopg.OperationalError, handle_database_unavailable)
+    app.register_error_handler(psycopg.errors.QueryCanceled, handle_query_canceled)
     app.register_error_handler(PoolTimeout, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_internal_error)
 
