@@ -25,6 +25,9 @@ IDEMPOTENCY_KEY = {
 BODY_METHODS = {"post", "put", "patch"}
 # Liveness says nothing of the database, so it can answer neither 503 nor 401.
 WITHOUT_DATABASE = {"/healthz"}
+# Writes whose answer is never stored to replay (`@writes(..., replayable=False)`): they take no
+# Idempotency-Key.
+NOT_REPLAYABLE = {"keys.make"}
 
 
 class Contract(BasePlugin):
@@ -40,7 +43,8 @@ class Contract(BasePlugin):
             shared = [422] if path in WITHOUT_DATABASE else [422, 503]
             if method in BODY_METHODS:
                 shared += [400, 413, 415]
-                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+                if rule.endpoint not in NOT_REPLAYABLE:
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             elif self.reads_need_key and path.startswith("/v1/"):
                 shared.append(401)
                 operation["security"] = [{"bearer": []}]
