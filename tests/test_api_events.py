@@ -78,11 +78,22 @@ def test_every_instant_keeps_its_offset(client, reporter, admin_key):
     assert source["published_at"] == "2020-10-18T09:30:00+03:00"
 
 
-def test_the_readme_example_report_is_accepted(client, reporter):
+def test_the_readme_example_reports_are_accepted(client, reporter):
+    """Every report the README posts to /v1/events, in its order: the first one, the accusation
+    that counts and names no place, and the counter-accusation of the first ($ID)."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    body = json.loads(re.search(r"-d '(\{.*?\})'", readme, flags=re.DOTALL).group(1))
-    response = client.post("/v1/events", json=body, headers={**reporter, "Idempotency-Key": "report-0001"})
-    assert response.status_code == 201, response.get_json()
+    posted = [
+        body
+        for body in re.findall(r"-X POST http://127.0.0.1:8000/v1/events .*?-d '(\{.*?\})'", readme, flags=re.DOTALL)
+    ]
+    assert len(posted) == 3
+    first = None
+    for number, text in enumerate(posted):
+        body = json.loads(text.replace("\"'$ID'\"", json.dumps(first or "")))
+        response = client.post("/v1/events", json=body, headers={**reporter, "Idempotency-Key": f"report-{number}"})
+        assert response.status_code == 201, (number, response.get_json())
+        first = first or response.get_json()["id"]
+    assert client.get(f"/v1/incidents/{first}").get_json()["status"] == "countered"
 
 
 def test_every_answer_carries_a_request_id(client, reporter):
