@@ -10,7 +10,7 @@ checking them here first names every broken rule at once, by field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from uuid import UUID, uuid4
 
 from service import domain
@@ -195,17 +195,26 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     return appended, ids
 
 
-def correct(conn: Connection, event_id: UUID, record: dict, key: dict) -> events.Event:
+def correct(
+    conn: Connection,
+    event_id: UUID,
+    record: dict,
+    key: dict,
+    as_read: Callable[[events.Event], None] | None = None,
+) -> events.Event:
     """Append a correction of the entry `event_id`: its whole record as it should have been
     recorded. The entry keeps its kind and what it answers; the rules of its kind hold for the
     corrected record as they held for the first. Corrections of one entry are decided one at a
     time (events.hold), so of identical corrections sent together one is stored and the others
-    are told it changes nothing."""
+    are told it changes nothing. `as_read` is given the entry as it stands under the hold (the
+    API checks there what the client says it read)."""
     events.hold(conn, event_id)
     # Read after the hold: under READ COMMITTED this statement sees every correction committed before it.
     corrected = events.get(conn, event_id)
     if corrected is None:
         raise domain.NotFound(f"No event {event_id} in the log.")
+    if as_read is not None:
+        as_read(corrected)
     domain.check_correction(corrected, key)
     report = {**record, "kind": corrected.kind, "responds_to": corrected.responds_to}
     correction = append(conn, report, recorded_by=key["name"], corrects=corrected)

@@ -30,6 +30,48 @@ depends_on = None
 CHANNELS = ("statement", "press-conference", "social-media", "interview", "news-agency", "report", "other")
 CASUALTIES = ("killed", "injured", "civilians_killed", "civilians_injured")
 
+# entry_canonical as 0014 wrote it; {fields}: what an entry's canonical form gains here.
+CANONICAL = """CREATE OR REPLACE FUNCTION entry_canonical(entry event) RETURNS text LANGUAGE sql STABLE AS $$
+SELECT jsonb_strip_nulls(jsonb_build_object(
+    'seq', entry.seq,
+    'id', entry.id::text,
+    'kind', CASE WHEN entry.corrects IS NULL THEN entry.kind ELSE 'correction' END,
+    'claimant', (SELECT a.slug::text FROM actor a WHERE a.id = entry.claimant_id),
+    'target', (SELECT a.slug::text FROM actor a WHERE a.id = entry.target_id),
+    'responds_to', entry.responds_to::text,
+    'act', (SELECT a.slug::text FROM act a WHERE a.id = entry.act_id),
+    'locations', (SELECT jsonb_agg(l.slug::text ORDER BY el.position)
+                    FROM event_location el JOIN location l ON l.id = el.location_id WHERE el.event_id = entry.id),
+    'occurred_from', (extract(epoch FROM entry.occurred_from) * 1000000)::bigint,
+    'occurred_from_offset', CASE WHEN entry.occurred_from IS NOT NULL THEN entry.occurred_from_offset END,
+    'occurred_to', (extract(epoch FROM entry.occurred_to) * 1000000)::bigint,
+    'occurred_to_offset', CASE WHEN entry.occurred_to IS NOT NULL THEN entry.occurred_to_offset END,
+    'time_precision', entry.time_precision,
+    'time_note', entry.time_note,
+    'stated_at', (extract(epoch FROM entry.stated_at) * 1000000)::bigint,
+    'stated_at_offset', CASE WHEN entry.stated_at IS NOT NULL THEN entry.stated_at_offset END,
+    'ceasefire', (SELECT c.slug::text FROM ceasefire c WHERE c.id = entry.ceasefire_id),
+    'summary', entry.summary,
+    'source', (SELECT s.slug::text FROM source s WHERE s.id = entry.source_id),
+    'quotes', (SELECT jsonb_agg(jsonb_build_array(q.text, q.span_start, q.span_end) ORDER BY q.position)
+                 FROM quote q WHERE q.event_id = entry.id),
+    'recorded_by', entry.recorded_by,
+    'recorded_at', (extract(epoch FROM entry.recorded_at) * 1000000)::bigint,
+    'corrects', entry.corrects::text,
+    'verdict', entry.verdict{fields}
+))::text
+$$;
+"""
+NEW_FIELDS = """,
+    'channel', entry.channel,
+    'channel_name', entry.channel_name,
+    'via', entry.via,
+    'violations', entry.violations,
+    'casualties', CASE WHEN num_nonnulls(entry.killed, entry.injured, entry.civilians_killed, entry.civilians_injured) > 0
+                       THEN jsonb_build_object('killed', entry.killed, 'injured', entry.injured,
+                                               'civilians_killed', entry.civilians_killed,
+                                               'civilians_injured', entry.civilians_injured) END"""
+
 UPGRADE = f"""
 ALTER TABLE event
   ADD COLUMN channel text,
@@ -49,78 +91,10 @@ ALTER TABLE event
       kind = 'accusation' OR num_nonnulls(violations, {", ".join(CASUALTIES)}) = 0) NOT VALID;
 
 -- The canonical form, with the new fields where an entry has them.
-CREATE OR REPLACE FUNCTION entry_canonical(entry event) RETURNS text LANGUAGE sql STABLE AS $$
-SELECT jsonb_strip_nulls(jsonb_build_object(
-    'seq', entry.seq,
-    'id', entry.id::text,
-    'kind', CASE WHEN entry.corrects IS NULL THEN entry.kind ELSE 'correction' END,
-    'claimant', (SELECT a.slug::text FROM actor a WHERE a.id = entry.claimant_id),
-    'target', (SELECT a.slug::text FROM actor a WHERE a.id = entry.target_id),
-    'responds_to', entry.responds_to::text,
-    'act', (SELECT a.slug::text FROM act a WHERE a.id = entry.act_id),
-    'locations', (SELECT jsonb_agg(l.slug::text ORDER BY el.position)
-                    FROM event_location el JOIN location l ON l.id = el.location_id WHERE el.event_id = entry.id),
-    'occurred_from', (extract(epoch FROM entry.occurred_from) * 1000000)::bigint,
-    'occurred_from_offset', CASE WHEN entry.occurred_from IS NOT NULL THEN entry.occurred_from_offset END,
-    'occurred_to', (extract(epoch FROM entry.occurred_to) * 1000000)::bigint,
-    'occurred_to_offset', CASE WHEN entry.occurred_to IS NOT NULL THEN entry.occurred_to_offset END,
-    'time_precision', entry.time_precision,
-    'time_note', entry.time_note,
-    'stated_at', (extract(epoch FROM entry.stated_at) * 1000000)::bigint,
-    'stated_at_offset', CASE WHEN entry.stated_at IS NOT NULL THEN entry.stated_at_offset END,
-    'ceasefire', (SELECT c.slug::text FROM ceasefire c WHERE c.id = entry.ceasefire_id),
-    'summary', entry.summary,
-    'source', (SELECT s.slug::text FROM source s WHERE s.id = entry.source_id),
-    'quotes', (SELECT jsonb_agg(jsonb_build_array(q.text, q.span_start, q.span_end) ORDER BY q.position)
-                 FROM quote q WHERE q.event_id = entry.id),
-    'recorded_by', entry.recorded_by,
-    'recorded_at', (extract(epoch FROM entry.recorded_at) * 1000000)::bigint,
-    'corrects', entry.corrects::text,
-    'verdict', entry.verdict,
-    'channel', entry.channel,
-    'channel_name', entry.channel_name,
-    'via', entry.via,
-    'violations', entry.violations,
-    'casualties', CASE WHEN num_nonnulls(entry.killed, entry.injured, entry.civilians_killed, entry.civilians_injured) > 0
-                       THEN jsonb_build_object('killed', entry.killed, 'injured', entry.injured,
-                                               'civilians_killed', entry.civilians_killed,
-                                               'civilians_injured', entry.civilians_injured) END
-))::text
-$$;
-"""
+{CANONICAL.format(fields=NEW_FIELDS)}"""
 
 DOWNGRADE = f"""
-CREATE OR REPLACE FUNCTION entry_canonical(entry event) RETURNS text LANGUAGE sql STABLE AS $$
-SELECT jsonb_strip_nulls(jsonb_build_object(
-    'seq', entry.seq,
-    'id', entry.id::text,
-    'kind', CASE WHEN entry.corrects IS NULL THEN entry.kind ELSE 'correction' END,
-    'claimant', (SELECT a.slug::text FROM actor a WHERE a.id = entry.claimant_id),
-    'target', (SELECT a.slug::text FROM actor a WHERE a.id = entry.target_id),
-    'responds_to', entry.responds_to::text,
-    'act', (SELECT a.slug::text FROM act a WHERE a.id = entry.act_id),
-    'locations', (SELECT jsonb_agg(l.slug::text ORDER BY el.position)
-                    FROM event_location el JOIN location l ON l.id = el.location_id WHERE el.event_id = entry.id),
-    'occurred_from', (extract(epoch FROM entry.occurred_from) * 1000000)::bigint,
-    'occurred_from_offset', CASE WHEN entry.occurred_from IS NOT NULL THEN entry.occurred_from_offset END,
-    'occurred_to', (extract(epoch FROM entry.occurred_to) * 1000000)::bigint,
-    'occurred_to_offset', CASE WHEN entry.occurred_to IS NOT NULL THEN entry.occurred_to_offset END,
-    'time_precision', entry.time_precision,
-    'time_note', entry.time_note,
-    'stated_at', (extract(epoch FROM entry.stated_at) * 1000000)::bigint,
-    'stated_at_offset', CASE WHEN entry.stated_at IS NOT NULL THEN entry.stated_at_offset END,
-    'ceasefire', (SELECT c.slug::text FROM ceasefire c WHERE c.id = entry.ceasefire_id),
-    'summary', entry.summary,
-    'source', (SELECT s.slug::text FROM source s WHERE s.id = entry.source_id),
-    'quotes', (SELECT jsonb_agg(jsonb_build_array(q.text, q.span_start, q.span_end) ORDER BY q.position)
-                 FROM quote q WHERE q.event_id = entry.id),
-    'recorded_by', entry.recorded_by,
-    'recorded_at', (extract(epoch FROM entry.recorded_at) * 1000000)::bigint,
-    'corrects', entry.corrects::text,
-    'verdict', entry.verdict
-))::text
-$$;
-
+{CANONICAL.format(fields="")}
 ALTER TABLE event
   DROP COLUMN channel, DROP COLUMN channel_name, DROP COLUMN via, DROP COLUMN violations,
   {", ".join(f"DROP COLUMN {name}" for name in CASUALTIES)};

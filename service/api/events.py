@@ -76,22 +76,19 @@ def correct(record: dict, event_id: str, write: Write):
     """
     entry_id = _event_id(event_id)
     shown = {name: record.pop(name) for name in OWNED if name in record}
-    if shown:
-        _unchanged(write, entry_id, shown)
-    return created(log.correct(write.conn, entry_id, record, write.key))
+    return created(log.correct(write.conn, entry_id, record, write.key, as_read=partial(_unchanged, shown)))
 
 
-def _unchanged(write: Write, entry_id: UUID, shown: dict) -> None:
+def _unchanged(shown: dict, current: events.Event) -> None:
     """A correction sent as GET showed the entry, edited: what the service decides (its id, seq,
     kind, recording, revisions, hash) must be as GET shows it now. A changed `revisions` says the
     entry was corrected since it was read."""
-    current = events.get(write.conn, entry_id)
-    if current is None:
-        return  # log.correct answers the 404
+    if not shown:
+        return
     now = EventOut().dump(current)
     changed = {
         name: [
-            f"{name} is the service's, not the record's: send it as GET /v1/events/{entry_id} shows it "
+            f"{name} is the service's, not the record's: send it as GET /v1/events/{current.id} shows it "
             f"({json.dumps(now[name])}) or leave it out"
             + ("; the entry has been corrected since it was read" if name == "revisions" else "")
         ]

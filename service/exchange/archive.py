@@ -27,6 +27,7 @@ import psycopg
 
 from service import domain
 from service.pipeline import catalogue_schemas as schemas
+from service.pipeline.errors import in_one_line
 from service.store import Connection, actors, acts, bulk, ceasefires, events, locations, sources
 from service.store.instants import localise
 
@@ -332,7 +333,7 @@ def _catalogue(conn: Connection, kind: str, record: dict, number: int, path: Pat
     try:
         row = CATALOGUE_SCHEMAS[kind].load(record)
     except ma.ValidationError as error:
-        raise _error(path, number, f"{kind} {record.get('slug', '?')}: {_messages(error.messages)}") from None
+        raise _error(path, number, f"{kind} {record.get('slug', '?')}: {in_one_line(error.messages)}") from None
     if (
         sha256 is not None
         and row.get("text") is not None
@@ -440,12 +441,6 @@ def _flush(conn: Connection, batch: list[bulk.Entry], hashes: dict[int, str], su
     summary.entries += added
     summary.present += present
     return summary
-
-
-def _messages(messages) -> str:
-    if isinstance(messages, dict):
-        return "; ".join(f"{name}: {_messages(value)}" for name, value in messages.items())
-    return " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
 
 
 def _error(path: Path, number: int, message: str) -> ArchiveError:

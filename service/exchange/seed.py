@@ -20,6 +20,7 @@ import yaml
 
 from service import domain, log
 from service.pipeline import catalogue_schemas
+from service.pipeline.errors import in_one_line
 from service.store import Connection, actors, acts, bulk, ceasefires, first_line, locations, migrate, sources
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -98,12 +99,6 @@ def _mapping(value, where: _Where, entry: str, line: int) -> dict:
     return value
 
 
-def _flat(messages, prefix: str = "") -> list[tuple[str, list]]:
-    if isinstance(messages, dict):
-        return [pair for key, inner in messages.items() for pair in _flat(inner, f"{prefix}{key}.")]
-    return [(prefix.rstrip(".") or "entry", messages if isinstance(messages, list) else [messages])]
-
-
 def _clean(entry: dict) -> dict:
     return {name: _plain(value) for name, value in entry.items() if name not in {"__line__", "text_file", "sha256"}}
 
@@ -158,8 +153,7 @@ def _catalogue(conn: Connection, where: _Where, kind: str, entries: list, sectio
         try:
             row = schema.load(_clean(entry))
         except ma.ValidationError as error:
-            said = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in _flat(error.messages))
-            raise where.error(line, name, said) from None
+            raise where.error(line, name, in_one_line(error.messages)) from None
         try:
             with conn.transaction():
                 create(conn, row, if_absent=True)

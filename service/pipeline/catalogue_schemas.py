@@ -81,6 +81,19 @@ class ActOut(ActIn):
     pass
 
 
+def Url() -> String:
+    """An http(s) address without spaces: what the database holds (source_url_format)."""
+    return String(
+        load_default=None,
+        allow_none=True,
+        metadata={"format": "uri", "pattern": r"^https?://\S+$"},
+        validate=[
+            ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
+            ma.validate.Length(max=2000),
+        ],
+    )
+
+
 class SourceIn(Strict):
     slug = Slug(required=True)
     title = Text(1, 500, load_default=None, allow_none=True, metadata={"description": "Its title, when it has one."})
@@ -96,16 +109,7 @@ class SourceIn(Strict):
         },
     )
     publisher = Text(1, 200, load_default=None, allow_none=True)
-    # What the database holds (source_url_format): an http(s) address without spaces.
-    url = String(
-        load_default=None,
-        allow_none=True,
-        metadata={"format": "uri", "pattern": r"^https?://\S+$"},
-        validate=[
-            ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
-            ma.validate.Length(max=2000),
-        ],
-    )
+    url = Url()
     published_at = Instant(load_default=None, allow_none=True)
     text = Text(
         1,
@@ -140,11 +144,7 @@ class ExternalId(Strict):
         },
     )
     id = Text(1, 200, required=True)
-    url = String(
-        load_default=None,
-        allow_none=True,
-        validate=ma.validate.Regexp(r"^https?://\S+\Z", error="must be an http:// or https:// address"),
-    )
+    url = Url()
 
 
 class CeasefireIn(Strict):

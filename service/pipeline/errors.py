@@ -97,7 +97,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     if error.code == 422 and "messages" in data:
         locations = list(data["messages"])
         title = TITLES.get(locations[0], "Invalid request") if len(locations) == 1 else "Invalid request"
-        errors = _flatten(data["messages"])
+        errors = flatten(data["messages"])
         return problem(422, title, detail_of(errors), "invalid", headers, errors=errors)
     if error.code == 400 and "messages" in data:
         return problem(400, "Bad Request", "The body is not valid JSON.", "malformed-json", headers)
@@ -249,7 +249,7 @@ def _slug(name: str) -> str:
     return name.lower().replace(" ", "-").replace("'", "")
 
 
-def _flatten(messages: dict) -> dict[str, list[str]]:
+def flatten(messages: dict) -> dict[str, list[str]]:
     """webargs nests errors by location ({"json": {"field": [...]}}); clients want them by field."""
     errors: dict[str, list[str]] = {}
 
@@ -268,3 +268,9 @@ def _flatten(messages: dict) -> dict[str, list[str]]:
     for location, fields in messages.items():
         walk("" if location in {"json", "query", "querystring", "headers", "view_args"} else location, fields)
     return errors
+
+
+def in_one_line(messages: dict | list) -> str:
+    """A schema's messages as one line, by field (a seed file's or an archive's refusal)."""
+    named = messages if isinstance(messages, dict) else {"_schema": messages}
+    return "; ".join(f"{name}: {' '.join(said)}" for name, said in flatten(named).items())
