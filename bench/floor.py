@@ -24,7 +24,7 @@ from flask import Flask, Response, request
 from psycopg import IsolationLevel
 from psycopg_pool import ConnectionPool
 
-from service import log
+from service import days, log
 from service.pipeline.db import CONNECT_KWARGS
 from service.store import events, incidents
 
@@ -50,7 +50,9 @@ def incident_page():
         conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
         page, _, as_of = incidents.page(conn, filters, None, filters["limit"], None)
         conn.commit()
-    return Response(orjson.dumps({"items": page, "next": None, "as_of": as_of}), mimetype="application/json")
+    return Response(
+        orjson.dumps({"items": page, "next": None, "as_of": as_of}, default=days.json), mimetype="application/json"
+    )
 
 
 @app.post("/v1/events")

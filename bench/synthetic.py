@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service import days
 from service.store import Connection, bulk
 
 SPAN_START = datetime(2016, 1, 1, tzinfo=UTC)
@@ -313,7 +314,8 @@ CHANNELS = [("statement", "the ministry's website"), ("press-conference", None),
 def said(rng: random.Random, event: Event) -> Event:
     """What a report of another conflict says beside the claim, drawn from an RNG of its own (the
     log's entries stay what the seed made them): how it was made (a third of accusations), how many
-    violations or casualties it counts (3% each), and, for 3%, no place named at all."""
+    violations or casualties it counts (3% each), for 3%, no place named at all, and for a tenth,
+    an act dated by the day alone."""
     if rng.random() < 0.33:
         event.channel, event.channel_name = rng.choice(CHANNELS)
     if rng.random() < 0.03:
@@ -322,6 +324,10 @@ def said(rng: random.Random, event: Event) -> Event:
         event.casualties = {"killed": rng.randint(0, 4), "injured": rng.randint(0, 9)}
     if rng.random() < 0.03:
         event.locations = []
+    if rng.random() < 0.1 and event.occurred_from is not None and event.occurred_to is not None:
+        event.occurred_from = days.day(event.occurred_from.astimezone(UTC).date(), "first")
+        event.occurred_to = days.day(event.occurred_to.astimezone(UTC).date(), "last")
+        event.time_precision = "day"
     return event
 
 

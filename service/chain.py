@@ -6,7 +6,8 @@ are committed (migration 0014, entry_canonical); this is the same computation in
 The canonical form is a JSON object of what GET /v1/events shows of an entry, with every null or
 empty field left out, keys ordered shortest first (then alphabetically), as PostgreSQL's jsonb
 writes it. Instants are microseconds since 1970-01-01T00:00:00Z with their UTC offsets in minutes;
-quotes are [text, start, end]; casualties an object of the counts given.
+a day alone ("2020-10-12") is the microsecond that bounds it in UTC (occurred_from: its first,
+occurred_to and stated_at: its last) with no offset; quotes are [text, start, end]; casualties an object of the counts given.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from service import days
+
 GENESIS = bytes(32)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-INSTANTS = ("occurred_from", "occurred_to", "stated_at")
+# Where each time's day alone is held: service/days.py.
+INSTANTS: dict[str, days.Bound] = {"occurred_from": "first", "occurred_to": "last", "stated_at": "last"}
 
 
 def canonical(entry: Mapping) -> bytes:
@@ -49,12 +53,12 @@ def canonical(entry: Mapping) -> bytes:
     fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects")}
     fields["locations"] = list(entry.get("locations") or []) or None
     fields["quotes"] = [[quote["text"], quote["start"], quote["end"]] for quote in entry.get("quotes") or []] or None
-    for name in INSTANTS:
-        instant = _instant(entry.get(name))
+    for name, bound in INSTANTS.items():
+        instant = _instant(entry.get(name), bound)
         fields[name] = _micros(instant)
-        offset = None if instant is None else instant.utcoffset()
+        offset = None if instant is None or isinstance(instant, days.Day) else instant.utcoffset()
         fields[f"{name}_offset"] = None if offset is None else offset // timedelta(minutes=1)
-    fields["recorded_at"] = _micros(_instant(entry.get("recorded_at")))
+    fields["recorded_at"] = _micros(_instant(entry.get("recorded_at"), "first"))
     fields["casualties"] = _ordered(entry.get("casualties") or {}) or None
     return json.dumps(_ordered(fields), ensure_ascii=False).encode()
 
@@ -103,8 +107,8 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _instant(value) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+def _instant(value, bound: days.Bound) -> datetime | None:
+    return days.parse(value, bound, spans=True) if isinstance(value, str) else value
 
 
 def _micros(instant: datetime | None) -> int | None:

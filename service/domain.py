@@ -223,11 +223,11 @@ class NotFound(LookupError):
 def changes(before, after) -> list[str]:
     """The fields of a record (RECORD) that differ between two versions of an entry. An instant
     differs by its UTC offset too, though it names the same moment: the local time is part of
-    what was said."""
+    what was said; and a day alone differs from an instant at its bound."""
 
     def differ(a, b) -> bool:
         if isinstance(a, datetime) and isinstance(b, datetime):
-            return a != b or a.utcoffset() != b.utcoffset()
+            return a != b or a.utcoffset() != b.utcoffset() or type(a) is not type(b)
         return a != b
 
     return [name for name in RECORD if differ(getattr(before, name), getattr(after, name))]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from uuid import UUID, uuid4
 
-from service import domain
+from service import days, domain
 from service.store import Connection, events
 from service.store.instants import offset
 
@@ -79,7 +79,11 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
                     f"send occurred_from and occurred_to of its own when it speaks of another time"
                     for message in messages
                 ]
-    if answering is not None and answering["stated_at"] is not None and report["stated_at"] < answering["stated_at"]:
+    if (
+        answering is not None
+        and answering["stated_at"] is not None
+        and report["stated_at"] < days.earliest(answering["stated_at"])
+    ):
         said = answering["stated_at"].isoformat()
         errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
     parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])

@@ -158,13 +158,15 @@ def test_an_instant_that_is_not_one_is_told_how_to_write_it(client, reporter, ds
     )
     assert "no UTC offset" in problem["errors"]["stated_at"][0]
     assert "2020-10-12T09:00:00+04:00" in problem["errors"]["occurred_from"][0]
+    assert "or give the day alone (2020-10-12)" in problem["errors"]["stated_at"][0]
     problem = problem_of(client.get("/v1/incidents?occurred_after=yesterday"), 422)
     assert "RFC 3339" in problem["errors"]["occurred_after"][0]
-    problem = problem_of(client.get("/v1/incidents?occurred_after=2020-10-10"), 422)
-    # No offset is invented for the client: the example is the day's start in UTC.
-    assert problem["errors"]["occurred_after"][0].startswith(
-        "A date alone is not an instant: give a time and a UTC offset, e.g. 2020-10-10T00:00:00Z (the day's start"
-    )
+    problem = problem_of(client.get("/v1/incidents?occurred_after=2020-13"), 422)
+    assert problem["errors"]["occurred_after"] == ["2020-13 has no month 13"]
+    problem = problem_of(post_accusation(client, reporter, stated_at="2020-10"), 422)
+    assert problem["errors"]["stated_at"][0].startswith("2020-10 is a month, not a moment: give the day")
+    problem = problem_of(post_accusation(client, reporter, stated_at="2020-02-30"), 422)
+    assert problem["errors"]["stated_at"] == ["day is out of range for month"]
     assert counts(dsn) == before
 
 

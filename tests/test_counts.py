@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from service import days
 from tests.api import problem_of
 from tests.test_exports import busy_log, pages  # noqa: F401 (a fixture)
 
+BOUNDS: dict[str, days.Bound] = {"occurred": "first", "stated": "last"}
 SIDES = {"azerbaijan-military": "azerbaijan", "jeyhun-bayramov": "azerbaijan", "armenia": "armenia"}
 
 
@@ -17,7 +19,8 @@ def by_hand(incidents: list[dict], by: str, time: str, interval: str) -> Counter
     counted = Counter()
     for incident in incidents:
         accusation = incident["accusation"]
-        instant = datetime.fromisoformat(accusation["occurred_from" if time == "occurred" else "stated_at"])
+        # A day alone is counted at the instant that bounds it: an act's first, a statement's last.
+        instant = days.parse(accusation["occurred_from" if time == "occurred" else "stated_at"], BOUNDS[time])
         day = instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         hour = instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         start = {"hour": hour, "day": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}[

@@ -30,8 +30,9 @@ SIDES = {
 
 @pytest.fixture
 def busy_log(client, reporter, dsn):
-    """The seed and 36 more accusations over twelve days, a third denied, one corrected, one
-    retracted, one reviewed: every column of an export has something to say."""
+    """The seed and 36 more accusations over twelve days, some dated by the day alone, a third
+    denied, one corrected, one retracted, one reviewed: every column of an export has something
+    to say."""
     reviewer = make_key(dsn, "observer", "reviewer")
     ids = []
     for n in range(36):
@@ -40,9 +41,10 @@ def busy_log(client, reporter, dsn):
             client,
             reporter,
             locations=[PLACES[n % 3]] if n % 4 else ["agdam", "tartar"],
-            occurred_from=f"2020-10-{day}T09:00:00+04:00",
-            occurred_to=f"2020-10-{day}T10:00:00+04:00",
-            stated_at=f"2020-10-{day}T11:{n:02d}:00+04:00",
+            # Every seventh is dated by the day alone, as most reports date what they tell.
+            occurred_from=f"2020-10-{day}" if n % 7 == 6 else f"2020-10-{day}T09:00:00+04:00",
+            occurred_to=f"2020-10-{day}" if n % 7 == 6 else f"2020-10-{day}T10:00:00+04:00",
+            stated_at=f"2020-10-{day}" if n % 7 == 6 else f"2020-10-{day}T11:{n:02d}:00+04:00",
             act=["shelling", "drone-strike"][n % 2],
             summary=f'Shelling number {n}, with a comma, a "quote" and a line\nbreak.',
             quotes=["largely holding"] if n % 5 == 0 else [],

@@ -133,6 +133,9 @@ DELIBERATE = re.compile(
             r"a statement takes only one$",
             r"^this entry is a correction; ",
             r"^more than \d+ \w+s from ",  # a chart too long to read
+            r"^no entry before this one in the batch has ref ",  # a "#ref" naming nothing in its batch
+            r"^the entry it answers, #.*, is refused$",
+            r"^give brokers, or one broker in brokered_by, not both$",  # brokered_by: the older spelling
         ]
     )
 )

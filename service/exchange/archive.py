@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import BinaryIO
 from uuid import UUID
@@ -25,7 +25,7 @@ import marshmallow as ma
 import orjson
 import psycopg
 
-from service import domain
+from service import chain, days, domain
 from service.pipeline import catalogue_schemas as schemas
 from service.pipeline.errors import in_one_line
 from service.store import Connection, actors, acts, bulk, ceasefires, events, locations, sources
@@ -100,14 +100,15 @@ def export(conn: Connection, out: BinaryIO, as_of: int | None = None) -> Summary
                 row = localise(row, *instants)
                 for name in DROPPED.get(kind, ()):
                     row.pop(name)
-                put(orjson.dumps({"type": kind, **row}, option=orjson.OPT_APPEND_NEWLINE))
+                put(orjson.dumps({"type": kind, **row}, default=days.json, option=orjson.OPT_APPEND_NEWLINE))
         written, after, last_hash = 0, 0, None
         while batch := events.after(conn, after, BATCH, until=reflects):
             # An entry as the log shows it, without `revisions` (an original's list of corrections,
             # which are entries of the file themselves).
             put(
                 b"".join(
-                    b'{"type":"event",' + orjson.dumps(entry)[1 : -len(b',"revisions":[]}')] + b"}\n" for entry in batch
+                    b'{"type":"event",' + orjson.dumps(entry, default=days.json)[1 : -len(b',"revisions":[]}')] + b"}\n"
+                    for entry in batch
                 )
             )
             written += len(batch)
@@ -376,7 +377,12 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
                 record[name] = UUID(record[name])
         for name in INSTANTS:
             if record[name] is not None:
-                instant = datetime.fromisoformat(record[name])
+                instant = days.parse(record[name], chain.INSTANTS.get(name, "first"), spans=True)
+                if isinstance(instant, days.Day):
+                    if name not in chain.INSTANTS:
+                        raise ValueError(f"{name} is a day alone: it needs the instant the entry was recorded")
+                    record[name] = instant
+                    continue
                 offset = instant.utcoffset()
                 if offset is None:
                     raise ValueError(f"{name} has no UTC offset")

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 
+from service import days
 from service.store.names import Names
 
 
@@ -39,6 +40,6 @@ def write(records: Iterable, row: Callable[[object], dict], names: Names, as_of:
                     "location_shape": place and place.shape,
                 },
             }
-            yield (b"" if first else b",") + orjson.dumps(feature)
+            yield (b"" if first else b",") + orjson.dumps(feature, default=days.json)
             first = False
     yield b"]}\n"

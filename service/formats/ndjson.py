@@ -6,7 +6,9 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
+from service import days
+
 
 def write(records: Iterable) -> Iterator[bytes]:
     for record in records:
-        yield orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        yield orjson.dumps(record, default=days.json, option=orjson.OPT_APPEND_NEWLINE)

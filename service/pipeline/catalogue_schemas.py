@@ -6,19 +6,20 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from service import days
 from service.pipeline.schemas import (
     ACTOR_KINDS,
     EXTERNAL_SCHEMES,
     LOCATION_PRECISIONS,
     LOCATION_SHAPES,
     Country,
-    Instant,
     Integer,
     Page,
     Slug,
     Strict,
     String,
     Text,
+    When,
     distinct,
 )
 
@@ -110,7 +111,7 @@ class SourceIn(Strict):
     )
     publisher = Text(1, 200, load_default=None, allow_none=True)
     url = Url()
-    published_at = Instant(load_default=None, allow_none=True)
+    published_at = When(load_default=None, allow_none=True)
     text = Text(
         1,
         900_000,
@@ -126,7 +127,7 @@ class SourceOut(Strict):
     language = fields.String(allow_none=True)
     publisher = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
-    published_at = fields.DateTime(allow_none=True)
+    published_at = When(allow_none=True)
     text_held = fields.Boolean(required=True)
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the held text, hex."})
     created_at = fields.DateTime()
@@ -166,8 +167,8 @@ class CeasefireIn(Strict):
     )
     external_ids = fields.List(fields.Nested(ExternalId), load_default=list, validate=ma.validate.Length(max=20))
     parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
-    agreed_at = Instant(load_default=None, allow_none=True)
-    effective_at = Instant(load_default=None, allow_none=True)
+    agreed_at = When(load_default=None, allow_none=True)
+    effective_at = When(load_default=None, allow_none=True)
     time_note = Text(
         1,
         1000,
@@ -190,7 +191,8 @@ class CeasefireIn(Strict):
     @ma.validates_schema
     def effective_after_agreed(self, ceasefire, **_):
         agreed, effective = ceasefire.get("agreed_at"), ceasefire.get("effective_at")
-        if agreed and effective and effective < agreed:
+        # Dated by the day, either may be any moment of it.
+        if agreed and effective and days.latest(effective) < days.earliest(agreed):
             raise ma.ValidationError("must not be before agreed_at", "effective_at")
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, timedelta
 import marshmallow as ma
 from marshmallow import fields
 
-from service import domain
+from service import days, domain
 from service.formats import MEDIA_TYPES
 from service.pipeline.reads import at_least
 from service.store import counts
@@ -55,7 +55,7 @@ SLUG_PATTERN = "^[a-z0-9-]{1,64}$"
 SLUG = ma.validate.Regexp(r"^[a-z0-9-]{1,64}\Z", error="must be 1-64 lowercase letters, digits or hyphens")
 KINDS = tuple(domain.KINDS)
 SEQ = ma.validate.Range(min=0, max=2**63 - 1)
-TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "unknown")
+TIME_PRECISIONS = ("exact", "hour", "day", "week", "month", "year", "unknown")
 ACTOR_KINDS = (
     "state",
     "government",
@@ -137,33 +137,43 @@ def Text(low: int, high: int, **kwargs) -> String:
     return String(validate=ma.validate.Length(min=low, max=high), **kwargs)
 
 
-DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# What a day, a month or a year alone looks like; service/days.py reads it.
+CALENDAR = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
+INSTANT_OR_DAY = [{"format": "date-time"}, {"format": "date"}]
+INTERVAL_BOUND = [*INSTANT_OR_DAY, {"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}]
 
 
-class Instant(fields.AwareDateTime):
-    """RFC 3339 with an offset; a naive timestamp is refused, never guessed at. The offset is kept:
-    a statement's local time is part of what was said."""
+class When(fields.AwareDateTime):
+    """A time as precise as the source gives it: an instant (RFC 3339; its offset is kept, as a
+    statement's local time is part of what was said) or a day alone; where it bounds an interval,
+    a month or a year alone too (service/days.py). A naive timestamp is refused, never guessed at."""
 
     default_error_messages = {
         "range": "must fall between the years 1 and 9999 once converted to UTC",
         "offset": "{offset} is not a UTC offset any clock is set to: give one between -12:00 and +14:00",
-        "invalid": "Not an instant: give a date and time with its UTC offset (RFC 3339), "
+        "invalid": "Not a time: give a day (2020-10-12) or a date and time with its UTC offset (RFC 3339), "
         "e.g. 2020-10-12T09:00:00+04:00.",
-        "invalid_awareness": "This time has no UTC offset: add one (+04:00, or Z for UTC); a local time "
-        "is never guessed at.",
-        "date": "A date alone is not an instant: give a time and a UTC offset, e.g. {value}T00:00:00Z (the "
-        "day's start in UTC) or with the offset of the clock where it was said, and say in time_note that the "
-        "source gives only the day.",
+        "invalid_awareness": "This time has no UTC offset: add the offset of the clock it was read on (+04:00, "
+        "or Z for UTC), or give the day alone (2020-10-12); a local time is never guessed at.",
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
+    def __init__(self, bound: days.Bound = "first", spans: bool = False, metadata: dict | None = None, **kwargs):
+        self.bound, self.spans = bound, spans
+        shapes = INTERVAL_BOUND if spans else INSTANT_OR_DAY
+        super().__init__(format="iso", metadata={"anyOf": shapes, **(metadata or {})}, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        # A Day writes itself as its date; marshmallow's own would write its bound's instant.
+        return None if value is None else value.isoformat()
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             storable(value)
-            if DATE_ALONE.match(value):
-                raise self.make_error("date", value=value)
+            if CALENDAR.match(value):
+                try:
+                    return days.parse(value, self.bound, self.spans)
+                except ValueError as error:
+                    raise ma.ValidationError(str(error)) from None
         instant = super()._deserialize(value, attr, data, **kwargs)
         try:
             instant.astimezone(UTC)
@@ -254,8 +264,8 @@ class EventIn(Strict):
     responds_to: fields.Field = fields.UUID(load_default=None, allow_none=True)
     act = Slug(load_default=None)
     locations = Places(load_default=None)
-    occurred_from = Instant(load_default=None)
-    occurred_to = Instant(load_default=None)
+    occurred_from = When("first", spans=True, load_default=None)
+    occurred_to = When("last", spans=True, load_default=None)
     time_precision = String(load_default=None, validate=ma.validate.OneOf(TIME_PRECISIONS))
     time_note = Text(
         1,
@@ -267,7 +277,7 @@ class EventIn(Strict):
             "\"the article says 'moments after the ceasefire took force'\"."
         },
     )
-    stated_at = Instant(required=True)
+    stated_at = When("last", required=True)
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
     quotes = Quotes()
@@ -466,11 +476,11 @@ class EventOut(Strict):
     responds_to = fields.UUID(allow_none=True)
     act = fields.String(required=True, allow_none=True)
     locations = fields.List(fields.String(), required=True)
-    occurred_from = fields.DateTime(required=True, allow_none=True)
-    occurred_to = fields.DateTime(required=True, allow_none=True)
+    occurred_from = When(required=True, allow_none=True)
+    occurred_to = When(required=True, allow_none=True)
     time_precision = fields.String(required=True, allow_none=True)
     time_note = fields.String(required=True, allow_none=True)
-    stated_at = fields.DateTime(required=True, allow_none=True)
+    stated_at = When(required=True, allow_none=True)
     ceasefire = fields.String(allow_none=True)
     summary = fields.String(required=True)
     source = fields.String(required=True, allow_none=True)
@@ -692,17 +702,19 @@ class IncidentFilters(Fresh):
     location = Slug()
     ceasefire = Slug()
     act = Slug()
-    occurred_after = Instant(
+    occurred_after = When(
+        spans=True,
         metadata={
-            "description": "Incidents whose act began at or after this instant (for "
+            "description": "Incidents whose act began at or after this instant, or the start of this day, month or year (for "
             "counts by occurrence, the first bucket)."
-        }
+        },
     )
-    occurred_before = Instant(
+    occurred_before = When(
+        spans=True,
         metadata={
-            "description": "Incidents whose act began before this instant (for counts "
+            "description": "Incidents whose act began before this instant, or the start of this day, month or year (for counts "
             "by occurrence, the end of the last bucket)."
-        }
+        },
     )
     q = Text(1, 200, metadata={"description": "Full text over summaries and quotes (web search syntax)."})
 

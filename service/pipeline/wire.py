@@ -12,6 +12,7 @@ from __future__ import annotations
 import orjson
 from flask import Response
 
+from service import days
 from service.pipeline.pagination import link_headers
 from service.store.events import Event
 from service.store.incidents import Incident
@@ -21,7 +22,7 @@ def page(items: list[Event] | list[Incident], next_url: str | None, as_of: int) 
     """A page of the log's contract: its items, the URL of the next (in `next` and the `Link`
     header), and the seq of the last entry of the log it reflects (`as_of`)."""
     return Response(
-        orjson.dumps({"items": items, "next": next_url, "as_of": as_of}),
+        orjson.dumps({"items": items, "next": next_url, "as_of": as_of}, default=days.json),
         mimetype="application/json",
         headers=link_headers(next_url),
     )

@@ -16,7 +16,7 @@ from service.config import Settings
 from service.pipeline import auth, body, caching, errors, headers
 from service.pipeline.db import make_pool
 from service.pipeline.reads import ReplicaFailed, end_pending_read
-from service.pipeline.schemas import Problem
+from service.pipeline.schemas import Problem, When
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
 
@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     # flask-smorest's own pagination is not used (pages are keyset, with `next`); its schema
     # would stand in the document unused.
     api.spec.components.schemas.pop("PaginationMetadata", None)
+    # A time is an instant or a day (anyOf, in its metadata), not always a date-time.
+    api.register_field(When, "string", None)
     errors.register(app)
 
     api.spec.components.security_scheme(

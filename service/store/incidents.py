@@ -237,4 +237,5 @@ def position(incident: Incident, sort: str) -> tuple[datetime, int]:
 def sort_position(incident: Incident, sort: str) -> list:
     """The position as a cursor holds it."""
     value, seq = position(incident, sort)
-    return [value.isoformat(), seq]
+    # The instant itself: a day alone would write only its date.
+    return [datetime.isoformat(value), seq]

@@ -1,8 +1,9 @@
-"""Instants with the UTC offset they were given with.
+"""Times with the UTC offset they were given with, or none: a day alone.
 
-PostgreSQL's timestamptz keeps the instant and drops the offset; each instant column has a
+PostgreSQL's timestamptz keeps the instant and drops the offset; each time column has a
 `<name>_offset` beside it (minutes east of UTC, migration 0010), and reads put the two together
-again, so "12:00+04:00" comes back as it was said."""
+again, so "12:00+04:00" comes back as it was said. A NULL offset marks a day alone, stored at the
+UTC instant that bounds it (migration 0021, service/days.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import overload
 
+from service import days
 
-def offset(instant: datetime | None) -> int:
-    """Minutes east of UTC of an aware instant (0 for none)."""
+
+def offset(instant: datetime | None) -> int | None:
+    """Minutes east of UTC of an aware instant; None for a day alone, 0 for no time at all."""
+    if isinstance(instant, days.Day):
+        return None
     utcoffset = None if instant is None else instant.utcoffset()
     return 0 if utcoffset is None else int(utcoffset.total_seconds() // 60)
 
@@ -22,10 +27,12 @@ def _zone(minutes: int) -> timezone:
     return timezone(timedelta(minutes=minutes))
 
 
-def local(instant: datetime | None, minutes: int) -> datetime | None:
-    if instant is None or not minutes:
-        return instant
-    return instant.astimezone(_zone(minutes))
+def local(instant: datetime | None, minutes: int | None) -> datetime | None:
+    if instant is None:
+        return None
+    if minutes is None:
+        return days.of(instant)
+    return instant.astimezone(_zone(minutes)) if minutes else instant
 
 
 @overload
@@ -35,7 +42,7 @@ def localise(row: None, *names: str) -> None: ...
 
 
 def localise(row: dict | None, *names: str) -> dict | None:
-    """The row with each named instant at its own offset, and the offset columns gone."""
+    """The row with each named time at its own offset (or as its day), and the offset columns gone."""
     if row is None:
         return None
     for name in names:

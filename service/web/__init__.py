@@ -13,7 +13,7 @@ from uuid import UUID
 import marshmallow as ma
 from flask import Blueprint, Response, abort, render_template, request
 
-from service import domain
+from service import days, domain
 from service.pipeline.errors import PAGES, invalid
 from service.pipeline.pagination import SLUG, filters_digest, incident_next, incident_position
 from service.pipeline.reads import snapshot
@@ -53,6 +53,12 @@ def error_page(status: int, title: str, detail: str, errors: dict | None) -> Res
 @blp.record_once
 def _answer_problems_as_pages(state) -> None:
     state.app.extensions.setdefault(PAGES, {})[blp.name] = error_page
+
+
+@blp.app_template_test("day")
+def is_day(value) -> bool:
+    """A time the source gives by the day alone: shown as that day, with no clock or offset."""
+    return isinstance(value, days.Day)
 
 
 @blp.after_request
