@@ -118,6 +118,17 @@ KINDS = {
         effect="assesses",
         posted_to="reviews",
     ),
+    "mention": Kind(
+        "mention",
+        # It cites a statement (`cites`), answering none: another source reports it, or its side
+        # says it again. It starts no incident and changes no status.
+        answers=frozenset(),
+        must_answer=False,
+        said_by="same side",
+        aimed_at=None,
+        inherits=(),
+        in_thread="mentions",
+    ),
 }
 # The kinds a report to POST /v1/events may have; the others are posted to what they are about.
 REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
@@ -163,6 +174,21 @@ ONCE = "what it answers has a {kind} already; a statement takes only one"
 # Said of a response dated before what it answers (migration 0015 says the same).
 ANSWERS_AFTER = "a response cannot be stated before the statement it answers"
 
+# What a mention leaves out: it restates a statement, whose situation is the statement's own.
+NOT_MENTIONED = (
+    "target",
+    "responds_to",
+    "act",
+    "locations",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "ceasefire",
+    "violations",
+    "casualties",
+)
+MENTION_SHAPE = "a mention cites a statement and restates it: it names no target, act, places or time of the act"
+
 # The field of a report each rule of the database is about, and, where the database's own message
 # is not the service's sentence (a unique index says only "duplicate key"), the sentence: when the
 # database refuses a write (psql, the bulk path, a client that raced another past the API's own
@@ -195,6 +221,9 @@ RULES: dict[str, tuple[str, str | None]] = {
     "event_correction_by_recorder": ("event_id", None),
     "event_review_by_reviewer": ("event_id", None),
     "quote_span_in_source": ("quotes", None),
+    "event_mention_shape": ("cites", MENTION_SHAPE),
+    "event_mention_cites_statement": ("cites", None),
+    "event_mention_by_same_side": ("claimant", None),
 }
 
 
@@ -236,6 +265,8 @@ def changes(before, after) -> list[str]:
 def missing(kind: str, report: dict) -> list[str]:
     """The fields a claim of this kind must say itself that `report` leaves out (None): what it
     states always (STATED), and what it would otherwise inherit from what it answers."""
+    if kind == "mention":
+        return [name for name in (*STATED, "cites") if report.get(name) is None]
     rules = KINDS[kind]
     inherited = (*rules.inherits, "target") if rules.aimed_at else rules.inherits
     return [name for name in (*STATED, *REQUIRED) if name not in inherited and report.get(name) is None]

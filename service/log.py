@@ -24,6 +24,8 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     entry, at its current version, whose whole record this one corrects (it then has that entry's
     kind and answers what that entry answers)."""
     report = dict(report)
+    if report["kind"] == "mention":
+        return mention(conn, report, recorded_by)
     kind = domain.KINDS[report["kind"]]
     answering = None
     if report.get("responds_to") is not None:
@@ -123,6 +125,7 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         "quoted": "\n".join(quote["text"] for quote in quotes),
         "corrects": corrects.id if corrects else None,
         "verdict": None,
+        "cites": None,
         **{f"{name}_offset": offset(report[name]) for name in events.INSTANTS},
         **{name: report.get(name) for name in ("channel", "channel_name", "via", "violations")},
         **{name: (report.get("casualties") or {}).get(name) for name in domain.CASUALTIES},
@@ -170,21 +173,18 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     errors: dict[str, list[str]] = {}
     for index, given in enumerate(reports):
         report = dict(given)
-        ref, answers = report.pop("ref", None), report.get("responds_to")
-        if isinstance(answers, str) and answers.startswith("#"):
-            if answers[1:] in refused:
-                errors[f"entries.{index}.responds_to"] = [f"the entry it answers, {answers}, is refused"]
-                refused.add(ref or "")
-                continue
-            if answers[1:] not in ids:
-                errors[f"entries.{index}.responds_to"] = [
-                    f"no entry before this one in the batch has ref {answers[1:]}"
-                ]
-                refused.add(ref or "")
-                continue
-            report["responds_to"] = ids[answers[1:]]
-        elif answers is not None:
-            report["responds_to"] = UUID(answers)
+        ref = report.pop("ref", None)
+        unnamed = False
+        for link in ("responds_to", "cites"):
+            named = _linked(report.get(link), ids, refused)
+            if isinstance(named, str):
+                errors[f"entries.{index}.{link}"] = [named]
+                unnamed = True
+            elif named is not None:
+                report[link] = named
+        if unnamed:
+            refused.add(ref or "")
+            continue
         try:
             event = append(conn, report, recorded_by)
         except domain.Refusal as refusal:
@@ -197,6 +197,18 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     if errors:
         raise domain.Refusal(errors)
     return appended, ids
+
+
+def _linked(given: str | None, ids: dict[str, UUID], refused: set[str]) -> UUID | str | None:
+    """The id an entry of a batch names: a UUID, or "#ref" of an earlier entry of the batch; a
+    str says why it names none."""
+    if given is None or not given.startswith("#"):
+        return None if given is None else UUID(given)
+    if given[1:] in refused:
+        return f"the entry it answers, {given}, is refused"
+    if given[1:] not in ids:
+        return f"no entry before this one in the batch has ref {given[1:]}"
+    return ids[given[1:]]
 
 
 def correct(
@@ -228,6 +240,90 @@ def correct(
         revision = f" (as corrected at seq {corrected.revisions[-1].seq})" if corrected.revisions else ""
         raise domain.Refusal({"_schema": [f"this correction changes nothing: the entry already reads so{revision}"]})
     return correction
+
+
+def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
+    """Append that another source reports a statement already in the log, or that the statement's
+    side said it again (`cites`): its own claimant, time, source, quotes and channel; the
+    statement's situation, which it only restates, stays the statement's."""
+    errors = {name: [domain.MENTION_SHAPE] for name in domain.NOT_MENTIONED if report.get(name) not in (None, [])}
+    missing = [name for name in (*domain.STATED, "cites") if report.get(name) is None]
+    errors |= {name: ["Missing data for required field."] for name in missing}
+    if errors:
+        raise domain.Refusal(errors)
+    cited = events.statement(conn, report["cites"])
+    if cited is None:
+        raise domain.Refusal({"cites": [f"no event {report['cites']} in the log"]})
+    if cited["kind"] not in domain.CLAIMS or cited["corrects"] is not None:
+        what = "a correction" if cited["corrects"] is not None else f"{domain.article(cited['kind'])} {cited['kind']}"
+        raise domain.Refusal(
+            {"cites": [f"a mention cites an accusation, a denial or a retraction as first recorded; this is {what}"]}
+        )
+    refs = events.resolve(
+        conn, [report["claimant"]], [], None, None, source=report["source"], quoted=bool(report.get("quotes"))
+    )
+    if report["claimant"] not in refs["actors"]:
+        errors["claimant"] = [f"unknown actor: {report['claimant']}"]
+    if refs["source"] is None:
+        errors["source"] = [f"unknown source: {report['source']}"]
+    if errors:
+        raise domain.Refusal(errors)
+    claimant = refs["actors"][report["claimant"]]
+    side = domain.side(cited["claimant_path"])
+    if not domain.within(claimant["path"], side):
+        errors["claimant"] = [
+            f"a mention is said by the side of the statement it cites ({side.replace('_', '-')} and the actors "
+            f"beneath it; {cited['claimant']} made it): another source reporting it names the same claimant"
+        ]
+    quotes, quote_errors = spans(report.get("quotes") or [], refs["source"]["text"])
+    errors |= quote_errors
+    if errors:
+        raise domain.Refusal(errors)
+    row = {
+        **{name: None for name in ("target_id", "act_id", "ceasefire_id", "corrects", "verdict", "responds_to")},
+        **{name: None for name in ("occurred_from", "occurred_to", "time_precision", "responds_to_kind")},
+        **{name: None for name in ("violations", *domain.CASUALTIES)},
+        **{name: report.get(name) for name in ("channel", "channel_name", "via", "time_note")},
+        "occurred_from_offset": 0,
+        "occurred_to_offset": 0,
+        "stated_at_offset": offset(report["stated_at"]),
+        "id": uuid4(),
+        "kind": "mention",
+        "claimant_id": claimant["id"],
+        "stated_at": report["stated_at"],
+        "summary": report["summary"],
+        "source_id": refs["source"]["id"],
+        "recorded_by": recorded_by,
+        "quoted": "\n".join(quote["text"] for quote in quotes),
+        "cites": report["cites"],
+    }
+    inserted = events.insert(conn, row, [], quotes)
+    return events.Event(
+        id=row["id"],
+        seq=inserted["seq"],
+        kind="mention",
+        claimant=report["claimant"],
+        target=None,
+        responds_to=None,
+        act=None,
+        locations=[],
+        occurred_from=None,
+        occurred_to=None,
+        time_precision=None,
+        time_note=report.get("time_note"),
+        stated_at=report["stated_at"],
+        ceasefire=None,
+        summary=report["summary"],
+        source=report["source"],
+        quotes=quotes,
+        recorded_by=recorded_by,
+        recorded_at=inserted["recorded_at"],
+        channel=report.get("channel"),
+        channel_name=report.get("channel_name"),
+        via=report.get("via"),
+        cites=report["cites"],
+        hash=inserted["hash"],
+    )
 
 
 def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by: str) -> events.Event:
@@ -269,6 +365,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         "recorded_by": recorded_by,
         "quoted": "\n".join(quote["text"] for quote in quotes),
         "verdict": assessment["verdict"],
+        "cites": None,
     }
     inserted = events.insert(conn, row, [], quotes)
     return events.Event(

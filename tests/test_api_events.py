@@ -80,20 +80,21 @@ def test_every_instant_keeps_its_offset(client, reporter, admin_key):
 
 def test_the_readme_example_reports_are_accepted(client, reporter):
     """Every report the README posts to /v1/events, in its order: the first one, the accusation
-    that counts and names no place, and the counter-accusation of the first ($ID)."""
+    that counts and names no place, the counter-accusation of the first ($ID), and a mention of it."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     posted = [
         body
         for body in re.findall(r"-X POST http://127.0.0.1:8000/v1/events .*?-d '(\{.*?\})'", readme, flags=re.DOTALL)
     ]
-    assert len(posted) == 3
+    assert len(posted) == 4
     first = None
     for number, text in enumerate(posted):
         body = json.loads(text.replace("\"'$ID'\"", json.dumps(first or "")))
         response = client.post("/v1/events", json=body, headers={**reporter, "Idempotency-Key": f"report-{number}"})
         assert response.status_code == 201, (number, response.get_json())
         first = first or response.get_json()["id"]
-    assert client.get(f"/v1/incidents/{first}").get_json()["status"] == "countered"
+    incident = client.get(f"/v1/incidents/{first}").get_json()
+    assert (incident["status"], len(incident["mentions"])) == ("countered", 1)
 
 
 def test_every_answer_carries_a_request_id(client, reporter):

@@ -136,6 +136,7 @@ DELIBERATE = re.compile(
             r"^no entry before this one in the batch has ref ",  # a "#ref" naming nothing in its batch
             r"^the entry it answers, #.*, is refused$",
             r"^give brokers, or one broker in brokered_by, not both$",  # brokered_by: the older spelling
+            r"^a mention (cites|is said by the side)",  # the document does not split bodies by kind yet
         ]
     )
 )

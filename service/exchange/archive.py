@@ -150,12 +150,13 @@ ENTRY_FIELDS = {
     "recorded_at",
     "corrects",
     "verdict",
+    "cites",
     "hash",
 }
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
-# Fields entries gained after archives were first written (migration 0017): an older file's
+# Fields entries gained after archives were first written (migrations 0017, 0022): an older file's
 # entries lack them, and have none of them.
-LATER = {"channel", "channel_name", "via", "violations", "casualties"}
+LATER = {"channel", "channel_name", "via", "violations", "casualties", "cites"}
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
 # hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
 IMPORTED_KEY = (
@@ -372,8 +373,8 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
         )
         raise _error(path, number, problem)
     try:
-        for name in ("id", "responds_to", "corrects"):
-            if record[name] is not None:
+        for name in ("id", "responds_to", "corrects", "cites"):
+            if record.get(name) is not None:
                 record[name] = UUID(record[name])
         for name in INSTANTS:
             if record[name] is not None:

@@ -16,7 +16,7 @@ from service.store.names import Names
 EVENT_COLUMNS = {
     "id": "the entry's id (for an incident, its accusation's)",
     "seq": "its position in the log",
-    "kind": "accusation, denial, retraction, correction or review",
+    "kind": "accusation, denial, retraction, correction, review or mention",
     "claimant": "slug of who made the claim",
     "claimant_name": "the claimant's name",
     "claimant_side": "slug of the claimant's top-level actor: the side it speaks for",
@@ -25,13 +25,14 @@ EVENT_COLUMNS = {
     "target_side": "slug of the target's top-level actor",
     "responds_to": "id of the entry it answers",
     "corrects": "for a correction, id of the entry it corrects",
+    "cites": "for a mention, id of the statement it reports again",
     "act": "slug of the act claimed",
     "locations": "slugs of the places, separated by '; '",
     "location_names": "their names, in the same order",
     "location_coordinates": "'latitude longitude' of each place in the same order, empty where not known",
-    "occurred_from": "when the act began (RFC 3339, with the offset it was reported with)",
+    "occurred_from": "when the act began (RFC 3339, with the offset it was reported with, or the day alone: 2020-10-12)",
     "occurred_to": "when it ended",
-    "time_precision": "how precise that window is: exact, hour, day, week, month or unknown",
+    "time_precision": "how precise that window is: exact, hour, day, week, month, year or unknown",
     "time_note": "how the times were arrived at, when the source does not state them outright",
     "stated_at": "when the claim was made",
     "ceasefire": "slug of the ceasefire it is said to break",
@@ -54,8 +55,8 @@ EVENT_COLUMNS = {
     "recorded_at": "when it was recorded",
 }
 INCIDENT_COLUMNS = {
-    **{name: text for name, text in EVENT_COLUMNS.items() if name not in {"kind", "corrects", "verdict"}},
-    "status": "disputed, uncontested or retracted",
+    **{name: text for name, text in EVENT_COLUMNS.items() if name not in {"kind", "corrects", "cites", "verdict"}},
+    "status": "disputed, countered, uncontested or retracted",
     "assessment": "the latest review's verdict",
     "revisions": "how many corrections its record has had",
     "denials": "how many denials answer it",
@@ -65,6 +66,9 @@ INCIDENT_COLUMNS = {
     "first_counter_accusation_at": "when the first counter-accusation was made",
     "retractions": "how many retractions withdraw it or its denials",
     "reviews": "how many reviews assess it",
+    "mentions": "how many mentions report it again",
+    "sources": "how many sources report it: its own and its mentions'",
+    "publishers": "how many publishers those sources have",
 }
 # The row starts with what identifies an incident, then as an event, then how it was answered.
 INCIDENT_COLUMNS = {
@@ -95,6 +99,7 @@ def event_row(event: Event, names: Names) -> dict:
         "target_side": target and target.side,
         "responds_to": event.responds_to and str(event.responds_to),
         "corrects": event.corrects and str(event.corrects),
+        "cites": event.cites and str(event.cites),
         "act": event.act,
         "locations": event.locations,
         "location_names": [place.name for place in places],
@@ -137,6 +142,9 @@ def incident_row(incident: Incident, names: Names) -> dict:
         "first_counter_accusation_at": _first(incident.counter_accusations),
         "retractions": len(incident.retractions),
         "reviews": len(incident.reviews),
+        "mentions": len(incident.mentions),
+        "sources": incident.sources,
+        "publishers": incident.publishers,
     }
     return {name: row[name] for name in INCIDENT_COLUMNS}
 

@@ -254,9 +254,10 @@ class Casualties(Strict):
 
 
 class EventIn(Strict):
-    """A report: an accusation, a denial of one, or a retraction of either. A denial and a
-    retraction may leave out their target and their act, locations and time (those of what they
-    answer). Corrections and reviews are posted to the entry they are about."""
+    """A report: an accusation, a denial of one, or a retraction of either; or a mention of one of
+    those, by another source or the same side. A denial and a retraction may leave out their
+    target and their act, locations and time (those of what they answer); a mention names none of
+    them. Corrections and reviews are posted to the entry they are about."""
 
     kind = String(required=True, validate=ma.validate.OneOf(domain.REPORTED))
     claimant = Slug(required=True)
@@ -319,6 +320,14 @@ class EventIn(Strict):
         allow_none=True,
         metadata={"description": "An accusation only: the casualties it claims."},
     )
+    cites: fields.Field = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "A mention only: the statement (an accusation, a denial or a retraction) it reports "
+            "again, from another source or from the same side."
+        },
+    )
 
     # Run beside the fields' own checks, so that one answer names everything a report lacks; a
     # field that was sent and is wrong has its own message and is not called missing as well.
@@ -339,6 +348,24 @@ class EventIn(Strict):
 REF = r"^[A-Za-z0-9_-]{1,64}$"
 
 
+ENTRY_OR_REF = r"(#[A-Za-z0-9_-]{1,64}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})"
+
+
+def EntryOrRef() -> String:
+    """An entry a batch's entry names: one in the log by id, or an earlier one of its batch by `#ref`."""
+    return String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(
+            f"^{ENTRY_OR_REF}\\Z", error="the id of an entry in the log, or #ref of an earlier entry of this batch"
+        ),
+        metadata={
+            "description": "The id of an entry in the log, or `#ref` of an earlier entry of this batch.",
+            "pattern": f"^{ENTRY_OR_REF}$",
+        },
+    )
+
+
 class BatchEntryIn(EventIn):
     """A report of a batch: as POST /v1/events takes it, with a `ref` that later entries of the
     batch may answer (`"responds_to": "#a1"`)."""
@@ -352,18 +379,8 @@ class BatchEntryIn(EventIn):
             "pattern": REF,
         },
     )
-    responds_to = String(
-        load_default=None,
-        allow_none=True,
-        validate=ma.validate.Regexp(
-            r"^(#[A-Za-z0-9_-]{1,64}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})\Z",
-            error="the id of an entry in the log, or #ref of an earlier entry of this batch",
-        ),
-        metadata={
-            "description": "The id of an entry in the log, or `#ref` of an earlier entry of this batch.",
-            "pattern": r"^(#[A-Za-z0-9_-]{1,64}|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$",
-        },
-    )
+    responds_to = EntryOrRef()
+    cites = EntryOrRef()
 
 
 class BatchIn(Strict):
@@ -502,6 +519,9 @@ class EventOut(Strict):
     via = fields.String(required=True, allow_none=True)
     violations = fields.Integer(required=True, allow_none=True)
     casualties = fields.Nested(Casualties, required=True, allow_none=True)
+    cites = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "For a mention: the statement it reports again."}
+    )
     hash = fields.String(
         required=True,
         allow_none=True,
@@ -650,6 +670,15 @@ class IncidentOut(Strict):
         metadata={"description": "Withdrawals of the accusation or of its denials, by the side that said them."},
     )
     reviews = fields.List(fields.Nested(EventOut), required=True)
+    mentions = fields.List(
+        fields.Nested(EventOut),
+        required=True,
+        metadata={"description": "The accusation reported again: by other sources, or by its side."},
+    )
+    sources = fields.Integer(
+        required=True, metadata={"description": "How many sources report the accusation: its own and its mentions'."}
+    )
+    publishers = fields.Integer(required=True, metadata={"description": "How many publishers those sources have."})
 
 
 class IncidentPage(Page):

@@ -57,6 +57,8 @@ class Event:
     via: str | None = None
     violations: int | None = None
     casualties: dict | None = None
+    # For a mention: the statement it cites.
+    cites: UUID | None = None
     # SHA-256 of the previous entry's hash and this entry's canonical form (service/chain.py),
     # in hex: computed by the database as the entry is committed (migration 0014).
     hash: str | None = None
@@ -80,7 +82,7 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
        e.recorded_by, e.recorded_at, e.corrects, e.verdict,
        e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset, encode(h.hash, 'hex') AS hash,
-       e.channel, e.channel_name, e.via, e.violations,
+       e.channel, e.channel_name, e.via, e.violations, e.cites,
        CASE WHEN num_nonnulls(e.killed, e.injured, e.civilians_killed, e.civilians_injured) > 0
             THEN json_build_object('killed', e.killed, 'injured', e.injured, 'civilians_killed', e.civilians_killed,
                                    'civilians_injured', e.civilians_injured) END AS casualties
@@ -183,7 +185,9 @@ RESPONSES = (
                 SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
                  WHERE d.responds_to = ANY(%(ids)s) AND d.kind = 'denial' AND d.corrects IS NULL
                 UNION ALL
-                SELECT c.id FROM event c WHERE c.corrects = ANY(%(ids)s))
+                SELECT c.id FROM event c WHERE c.corrects = ANY(%(ids)s)
+                UNION ALL
+                SELECT m.id FROM event m WHERE m.cites = ANY(%(ids)s))
    AND e.seq <= %(as_of)s
  ORDER BY e.seq"""
 )
@@ -225,12 +229,12 @@ INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_ki
                    occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, search)
+                   civilians_injured, cites, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
-        %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s,
+        %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """

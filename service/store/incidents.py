@@ -41,11 +41,23 @@ class Incident:
     counter_accusations: list[Event]
     retractions: list[Event]
     reviews: list[Event]
+    # Mentions of its accusation: other sources reporting it, or its side saying it again.
+    mentions: list[Event]
+    # How many sources, and how many publishers, report its accusation: its own and its mentions'.
+    sources: int
+    publishers: int
 
     def entries(self) -> list[Event]:
         """Every entry of its thread, in log order."""
         return sorted(
-            [self.accusation, *self.denials, *self.counter_accusations, *self.retractions, *self.reviews],
+            [
+                self.accusation,
+                *self.denials,
+                *self.counter_accusations,
+                *self.retractions,
+                *self.reviews,
+                *self.mentions,
+            ],
             key=lambda entry: entry.seq,
         )
 
@@ -164,9 +176,21 @@ def get(conn: Connection, incident_id: UUID, as_of: int | None = None) -> Incide
     return None if accusation is None else threads(conn, [accusation], reflects)[0]
 
 
-# Each incident's status in the state in force as of a seq.
+# Each incident's status in the state in force as of a seq, and how many sources and publishers
+# report its accusation (the source of its version then, and its mentions').
 STATUS_AS_OF = sql.SQL(
-    "SELECT s.event_id, s.status FROM incident_state s WHERE s.event_id = ANY(%(ids)s) AND {}"
+    """SELECT s.event_id, s.status, reported.sources, reported.publishers
+         FROM incident_state s
+        CROSS JOIN LATERAL (
+              SELECT count(DISTINCT o.id) AS sources, count(DISTINCT o.publisher) AS publishers
+                FROM (SELECT coalesce((SELECT c.source_id FROM event c
+                                        WHERE c.corrects = s.event_id AND c.seq <= %(as_of)s
+                                        ORDER BY c.seq DESC LIMIT 1), a.source_id) AS source_id
+                        FROM event a WHERE a.id = s.event_id
+                      UNION ALL
+                      SELECT m.source_id FROM event m WHERE m.cites = s.event_id AND m.seq <= %(as_of)s) r
+                JOIN source o ON o.id = r.source_id) reported
+        WHERE s.event_id = ANY(%(ids)s) AND {}"""
 ).format(
     filters_sql.in_force("incident_state", "s", as_of=0)  # any seq: the condition reads %(as_of)s
 )
@@ -184,7 +208,7 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
         responses.execute(RESPONSES, {"ids": ids, "as_of": as_of})
         states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
         entries = responses.fetchall()
-        status = {row["event_id"]: row["status"] for row in states.fetchall()}
+        state = {row["event_id"]: row for row in states.fetchall()}
     corrections: dict[UUID, list[Event]] = {}
     originals = []
     for entry in entries:
@@ -198,7 +222,7 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
     }
     by_accusation: dict[UUID | None, list[Event]] = {}
     for entry in originals:
-        accusation_id = denied.get(entry.responds_to, entry.responds_to)
+        accusation_id = entry.cites if entry.kind == "mention" else denied.get(entry.responds_to, entry.responds_to)
         by_accusation.setdefault(accusation_id, []).append(fold(entry, corrections.get(entry.id, [])))
     incidents = []
     for accusation in accusations:
@@ -216,7 +240,9 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
         incidents.append(
             Incident(
                 id=accusation.id,
-                status=status[accusation.id],
+                status=state[accusation.id]["status"],
+                sources=state[accusation.id]["sources"],
+                publishers=state[accusation.id]["publishers"],
                 assessment=assessment,
                 accusation=fold(accusation, corrections.get(accusation.id, [])),
                 **thread,
