@@ -50,7 +50,7 @@ def canonical(entry: Mapping) -> bytes:
             "violations",
         )
     }
-    fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects", "cites")}
+    fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects", "cites", "voids")}
     fields["locations"] = list(entry.get("locations") or []) or None
     fields["quotes"] = [[quote["text"], quote["start"], quote["end"]] for quote in entry.get("quotes") or []] or None
     for name, bound in INSTANTS.items():

@@ -129,6 +129,19 @@ KINDS = {
         inherits=(),
         in_thread="mentions",
     ),
+    "void": Kind(
+        "void",
+        # It withdraws an entry recorded by mistake (`voids`), saying nothing of its claimant:
+        # written by the key that recorded the entry, or an editor's or admin's, like a correction.
+        answers=frozenset(),
+        must_answer=False,
+        said_by="recorder",
+        aimed_at=None,
+        inherits=(),
+        in_thread=None,
+        effect="voids",
+        posted_to="voids",
+    ),
 }
 # The kinds a report to POST /v1/events may have; the others are posted to what they are about.
 REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
@@ -224,6 +237,11 @@ RULES: dict[str, tuple[str, str | None]] = {
     "event_mention_shape": ("cites", MENTION_SHAPE),
     "event_mention_cites_statement": ("cites", None),
     "event_mention_by_same_side": ("claimant", None),
+    "event_voids_entry": ("event_id", None),
+    "event_one_void": ("event_id", "this entry is voided already"),
+    "event_void_by_recorder": ("event_id", None),
+    "event_not_voided": ("event_id", None),
+    "event_void_shape": ("reason", None),
 }
 
 

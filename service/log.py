@@ -35,6 +35,8 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         answering = events.statement(conn, report["responds_to"])
         if answering is None:
             raise domain.Refusal({"responds_to": [f"no event {report['responds_to']} in the log"]})
+        if answering["voided_at"] is not None:
+            raise domain.Refusal({"responds_to": [voided(answering["voided_at"])]})
     errors = domain.check_answers(kind.name, answering, correcting=corrects is not None)
     errors |= domain.check_numbers(kind.name, report)
     if errors:
@@ -126,6 +128,7 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         "corrects": corrects.id if corrects else None,
         "verdict": None,
         "cites": None,
+        "voids": None,
         **{f"{name}_offset": offset(report[name]) for name in events.INSTANTS},
         **{name: report.get(name) for name in ("channel", "channel_name", "via", "violations")},
         **{name: (report.get("casualties") or {}).get(name) for name in domain.CASUALTIES},
@@ -229,6 +232,9 @@ def correct(
     corrected = events.get(conn, event_id)
     if corrected is None:
         raise domain.NotFound(f"No event {event_id} in the log.")
+    withdrawn = events.void_of(conn, event_id)
+    if withdrawn is not None:
+        raise domain.Refusal({"event_id": [voided(withdrawn["seq"])]}, where="path")
     if as_read is not None:
         as_read(corrected)
     domain.check_correction(corrected, key)
@@ -254,6 +260,8 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
     cited = events.statement(conn, report["cites"])
     if cited is None:
         raise domain.Refusal({"cites": [f"no event {report['cites']} in the log"]})
+    if cited["voided_at"] is not None:
+        raise domain.Refusal({"cites": [voided(cited["voided_at"])]})
     if cited["kind"] not in domain.CLAIMS or cited["corrects"] is not None:
         what = "a correction" if cited["corrects"] is not None else f"{domain.article(cited['kind'])} {cited['kind']}"
         raise domain.Refusal(
@@ -296,6 +304,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
         "recorded_by": recorded_by,
         "quoted": "\n".join(quote["text"] for quote in quotes),
         "cites": report["cites"],
+        "voids": None,
     }
     inserted = events.insert(conn, row, [], quotes)
     return events.Event(
@@ -332,6 +341,8 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
     reviewed = events.statement(conn, accusation_id)
     if reviewed is None:
         raise domain.NotFound(f"No event {accusation_id} in the log.")
+    if reviewed["voided_at"] is not None:
+        raise domain.Refusal({"event_id": [voided(reviewed["voided_at"])]}, where="path")
     # The entry reviewed is named by the path: its refusals are the path's.
     errors = {"event_id": messages for messages in domain.check_answers("review", reviewed).values()}  # noqa: B035
     if errors:
@@ -366,6 +377,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         "quoted": "\n".join(quote["text"] for quote in quotes),
         "verdict": assessment["verdict"],
         "cites": None,
+        "voids": None,
     }
     inserted = events.insert(conn, row, [], quotes)
     return events.Event(
@@ -389,6 +401,73 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         recorded_by=recorded_by,
         recorded_at=inserted["recorded_at"],
         verdict=assessment["verdict"],
+        hash=inserted["hash"],
+    )
+
+
+def voided(seq: int) -> str:
+    return f"this entry was voided (entry {seq}): nothing answers, cites, corrects or voids it since"
+
+
+def void(conn: Connection, event_id: UUID, reason: str, key: dict) -> events.Event:
+    """Withdraw the entry `event_id`, recorded by mistake: it stays in the log, and leaves every
+    read of the current state from this entry on. Only the key that recorded it, or an editor's
+    or admin's, may; an entry is voided once, and a correction or a void is not voided (correct
+    the entry again instead)."""
+    events.hold(conn, event_id)
+    entry = events.get(conn, event_id)
+    if entry is None:
+        raise domain.NotFound(f"No event {event_id} in the log.")
+    withdrawn = events.void_of(conn, event_id)
+    if withdrawn is not None:
+        raise domain.Refusal(
+            {"event_id": [f"this entry is voided already (entry {withdrawn['seq']}: {withdrawn['reason']})"]},
+            where="path",
+        )
+    if entry.kind in ("correction", "void"):
+        what = "correct the entry again" if entry.kind == "correction" else "a void is never voided"
+        raise domain.Refusal({"event_id": [f"a {entry.kind} is not voided: {what}"]}, where="path")
+    if entry.recorded_by != key["name"] and key["role"] not in domain.CORRECTORS:
+        raise domain.Forbidden(
+            {
+                "event_id": [
+                    f"only the key that recorded it ({entry.recorded_by}), or an editor's or admin's key, may void "
+                    f"it; {key['name']} is a {key['role']}"
+                ]
+            }
+        )
+    row = {
+        **{name: None for name in events.INSERTED if name not in ("id", "kind", "summary", "recorded_by", "voids")},
+        **{f"{name}_offset": 0 for name in events.INSTANTS},
+        "id": uuid4(),
+        "kind": "void",
+        "summary": reason,
+        "recorded_by": key["name"],
+        "quoted": "",
+        "voids": event_id,
+    }
+    inserted = events.insert(conn, row, [], [])
+    return events.Event(
+        id=row["id"],
+        seq=inserted["seq"],
+        kind="void",
+        claimant=None,
+        target=None,
+        responds_to=None,
+        act=None,
+        locations=[],
+        occurred_from=None,
+        occurred_to=None,
+        time_precision=None,
+        time_note=None,
+        stated_at=None,
+        ceasefire=None,
+        summary=reason,
+        source=None,
+        quotes=[],
+        recorded_by=key["name"],
+        recorded_at=inserted["recorded_at"],
+        voids=event_id,
         hash=inserted["hash"],
     )
 

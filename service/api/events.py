@@ -15,7 +15,17 @@ from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
 from service.pipeline.reads import read, snapshot
-from service.pipeline.schemas import OWNED, CorrectionIn, EventIn, EventOut, EventPage, LogArgs, ReadArgs, ReviewIn
+from service.pipeline.schemas import (
+    OWNED,
+    CorrectionIn,
+    EventIn,
+    EventOut,
+    EventPage,
+    LogArgs,
+    ReadArgs,
+    ReviewIn,
+    VoidIn,
+)
 from service.pipeline.writes import Write, writes
 from service.store import events, names
 
@@ -23,7 +33,7 @@ blp = Blueprint(
     "events",
     __name__,
     url_prefix="/v1/events",
-    description="The append-only log of accusations, denials, retractions, corrections and reviews",
+    description="The append-only log of accusations, denials, retractions, mentions, corrections, reviews and voids",
 )
 
 
@@ -113,6 +123,23 @@ def review(assessment: dict, event_id: str, write: Write):
     accusation; the incident shows its latest review as its `assessment`. Needs a reviewer's key.
     """
     return created(log.review(write.conn, _event_id(event_id), assessment, write.key["name"]))
+
+
+@blp.route("/<event_id>/voids", methods=["POST"])
+@writes("reporter")
+@blp.arguments(VoidIn)
+@blp.response(201, EventOut, headers={"Location": {"description": "URL of the void", "schema": {"type": "string"}}})
+@refusals(blp, 401, 403, 404, secured=True)
+def void(withdrawal: dict, event_id: str, write: Write):
+    """Void an entry recorded by mistake: a test entry, a duplicate, a wrong link.
+
+    Unlike a retraction, a void says nothing of the claimant. The entry stays in the log; from
+    the void on it leaves every read of the current state (a voided accusation is no longer an
+    incident; a voided denial no longer disputes), and reads `as_of` a seq before the void show
+    it. Only the key that recorded the entry, or an editor's or admin's key, may void it; an
+    entry is voided once; a correction is corrected again instead, and a void is never voided.
+    """
+    return created(log.void(write.conn, _event_id(event_id), withdrawal["reason"], write.key))
 
 
 @blp.route("", methods=["GET"])

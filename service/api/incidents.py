@@ -132,10 +132,11 @@ def get_incident(incident_id: str, as_of: int | None = None):
     reviews in log order, each at its current version (or as of `as_of`), its status and its
     assessment (the latest review).
     """
+    parsed = _incident_id(incident_id)
     with snapshot() as conn:
-        incident = incidents.get(conn, _incident_id(incident_id), as_of)
-    if incident is None:
-        raise no_incident(incident_id)
+        incident = incidents.get(conn, parsed, as_of)
+        if incident is None:
+            raise ApiError(404, "Not Found", incidents.absent(conn, parsed, as_of), "not-found")
     return incident
 
 

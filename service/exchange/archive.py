@@ -151,12 +151,13 @@ ENTRY_FIELDS = {
     "corrects",
     "verdict",
     "cites",
+    "voids",
     "hash",
 }
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
-# Fields entries gained after archives were first written (migrations 0017, 0022): an older file's
+# Fields entries gained after archives were first written (migrations 0017, 0022, 0023): an older file's
 # entries lack them, and have none of them.
-LATER = {"channel", "channel_name", "via", "violations", "casualties", "cites"}
+LATER = {"channel", "channel_name", "via", "violations", "casualties", "cites", "voids"}
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
 # hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
 IMPORTED_KEY = (
@@ -373,7 +374,7 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
         )
         raise _error(path, number, problem)
     try:
-        for name in ("id", "responds_to", "corrects", "cites"):
+        for name in ("id", "responds_to", "corrects", "cites", "voids"):
             if record.get(name) is not None:
                 record[name] = UUID(record[name])
         for name in INSTANTS:

@@ -16,7 +16,7 @@ from service.store.names import Names
 EVENT_COLUMNS = {
     "id": "the entry's id (for an incident, its accusation's)",
     "seq": "its position in the log",
-    "kind": "accusation, denial, retraction, correction, review or mention",
+    "kind": "accusation, denial, retraction, correction, review, mention or void",
     "claimant": "slug of who made the claim",
     "claimant_name": "the claimant's name",
     "claimant_side": "slug of the claimant's top-level actor: the side it speaks for",
@@ -26,6 +26,7 @@ EVENT_COLUMNS = {
     "responds_to": "id of the entry it answers",
     "corrects": "for a correction, id of the entry it corrects",
     "cites": "for a mention, id of the statement it reports again",
+    "voids": "for a void, id of the entry it withdraws",
     "act": "slug of the act claimed",
     "locations": "slugs of the places, separated by '; '",
     "location_names": "their names, in the same order",
@@ -55,7 +56,11 @@ EVENT_COLUMNS = {
     "recorded_at": "when it was recorded",
 }
 INCIDENT_COLUMNS = {
-    **{name: text for name, text in EVENT_COLUMNS.items() if name not in {"kind", "corrects", "cites", "verdict"}},
+    **{
+        name: text
+        for name, text in EVENT_COLUMNS.items()
+        if name not in {"kind", "corrects", "cites", "voids", "verdict"}
+    },
     "status": "disputed, countered, uncontested or retracted",
     "assessment": "the latest review's verdict",
     "revisions": "how many corrections its record has had",
@@ -100,6 +105,7 @@ def event_row(event: Event, names: Names) -> dict:
         "responds_to": event.responds_to and str(event.responds_to),
         "corrects": event.corrects and str(event.corrects),
         "cites": event.cites and str(event.cites),
+        "voids": event.voids and str(event.voids),
         "act": event.act,
         "locations": event.locations,
         "location_names": [place.name for place in places],

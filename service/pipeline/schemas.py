@@ -420,7 +420,10 @@ def _required(field: fields.Field) -> fields.Field:
 
 # What GET /v1/events/{id} shows of an entry that the service, not its record, decides: a
 # correction sent as that answer edited may carry them unchanged (service.api.events.correct).
-OWNED = ("id", "seq", "kind", "responds_to", "recorded_by", "recorded_at", "corrects", "verdict", "revisions", "hash")
+OWNED = (
+    "id", "seq", "kind", "responds_to", "recorded_by", "recorded_at", "corrects", "verdict", "cites", "voids",
+    "revisions", "hash",
+)  # fmt: skip
 
 
 def _as_shown(name: str) -> fields.Raw:
@@ -443,7 +446,8 @@ CorrectionIn = type(
         "__doc__": "The whole record of an entry as it should have been recorded; its kind and what it answers "
         "stay those of the entry. A field left out is left out of the record (a ceasefire, quotes). It may be "
         "sent as GET /v1/events/{id} shows the entry, edited: the fields the service decides (id, seq, kind, "
-        "responds_to, recorded_by, recorded_at, corrects, verdict, revisions, hash) are accepted unchanged and "
+        "responds_to, recorded_by, recorded_at, corrects, verdict, cites, voids, revisions, hash) are accepted "
+        "unchanged and "
         "refused changed; quotes may be objects as GET shows them (their spans are found again).",
         "__module__": __name__,
         # Its places too: a correction that names none says so ([]), so that none are lost by leaving them out.
@@ -451,6 +455,19 @@ CorrectionIn = type(
         **{name: _as_shown(name) for name in OWNED},
     },
 )
+
+
+class VoidIn(Strict):
+    """Why an entry is withdrawn as recorded by mistake."""
+
+    reason = Text(
+        1,
+        2000,
+        required=True,
+        metadata={
+            "description": 'What the mistake was: "a test entry", "a duplicate of entry 4182", "linked to the wrong accusation".'
+        },
+    )
 
 
 class ReviewIn(Strict):
@@ -521,6 +538,11 @@ class EventOut(Strict):
     casualties = fields.Nested(Casualties, required=True, allow_none=True)
     cites = fields.UUID(
         required=True, allow_none=True, metadata={"description": "For a mention: the statement it reports again."}
+    )
+    voids = fields.UUID(
+        required=True,
+        allow_none=True,
+        metadata={"description": "For a void: the entry it withdraws (its reason is its summary)."},
     )
     hash = fields.String(
         required=True,

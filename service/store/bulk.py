@@ -31,7 +31,7 @@ CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
     verdict text, recorded_by text, recorded_at timestamptz,
     occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer,
     channel text, channel_name text, via text, violations integer, killed integer, injured integer,
-    civilians_killed integer, civilians_injured integer, cites uuid);
+    civilians_killed integer, civilians_injured integer, cites uuid, voids uuid);
 CREATE INDEX IF NOT EXISTS bulk_entry_id ON bulk_entry (id);
 CREATE TEMP TABLE IF NOT EXISTS bulk_place (line bigint, event_id uuid, slug text, position smallint);
 CREATE TEMP TABLE IF NOT EXISTS bulk_quote (line bigint, event_id uuid, position smallint, text text,
@@ -68,6 +68,7 @@ ENTRY_COLUMNS = (
     "violations",
     *CASUALTIES,
     "cites",
+    "voids",
 )
 
 # The first reference of the staged lines that the log does not hold (nor an earlier line).
@@ -91,6 +92,9 @@ SELECT line, field, value FROM (
     UNION ALL SELECT s.line, 'cites', s.cites::text FROM bulk_entry s
      WHERE s.cites IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.cites)
        AND NOT EXISTS (SELECT 1 FROM bulk_entry o WHERE o.id = s.cites AND o.line < s.line)
+    UNION ALL SELECT s.line, 'voids', s.voids::text FROM bulk_entry s
+     WHERE s.voids IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.voids)
+       AND NOT EXISTS (SELECT 1 FROM bulk_entry o WHERE o.id = s.voids AND o.line < s.line)
     UNION ALL SELECT s.line, 'corrects', s.corrects::text FROM bulk_entry s
      WHERE s.corrects IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.corrects)
        AND NOT EXISTS (SELECT 1 FROM bulk_entry o WHERE o.id = s.corrects AND o.line < s.line)
@@ -108,7 +112,7 @@ INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
                    recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict,
                    channel, channel_name, via, violations, killed, injured, civilians_killed, civilians_injured, cites,
-                   search)
+                   voids, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
@@ -117,7 +121,7 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
        s.stated_at_offset, s.corrects, s.verdict,
        s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
-       s.cites, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
+       s.cites, s.voids, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
   LEFT JOIN actor target ON target.slug = s.target
@@ -172,6 +176,7 @@ class Entry:
     violations: int | None = None
     casualties: dict | None = None
     cites: UUID | None = None
+    voids: UUID | None = None
 
 
 class BulkError(Exception):
@@ -229,6 +234,7 @@ def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, i
                         e.violations,
                         *((e.casualties or {}).get(name) for name in CASUALTIES),
                         e.cites,
+                        e.voids,
                     )
                 )
         with cur.copy("COPY bulk_place (line, event_id, slug, position) FROM STDIN") as copy:

@@ -59,6 +59,8 @@ class Event:
     casualties: dict | None = None
     # For a mention: the statement it cites.
     cites: UUID | None = None
+    # For a void: the entry it withdraws.
+    voids: UUID | None = None
     # SHA-256 of the previous entry's hash and this entry's canonical form (service/chain.py),
     # in hex: computed by the database as the entry is committed (migration 0014).
     hash: str | None = None
@@ -82,7 +84,7 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
        e.recorded_by, e.recorded_at, e.corrects, e.verdict,
        e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset, encode(h.hash, 'hex') AS hash,
-       e.channel, e.channel_name, e.via, e.violations, e.cites,
+       e.channel, e.channel_name, e.via, e.violations, e.cites, e.voids,
        CASE WHEN num_nonnulls(e.killed, e.injured, e.civilians_killed, e.civilians_injured) > 0
             THEN json_build_object('killed', e.killed, 'injured', e.injured, 'civilians_killed', e.civilians_killed,
                                    'civilians_injured', e.civilians_injured) END AS casualties
@@ -188,7 +190,7 @@ RESPONSES = (
                 SELECT c.id FROM event c WHERE c.corrects = ANY(%(ids)s)
                 UNION ALL
                 SELECT m.id FROM event m WHERE m.cites = ANY(%(ids)s))
-   AND e.seq <= %(as_of)s
+   AND e.seq <= %(as_of)s AND NOT entry_voided(coalesce(e.corrects, e.id), %(as_of)s)
  ORDER BY e.seq"""
 )
 
@@ -217,24 +219,32 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 RESPONDING = """
 SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, claimant.slug AS claimant, claimant.path::text AS claimant_path,
        target.slug AS target, target.path::text AS target_path,
-       ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by
+       ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by,
+       (SELECT v.seq FROM event v WHERE v.voids = coalesce(e.corrects, e.id)) AS voided_at
   FROM event e
   LEFT JOIN actor claimant ON claimant.id = e.claimant_id
   LEFT JOIN actor target ON target.id = e.target_id
  WHERE e.id = %(id)s
 """
 
+# The parameters INSERT takes, besides `quoted` (the quotes' text, for the search column).
+INSERTED = (
+    "id", "kind", "claimant_id", "target_id", "responds_to", "responds_to_kind", "act_id", "occurred_from",
+    "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire_id", "summary", "source_id", "recorded_by",
+    "occurred_from_offset", "occurred_to_offset", "stated_at_offset", "corrects", "verdict", "channel",
+    "channel_name", "via", "violations", "killed", "injured", "civilians_killed", "civilians_injured", "cites", "voids",
+)  # fmt: skip
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, cites, search)
+                   civilians_injured, cites, voids, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
-        %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s,
+        %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s, %(voids)s,
         to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
@@ -271,6 +281,15 @@ def statement(conn: Connection, event_id: UUID) -> dict | None:
     """What a response needs of the statement it answers: its kind, its parties and their paths,
     and the kinds that already answer it."""
     return localise(conn.execute(RESPONDING, {"id": event_id}).fetchone(), "stated_at")
+
+
+VOID_OF = "SELECT id, seq, summary AS reason, recorded_by FROM event WHERE voids = %(id)s AND seq <= %(as_of)s"
+
+
+def void_of(conn: Connection, event_id: UUID, as_of: int | None = None) -> dict | None:
+    """The void that withdrew the entry `event_id` (by `as_of`, when given): its id, seq, reason
+    and recorder; None when the entry stands."""
+    return conn.execute(VOID_OF, {"id": event_id, "as_of": BIGINT if as_of is None else as_of}).fetchone()
 
 
 def hold(conn: Connection, event_id: UUID) -> None:

@@ -16,7 +16,7 @@ from psycopg import sql
 from service import domain
 from service.store import Connection
 from service.store import filters as filters_sql
-from service.store.events import EVENT_ROWS, RESPONSES, SELECT_EVENTS, Event, check_as_of, fold, head
+from service.store.events import EVENT_ROWS, RESPONSES, SELECT_EVENTS, Event, check_as_of, fold, head, void_of
 
 
 @dataclass
@@ -165,6 +165,7 @@ def page_query(
 
 ACCUSATION = SELECT_EVENTS + (
     " WHERE e.id = %(id)s AND e.kind = 'accusation' AND e.corrects IS NULL AND e.seq <= %(as_of)s"
+    " AND NOT entry_voided(e.id, %(as_of)s)"
 )
 
 
@@ -174,6 +175,17 @@ def get(conn: Connection, incident_id: UUID, as_of: int | None = None) -> Incide
     with conn.cursor(row_factory=EVENT_ROWS) as cur:
         accusation = cur.execute(ACCUSATION, {"id": incident_id, "as_of": reflects}).fetchone()
     return None if accusation is None else threads(conn, [accusation], reflects)[0]
+
+
+def absent(conn: Connection, incident_id: UUID, as_of: int | None = None) -> str:
+    """Why `get` found no incident with this id: none was recorded, or its accusation was voided."""
+    void = void_of(conn, incident_id, as_of)
+    if void is None:
+        return f"No incident {incident_id}: no accusation has that id."
+    return (
+        f"No incident {incident_id}: its accusation was voided by entry {void['seq']} ({void['reason']}); "
+        f"as_of={void['seq'] - 1} reads it as it stood before."
+    )
 
 
 # Each incident's status in the state in force as of a seq, and how many sources and publishers
@@ -188,7 +200,8 @@ STATUS_AS_OF = sql.SQL(
                                         ORDER BY c.seq DESC LIMIT 1), a.source_id) AS source_id
                         FROM event a WHERE a.id = s.event_id
                       UNION ALL
-                      SELECT m.source_id FROM event m WHERE m.cites = s.event_id AND m.seq <= %(as_of)s) r
+                      SELECT m.source_id FROM event m WHERE m.cites = s.event_id AND m.seq <= %(as_of)s
+                         AND NOT entry_voided(m.id, %(as_of)s)) r
                 JOIN source o ON o.id = r.source_id) reported
         WHERE s.event_id = ANY(%(ids)s) AND {}"""
 ).format(

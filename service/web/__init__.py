@@ -197,7 +197,7 @@ def incident_page(incident_id: str):
     with snapshot() as conn:
         incident = incidents.get(conn, parsed)
         if incident is None:
-            abort(404, f"No incident {incident_id}: no accusation has that id.")
+            abort(404, incidents.absent(conn, parsed))
         entries = incident.entries()
         catalogue = names.read(conn, names.Wanted.of(entries))
         held = sources.held(conn, {entry.source for entry in entries if entry.source})
