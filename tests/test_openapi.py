@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from service.config import Settings
 from service.running.app import create_app
-from tests.api import make_key
+from tests.api import make_key, problem_of
 
 
 def test_the_openapi_document_validates(client):
@@ -70,6 +70,56 @@ def test_the_document_tells_a_generated_client_the_truth(client):
         elif path.startswith("/v1/"):
             assert operation["security"] == [] and "401" not in operation["responses"]
     assert document["components"]["schemas"]["SourceIn"]["properties"]["url"]["format"] == "uri"
+
+
+# A value for each field a kind of report may have to send, on the seeded log; `{accusation}` is
+# the id of the accusation the test records first.
+FILLED = {
+    "claimant": "azerbaijan-military",
+    "target": "armenia",
+    "act": "shelling",
+    "occurred_from": "2020-10-12",
+    "occurred_to": "2020-10-12",
+    "time_precision": "day",
+    "stated_at": "2020-10-12",
+    "summary": "Reported.",
+    "source": "moscow-ceasefire-article",
+}
+BY_KIND = {
+    "accusation": {},
+    "denial": {"claimant": "armenia-mod", "responds_to": "{accusation}"},
+    "retraction": {"responds_to": "{accusation}"},
+    "mention": {"claimant": "azerbaijan-mfa", "cites": "{accusation}"},
+}
+
+
+def test_each_kind_of_report_has_its_own_body_and_needs_what_it_says(client, reporter, dsn):
+    """POST /v1/events is one body per kind (oneOf by `kind`): what each requires is what the
+    service needs, no more (a body of its required fields alone is appended), no less (without
+    any one of them it is refused, naming it)."""
+    document = client.get("/openapi.json").get_json()
+    body = document["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["discriminator"]["propertyName"] == "kind"
+    schemas = document["components"]["schemas"]
+    assert set(body["discriminator"]["mapping"]) == set(BY_KIND)
+    kinds = {kind: schemas[ref.rsplit("/", 1)[1]] for kind, ref in body["discriminator"]["mapping"].items()}
+    assert [{"$ref": ref} for ref in body["discriminator"]["mapping"].values()] == body["oneOf"]
+    assert "violations" in kinds["accusation"]["properties"] and "violations" not in kinds["denial"]["properties"]
+    assert "target" not in kinds["mention"]["properties"] and "cites" not in kinds["accusation"]["properties"]
+    accusation = None
+    for kind, overrides in BY_KIND.items():
+        schema = kinds[kind]
+        assert schema["properties"]["kind"]["enum"] == [kind] and schema["additionalProperties"] is False
+        values = {**FILLED, **{name: value.format(accusation=accusation) for name, value in overrides.items()}}
+        required = {name: values.get(name, kind) for name in schema["required"]}
+        for name in set(schema["required"]) - {"kind"}:
+            problem = problem_of(
+                client.post("/v1/events", json={k: v for k, v in required.items() if k != name}, headers=reporter), 422
+            )
+            assert name in problem["errors"], (kind, name, problem["errors"])
+        posted = client.post("/v1/events", json=required, headers=reporter)
+        assert posted.status_code == 201, (kind, posted.get_json())
+        accusation = accusation or posted.get_json()["id"]
 
 
 def test_closed_reads_are_documented_as_needing_a_key(dsn, tmp_path):

@@ -30,10 +30,23 @@ WITHOUT_DATABASE = {"/healthz"}
 NOT_REPLAYABLE = {"keys.make"}
 
 
+# Bodies documented as one schema per kind of report (a component each, named in `REPORTS`),
+# though one schema reads them all.
+BY_KIND = {"events.append"}
+
+
 class Contract(BasePlugin):
-    def __init__(self, reads_need_key: bool):
+    def __init__(self, reads_need_key: bool, reports: dict[str, str]):
+        """`reports`: the component schema of each kind of report, by kind."""
         super().__init__()
         self.reads_need_key = reads_need_key
+        self.reports = {
+            "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in reports.values()],
+            "discriminator": {
+                "propertyName": "kind",
+                "mapping": {kind: f"#/components/schemas/{name}" for kind, name in reports.items()},
+            },
+        }
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
         for method, operation in (operations or {}).items():
@@ -43,6 +56,8 @@ class Contract(BasePlugin):
             shared = [422] if path in WITHOUT_DATABASE else [422, 503]
             if method in BODY_METHODS:
                 shared += [400, 413, 415]
+                if rule.endpoint in BY_KIND:
+                    operation["requestBody"]["content"]["application/json"]["schema"] = self.reports
                 if rule.endpoint not in NOT_REPLAYABLE:
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             elif self.reads_need_key and path.startswith("/v1/"):

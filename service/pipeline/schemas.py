@@ -418,6 +418,54 @@ def _required(field: fields.Field) -> fields.Field:
     return whole
 
 
+def _of_kind(kind: str, required: tuple[str, ...], optional: tuple[str, ...], doc: str) -> type[Strict]:
+    """EventIn as one kind of report takes it, for the document: the fields it must send, and
+    those it may."""
+    declared = EventIn._declared_fields
+    kind_field = String(required=True, validate=ma.validate.OneOf([kind]))
+    shape = {name: _required(declared[name]) for name in required} | {
+        name: copy.copy(declared[name]) for name in optional
+    }
+    return type(
+        f"{kind.capitalize()}Report", (Strict,), {"__doc__": doc, "__module__": __name__, "kind": kind_field, **shape}
+    )
+
+
+HOW_SAID = ("time_note", "quotes", "channel", "channel_name", "via")
+ANSWER = (*domain.STATED, "responds_to")
+# Each kind of report POST /v1/events takes, as its own body in the document (oneOf, by `kind`):
+# a generated client then knows what an accusation needs and that a denial counts nothing. The
+# service reads every kind with EventIn, and refuses by field what a kind may not say.
+REPORT_KINDS = {
+    "accusation": _of_kind(
+        "accusation",
+        (*domain.STATED, *domain.REQUIRED),
+        ("responds_to", "locations", "ceasefire", *HOW_SAID, "violations", "casualties"),
+        "An accusation: who accuses whom of what, where and when, in whose words. Answering an accusation "
+        "(`responds_to`), it is a counter-accusation: said by the accused side, aimed at the accuser's.",
+    ),
+    "denial": _of_kind(
+        "denial",
+        ANSWER,
+        ("target", *domain.SITUATION, *HOW_SAID),
+        "A denial of an accusation, by the accused side; what it leaves out of the act it takes from the accusation.",
+    ),
+    "retraction": _of_kind(
+        "retraction",
+        ANSWER,
+        ("target", *domain.SITUATION, *HOW_SAID),
+        "A retraction of an accusation or a denial, once, by the side that said it.",
+    ),
+    "mention": _of_kind(
+        "mention",
+        (*domain.STATED, "cites"),
+        HOW_SAID,
+        "A statement already in the log, reported again: by another source, or by its side.",
+    ),
+}
+assert set(REPORT_KINDS) == set(domain.REPORTED)
+
+
 # What GET /v1/events/{id} shows of an entry that the service, not its record, decides: a
 # correction sent as that answer edited may carry them unchanged (service.api.events.correct).
 OWNED = (
