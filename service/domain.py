@@ -304,6 +304,20 @@ def side(path: str) -> str:
     return path.split(".", 1)[0]
 
 
+def on_side(path: str, sides: list[str]) -> bool:
+    """Whether the actor at `path` speaks for one of `sides` (the top-level paths a party answers
+    for: its own, or each member's of a coalition; the store reads them, migration 0024)."""
+    return any(within(path, one) for one in sides)
+
+
+def sides_named(sides: list[str]) -> list[str]:
+    return [one.replace("_", "-") for one in sides]
+
+
+def named(sides: list[str]) -> str:
+    return " or ".join(sides_named(sides))
+
+
 def check_times(occurred_from: datetime, occurred_to: datetime, stated_at: datetime) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if occurred_from > occurred_to:
@@ -397,32 +411,36 @@ def check_responder(
     rules = KINDS[kind]
     name = rules.answering_name or kind
     errors: dict[str, list[str]] = {}
-    speaker_side = side(responding["claimant_path"])
+    speaker_sides = responding["claimant_sides"]
     if rules.said_by == "accused side":
-        accused_side = side(responding["target_path"])
-        if not within(claimant_path, accused_side):
-            state = accused_side.replace("_", "-")
-            accused = "" if responding["target"] == state else f", whose {responding['target']} is accused"
+        accused_sides = responding["target_sides"]
+        if not on_side(claimant_path, accused_sides):
+            state = named(accused_sides)
+            accused = (
+                ""
+                if [responding["target"]] == sides_named(accused_sides)
+                else f", whose {responding['target']} is accused"
+            )
             errors["claimant"] = [
-                f"only the accused side ({state} and the actors beneath it{accused}) may answer with "
-                f"{article(name)} {name}"
+                f"only the accused side ({state} and the actors beneath {'it' if len(accused_sides) == 1 else 'them'}"
+                f"{accused}) may answer with {article(name)} {name}"
             ]
-        elif within(claimant_path, speaker_side):
+        elif on_side(claimant_path, speaker_sides):
             errors["claimant"] = [f"{claimant} is on the side of the accuser, {responding['claimant']}"]
-    elif rules.said_by == "same side" and not within(claimant_path, speaker_side):
+    elif rules.said_by == "same side" and not on_side(claimant_path, speaker_sides):
         errors["claimant"] = [
-            f"only the side that said it ({speaker_side.replace('_', '-')} and the actors "
-            f"beneath it) may withdraw what {responding['claimant']} said"
+            f"only the side that said it ({named(speaker_sides)} and the actors "
+            f"beneath {'it' if len(speaker_sides) == 1 else 'them'}) may withdraw what {responding['claimant']} said"
         ]
     if rules.aimed_at and target != responding[rules.aimed_at]:
         errors["target"] = [
             f"a {kind}'s target is the {rules.aimed_at} of what it answers, {responding[rules.aimed_at]}"
         ]
-    if rules.aimed_at_side and not within(target_path, side(responding[f"{rules.aimed_at_side}_path"])):
-        aimed = side(responding[f"{rules.aimed_at_side}_path"]).replace("_", "-")
+    if rules.aimed_at_side and not on_side(target_path, responding[f"{rules.aimed_at_side}_sides"]):
+        aimed = responding[f"{rules.aimed_at_side}_sides"]
         errors["target"] = [
             f"{article(name)} {name} is aimed at the side of the {rules.aimed_at_side} of what it answers "
-            f"({aimed} and the actors beneath it); {target} is not on it"
+            f"({named(aimed)} and the actors beneath {'it' if len(aimed) == 1 else 'them'}); {target} is not on it"
         ]
     return errors
 

@@ -277,11 +277,10 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
     if errors:
         raise domain.Refusal(errors)
     claimant = refs["actors"][report["claimant"]]
-    side = domain.side(cited["claimant_path"])
-    if not domain.within(claimant["path"], side):
+    if not domain.on_side(claimant["path"], cited["claimant_sides"]):
         errors["claimant"] = [
-            f"a mention is said by the side of the statement it cites ({side.replace('_', '-')} and the actors "
-            f"beneath it; {cited['claimant']} made it): another source reporting it names the same claimant"
+            f"a mention is said by the side of the statement it cites ({domain.named(cited['claimant_sides'])} and "
+            f"the actors beneath it; {cited['claimant']} made it): another source reporting it names the same claimant"
         ]
     quotes, quote_errors = spans(report.get("quotes") or [], refs["source"]["text"])
     errors |= quote_errors

@@ -15,6 +15,7 @@ TABLES = {
     "ceasefire",
     "ceasefire_party",
     "ceasefire_broker",
+    "actor_member",
     "log_head",
     "event",
     "event_location",
@@ -73,6 +74,7 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
         "incident_high_water",
         "entry_hash",
         "ceasefire_broker",
+        "actor_member",
     }
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES

@@ -191,6 +191,7 @@ DELIBERATE = re.compile(
             r"^a mention (cites|is said by the side)",  # the document does not split bodies by kind yet
             r"^this entry (is voided already|was voided)",
             r"^a (correction|void) is not voided",
+            r"^(only an actor of kind coalition has members|a coalition names its members)",  # one actor schema
         ]
     )
 )

@@ -61,8 +61,9 @@ CATALOGUE = [
     ),
     (
         "actor",
-        "SELECT a.slug, a.name, a.kind, a.country, a.aliases, p.slug AS parent FROM actor a "
-        "LEFT JOIN actor p ON p.id = a.parent_id ORDER BY nlevel(a.path), a.slug",
+        # A coalition after every actor, so that its members come before it.
+        f"SELECT a.slug, a.name, a.kind, a.country, a.aliases, p.slug AS parent, {actors.MEMBERS} FROM actor a "
+        "LEFT JOIN actor p ON p.id = a.parent_id ORDER BY a.kind = 'coalition', nlevel(a.path), a.slug",
         (),
     ),
     (

@@ -36,6 +36,23 @@ class ActorIn(Strict):
     country = Country()
     aliases = fields.List(Text(1, 200), load_default=list, validate=ma.validate.Length(max=50))
     parent = Slug(load_default=None, allow_none=True)
+    members = fields.List(
+        Slug(),
+        load_default=list,
+        validate=[ma.validate.Length(max=50), distinct("member")],
+        metadata={
+            "uniqueItems": True,
+            "description": "A coalition's members, in the order the source names them (none for any other kind): "
+            "accusing a coalition accuses each member's side, and any of them may answer.",
+        },
+    )
+
+    @ma.validates_schema
+    def members_of_a_coalition(self, actor, **_):
+        if actor.get("kind") == "coalition" and len(actor.get("members", [])) < 2:
+            raise ma.ValidationError("a coalition names its members, two or more", "members")
+        if actor.get("kind") != "coalition" and actor.get("members"):
+            raise ma.ValidationError("only an actor of kind coalition has members", "members")
 
 
 class ActorOut(ActorIn):

@@ -68,6 +68,7 @@ ACTOR_KINDS = (
     "news-outlet",
     "other",
     "unidentified",
+    "coalition",
 )
 LOCATION_PRECISIONS = ("exact", "near", "district", "region", "country", "unknown")
 LOCATION_SHAPES = ("point", "area", "line")

@@ -7,8 +7,13 @@ from psycopg import sql
 from service.domain import Refusal
 from service.store import Connection
 
-SELECT = """
-SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, a.created_at
+# A coalition's members, in order (migration 0024).
+MEMBERS = (
+    "ARRAY(SELECT member.slug::text FROM actor_member m JOIN actor member ON member.id = m.member_id "
+    "WHERE m.coalition_id = a.id ORDER BY m.position) AS members"
+)
+SELECT = f"""
+SELECT a.slug, a.name, a.kind, a.country, a.aliases, parent.slug AS parent, {MEMBERS}, a.created_at
   FROM actor a LEFT JOIN actor parent ON parent.id = a.parent_id
 """
 
@@ -22,10 +27,29 @@ def create(conn: Connection, actor: dict, if_absent: bool = False) -> dict | Non
            VALUES (%(slug)s, %(name)s, %(kind)s, %(country)s, %(aliases)s, %(parent_id)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
-        + "RETURNING slug",
+        + "RETURNING id, slug",
         {**actor, "country": actor.get("country"), "aliases": actor.get("aliases") or [], "parent_id": parent_id},
     ).fetchone()
-    return None if row is None else get(conn, row["slug"])
+    if row is None:
+        return None
+    if actor.get("members"):
+        _members(conn, row["id"], actor["members"])
+    return get(conn, row["slug"])
+
+
+def _members(conn: Connection, coalition_id: int, members: list[str]) -> None:
+    known = {
+        found["slug"]: found["id"]
+        for found in conn.execute("SELECT slug, id FROM actor WHERE slug = ANY(%s)", [members]).fetchall()
+    }
+    unknown = [slug for slug in members if slug not in known]
+    if unknown:
+        raise Refusal({"members": [f"unknown actor: {slug}" for slug in unknown]})
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO actor_member (coalition_id, member_id, position) VALUES (%s, %s, %s)",
+            [(coalition_id, known[slug], position) for position, slug in enumerate(members)],
+        )
 
 
 def get(conn: Connection, slug: str) -> dict | None:

@@ -219,6 +219,7 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 RESPONDING = """
 SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, claimant.slug AS claimant, claimant.path::text AS claimant_path,
        target.slug AS target, target.path::text AS target_path,
+       ARRAY(SELECT side_of(e.claimant_id)) AS claimant_sides, ARRAY(SELECT side_of(e.target_id)) AS target_sides,
        ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by,
        (SELECT v.seq FROM event v WHERE v.voids = coalesce(e.corrects, e.id)) AS voided_at
   FROM event e
