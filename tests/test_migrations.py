@@ -16,6 +16,7 @@ TABLES = {
     "ceasefire_party",
     "ceasefire_broker",
     "actor_member",
+    "desk_session",
     "log_head",
     "event",
     "event_location",
@@ -75,6 +76,7 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
         "entry_hash",
         "ceasefire_broker",
         "actor_member",
+        "desk_session",
     }
     migrate.upgrade(dsn)
     assert tables(dsn) == TABLES

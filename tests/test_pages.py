@@ -298,3 +298,42 @@ def test_the_pages_allow_only_their_own_assets(browser, site):
     assert "default-src 'none'" in policy and "style-src 'self'" in policy
     watched.check()
     watched.close()
+
+
+def test_the_desk_signs_in_by_keyboard_and_holds_a_pasted_source(browser, site, dsn):
+    """A person signs in with a key, pastes an article and holds it, using the keyboard alone; the
+    sign-in page and the desk have no serious accessibility violation at either width."""
+    secret = make_key(dsn, "desk-admin", "admin")["Authorization"].removeprefix("Bearer ")
+    for width in (1280, 375):
+        watched = Watched(browser, site, width=width, bypass_csp=True)
+        page = watched.page
+        watched.open("/desk")
+        assert page.url.endswith("/desk/sign-in")
+        for name in ("desk-sign-in", "desk"):
+            page.add_script_tag(path=str(AXE))
+            results = page.evaluate("async () => await axe.run(document)")
+            serious = [(v["id"], v["help"]) for v in results["violations"] if v["impact"] in ("serious", "critical")]
+            assert serious == [], (name, width)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+            shoot(watched, f"{name}-{width}")
+            if name == "desk-sign-in":
+                page.focus("#key")
+                page.keyboard.type(secret)
+                page.keyboard.press("Enter")
+                page.wait_for_url("**/desk")
+        if width == 1280:
+            page.focus("#publisher")
+            page.keyboard.type("Wire")
+            page.keyboard.press("Tab")
+            page.keyboard.type("Truce tested along the line")
+            page.focus("#published_at")
+            page.keyboard.type("2031-03-03")
+            page.focus("#text")
+            page.keyboard.type("KESTREL, March 3 (Wire) - Northland's army accused Southland forces on Sunday.")
+            page.focus("button[type=submit] >> text=Hold this source")
+            page.keyboard.press("Enter")
+            page.wait_for_url("**/desk?added=*")
+            assert "Source held" in page.content()
+            shoot(watched, "desk-source-held-1280")
+        watched.check()
+        watched.close()

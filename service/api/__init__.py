@@ -59,7 +59,7 @@ def refuse_undeclared_query() -> None:
     """A view that declares no query arguments takes none: `/v1/actors/x?limit=5` or
     `/healthz?verbose=1` is refused by name, as a misspelt filter on a list is. No parameter
     takes several values: `as_of=1&as_of=2` is refused, not read as its first."""
-    if not request.args or request.endpoint is None or request.blueprint == "web":
+    if not request.args or request.endpoint is None or request.blueprint in ("web", "desk"):
         return  # the pages read their own query (service/web)
     repeated = {
         name: [f"given {len(values)} times; give it once"] for name, values in request.args.lists() if len(values) > 1

@@ -23,6 +23,8 @@ def read_json() -> None:
     levels: reports and catalogue entries are a couple of levels deep)."""
     if request.routing_exception is not None or request.method not in METHODS:
         return  # a 404 or a 405 comes first: the body does not matter on a path that refuses it
+    if request.blueprint == "desk":
+        return  # the desk's pages take forms (service/web/desk.py)
     chunked = request.content_length is None and bool(request.headers.get("Transfer-Encoding"))
     if request.content_length in (None, 0) and not chunked:
         return

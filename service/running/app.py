@@ -108,8 +108,10 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
     api.spec.components.schemas.pop("EventIn", None)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
     from service.web import blp as pages
+    from service.web import desk
 
     app.register_blueprint(pages)
+    app.register_blueprint(desk.blp)
     app.before_request(headers.assign_request_id)
     app.before_request(refuse_undeclared_query)
     app.before_request(body.read_json)
