@@ -45,8 +45,8 @@ def test_the_document_tells_a_generated_client_the_truth(client):
     assert "Error" not in document["components"]["schemas"]
     ids = [operation["operationId"] for _, _, operation in operations(document)]
     assert (
-        len(ids) == len(set(ids)) == 32
-    )  # with POST /v1/batches, the three of /v1/keys and POST /v1/events/{id}/voids
+        len(ids) == len(set(ids)) == 33
+    )  # with POST /v1/batches, the three of /v1/keys, POST /v1/events/{id}/voids and the assistant's proposals
     for path, method, operation in operations(document):
         assert operation["summary"] and operation["description"], (method, path)
         assert "security" in operation, (method, path)

@@ -884,3 +884,55 @@ class CountsOut(Strict):
             "empty ones included."
         },
     )
+
+
+class ReadFrom(Strict):
+    field = fields.String(metadata={"description": "The field of the entry these words gave."})
+    start = fields.Integer()
+    end = fields.Integer()
+    text = fields.String()
+
+
+class Span(Strict):
+    start = fields.Integer()
+    end = fields.Integer()
+
+
+class Found(Strict):
+    name = fields.String(metadata={"description": "The name as the text gives it."})
+    read_from = fields.List(fields.Nested(Span), metadata={"description": "Where the text names it."})
+
+
+class NewActor(Found):
+    for_ = fields.List(
+        fields.String(),
+        data_key="for",
+        attribute="for",
+        metadata={"description": 'The proposals and fields it would fill, as "p1.claimant".'},
+    )
+
+
+class Proposal(Strict):
+    entry = fields.Dict(
+        metadata={
+            "description": "An entry as POST /v1/batches takes it (`ref`, `responds_to` as `#ref`), its quotes "
+            "with their spans. A field the text did not give is null, and named in `needs`."
+        }
+    )
+    read_from = fields.List(fields.Nested(ReadFrom), metadata={"description": "The words each field was read from."})
+    sentence = fields.Nested(Span, metadata={"description": "The sentence that reports it."})
+    confidence = fields.Float(metadata={"description": "From 0 to 1: how much of it the text stated outright."})
+    to_add = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Fields naming a party the catalogue lacks: the name, for a person to add."},
+    )
+    needs = fields.List(fields.String(), metadata={"description": "Fields a person must fill before confirming."})
+
+
+class ProposalsOut(Strict):
+    source = fields.String()
+    published_at = fields.String(allow_none=True, metadata={"description": "The day relative times were read from."})
+    proposals = fields.List(fields.Nested(Proposal))
+    new_actors = fields.List(fields.Nested(NewActor))
+    new_places = fields.List(fields.Nested(Found))

@@ -100,9 +100,28 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         "bearer",
         {"type": "http", "scheme": "bearer", "description": "An API key made with `ceasefire-log keys create`."},
     )
-    from service.api import batches, catalogue, events, head, health, incidents, keys, refuse_undeclared_query
+    from service.api import (
+        batches,
+        catalogue,
+        events,
+        head,
+        health,
+        incidents,
+        keys,
+        proposals,
+        refuse_undeclared_query,
+    )
 
-    for blueprint in (health.blp, head.blp, events.blp, batches.blp, incidents.blp, keys.blp, *catalogue.BLUEPRINTS):
+    for blueprint in (
+        health.blp,
+        head.blp,
+        events.blp,
+        batches.blp,
+        incidents.blp,
+        keys.blp,
+        *catalogue.BLUEPRINTS,
+        proposals.blp,
+    ):
         api.register_blueprint(blueprint)
     # POST /v1/events is documented by kind (REPORT_KINDS); the one schema that reads it is not shown.
     api.spec.components.schemas.pop("EventIn", None)

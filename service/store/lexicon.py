@@ -1,0 +1,25 @@
+"""The catalogue as the intake assistant reads it: every actor, place and act by its names, and
+each ceasefire with its parties' sides. Four queries, read whole: the catalogue is small beside
+the log (see names.py)."""
+
+from __future__ import annotations
+
+from service.store import Connection
+
+
+def read(conn: Connection) -> dict[str, list[dict]]:
+    actors = conn.execute(
+        "SELECT a.slug, a.name, a.kind, a.country, a.aliases, "
+        "       (SELECT s.slug FROM actor s WHERE s.path = subpath(a.path, 0, 1)) AS side "
+        "  FROM actor a ORDER BY a.id"
+    ).fetchall()
+    places = conn.execute("SELECT slug, name, aliases FROM location ORDER BY id").fetchall()
+    acts = conn.execute("SELECT slug, label FROM act ORDER BY id").fetchall()
+    # A ceasefire's parties by their sides, and the UTC day it took effect, for the one in force.
+    ceasefires = conn.execute(
+        "SELECT c.slug, to_char(c.effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS effective, "
+        "       ARRAY(SELECT s.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id "
+        "               JOIN actor s ON s.path = subpath(a.path, 0, 1) WHERE p.ceasefire_id = c.id) AS parties "
+        "  FROM ceasefire c ORDER BY c.id"
+    ).fetchall()
+    return {"actors": actors, "places": places, "acts": acts, "ceasefires": ceasefires}
