@@ -280,3 +280,19 @@ def _readme_commands() -> list[str]:
         elif inside and line.strip() and not line.lstrip().startswith("#"):
             commands.append(line)
     return commands
+
+
+def test_the_wheel_ships_every_package_of_the_service():
+    """An image installs the wheel, not the checkout: a package left out of pyproject's list
+    imports in the tests and fails the container at its first request."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(path.parent.relative_to(root).parts)
+        for top in ("service", "migrations")
+        for path in (root / top).rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)
