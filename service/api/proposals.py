@@ -39,11 +39,10 @@ def propose(slug: str):
     """
     with current_app.extensions["pool"].connection() as conn:
         require_role(conn, "reporter")
-        source = sources.get(conn, slug)
+        source = sources.get(conn, slug, with_text=True)
         if source is None:
             raise ApiError(404, "Not Found", f"No source {slug}: add it with POST /v1/sources first.", "not-found")
-        text = sources.text_of(conn, slug)
-        if not text:
+        if not source["text"]:
             raise ApiError(
                 409,
                 "Conflict",
@@ -51,7 +50,7 @@ def propose(slug: str):
                 "no-text",
             )
         catalogue = assistant.Catalogue.of(lexicon.read(conn))
-    return assistant.propose(text, catalogue, source=slug, published=_day(source["published_at"]))
+    return assistant.propose(source["text"], catalogue, source=slug, published=_day(source["published_at"]))
 
 
 def _day(published: datetime | None) -> date | None:

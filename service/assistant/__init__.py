@@ -82,9 +82,7 @@ def _proposal(claim: Claim, refs: dict, text: str, catalogue: Catalogue, source:
             entry["ceasefire"] = ceasefire
     stated = _stated(claim, published, entry.get("occurred_to"))
     entry["stated_at"] = stated[0]
-    if stated[1] and claim.kind != "accusation":
-        entry["time_note"] = stated[1]
-    elif stated[1] and "time_note" not in entry:
+    if stated[1] and "time_note" not in entry:
         entry["time_note"] = stated[1]
     start, end = claim.sentence
     entry["summary"] = " ".join(text[start:end].split())

@@ -4,7 +4,7 @@ what follows it), which quotes they are, and how the claims answer each other.""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from service.assistant import lexicon, times
 from service.assistant.catalogue import Catalogue, Mention
@@ -227,7 +227,9 @@ class Reader:
             return bool(re.match(r"\s+(?:that|\w+\s+with)", self.text[cue.end() : cue.end() + 40]))
         return True
 
-    def claims_of(self, cue: re.Match, subject: Party, region: tuple[int, int], sentence, told: int) -> list[Claim]:
+    def claims_of(
+        self, cue: re.Match, subject: Party, region: tuple[int, int], sentence: tuple[int, int], told: int
+    ) -> list[Claim]:
         start, end = region
         if cue["deny"] or cue["call"]:
             return [Claim("denial", subject, sentence, cue.span())]
@@ -236,11 +238,9 @@ class Reader:
         if cue["accuse"]:
             # The accused stand between the verb and "of"/"for", or the act.
             stop = re.search(r"\s(?:of|for|over)\s", after)
-            limit = min(
-                x for x in (stop.start() if stop else len(after), violation.start() if violation else len(after))
-            )
+            limit = min(stop.start() if stop else len(after), violation.start() if violation else len(after))
             targets = self.others(subject, start, start + limit) or self.others(subject, start, end)[:1]
-            if " both " not in after[:limit] and targets:
+            if " both " not in after[:limit]:
                 targets = targets[:1]
         elif violation:
             targets = self.others(subject, start, start + violation.start())[:1]
@@ -251,31 +251,16 @@ class Reader:
             if other:
                 at = start + adversary.start()
                 targets = [Party(other.slug, other.name, other.side, at, start + adversary.end())]
-        if not targets:
-            if not cue["accuse"]:
-                return self.backing(subject, cue, sentence)
+        if not targets and not cue["accuse"]:
+            return self.backing(subject, cue, sentence)
         claim = Claim("accusation", subject, sentence, cue.span(), targets=targets)
         self.situation(claim, start, told)
-        if not targets:
-            return [claim]
+        # "blamed both X and Y": one accusation of each, alike in all else.
         return [
-            Claim(
-                "accusation",
-                subject,
-                sentence,
-                cue.span(),
-                targets=[target],
-                act=claim.act,
-                act_span=claim.act_span,
-                places=claim.places,
-                occurred=claim.occurred,
-                violations=claim.violations,
-                casualties=claim.casualties,
-            )
-            for target in targets
-        ]
+            replace(claim, targets=[target], quotes=[], casualties=dict(claim.casualties)) for target in targets
+        ] or [claim]
 
-    def backing(self, subject: Party, cue: re.Match, sentence) -> list[Claim]:
+    def backing(self, subject: Party, cue: re.Match, sentence: tuple[int, int]) -> list[Claim]:
         """ "..., with its foreign minister saying that ...": another voice of the accuser's side,
         in the accuser's sentence, accuses as it does."""
         made = [c for c in self.claims if c.sentence == sentence and c.kind == "accusation"]

@@ -34,13 +34,10 @@ def create(conn: Connection, source: dict, if_absent: bool = False) -> dict | No
     return None if row is None else get(conn, row["slug"])
 
 
-def get(conn: Connection, slug: str) -> dict | None:
-    return localise(conn.execute(SELECT + " WHERE slug = %(slug)s", {"slug": slug}).fetchone(), "published_at")
-
-
-def text_of(conn: Connection, slug: str) -> str | None:
-    row = conn.execute("SELECT text FROM source WHERE slug = %(slug)s", {"slug": slug}).fetchone()
-    return None if row is None else row["text"]
+def get(conn: Connection, slug: str, with_text: bool = False) -> dict | None:
+    """The source of this slug; `with_text`, its held text as well (`text`)."""
+    select = SELECT.replace("FROM source", ", text FROM source") if with_text else SELECT
+    return localise(conn.execute(select + " WHERE slug = %(slug)s", {"slug": slug}).fetchone(), "published_at")
 
 
 def page(conn: Connection, after: str | None, limit: int) -> list[dict]:
