@@ -3,8 +3,6 @@ nothing; a person confirms what it proposes through POST /v1/batches."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import current_app
 
 from service import assistant
@@ -12,7 +10,7 @@ from service.api import Blueprint, refusals
 from service.pipeline.auth import require_role
 from service.pipeline.errors import ApiError
 from service.pipeline.schemas import ProposalsOut
-from service.store import lexicon, sources
+from service.store import sources
 
 blp = Blueprint(
     "proposals",
@@ -49,10 +47,4 @@ def propose(slug: str):
                 f"The source {slug} holds no text to read: the assistant reads a source's held text.",
                 "no-text",
             )
-        catalogue = assistant.Catalogue.of(lexicon.read(conn))
-    return assistant.propose(source["text"], catalogue, source=slug, published=_day(source["published_at"]))
-
-
-def _day(published: datetime | None) -> date | None:
-    """The day of publication as the source gives it (its own clock, or the day alone)."""
-    return None if published is None else date(published.year, published.month, published.day)
+        return assistant.of_source(conn, source)[0]

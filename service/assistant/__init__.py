@@ -5,12 +5,23 @@ proposes points at the words that made it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from service.assistant.catalogue import Act, Actor, Catalogue, Ceasefire, Place
 from service.assistant.reading import Claim, Party, Reader
+from service.store import Connection, lexicon
 
-__all__ = ["Act", "Actor", "Catalogue", "Ceasefire", "Place", "propose"]
+__all__ = ["Act", "Actor", "Catalogue", "Ceasefire", "Place", "of_source", "propose"]
+
+
+def of_source(conn: Connection, source: dict) -> tuple[dict, dict[str, list[dict]]]:
+    """The proposals for a held source (as sources.get reads it, with its text), and the catalogue
+    they were read with (the desk's pickers show its names)."""
+    rows = lexicon.read(conn)
+    published: datetime | None = source["published_at"]
+    # The day of publication as the source gives it: its own clock, or the day alone.
+    day = None if published is None else date(published.year, published.month, published.day)
+    return propose(source["text"], Catalogue.of(rows), source=source["slug"], published=day), rows
 
 
 def propose(text: str, catalogue: Catalogue, *, source: str, published: date | None) -> dict:

@@ -306,8 +306,10 @@ class Reader:
             places = [self.places_seen[-1]]
         for match in NEW_PLACE.finditer(part):
             name = match["before"] or match["after"]
-            if name and not self.catalogue.place_mentions(name) and not self.catalogue.actor_mentions(name):
-                offset = start + match.start() + match[0].index(name)
+            offset = start + match.start() + match[0].index(name)
+            # "the Tartar district", where the catalogue holds "Tartar District", names that place.
+            known = any(p.start < offset + len(name) and offset < p.end for p in places)
+            if not known and not self.catalogue.place_mentions(name) and not self.catalogue.actor_mentions(name):
                 self.new_places.setdefault(name, []).append((offset, offset + len(name)))
         claim.places = list({p.slug: p for p in places}.values())
         self.places_seen.extend(places)

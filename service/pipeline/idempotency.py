@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from flask import Response, g, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from service.pipeline.errors import invalid
 
@@ -54,7 +55,7 @@ class Claim:
     holder: int
     key: str
 
-    def keep(self, conn, response: Response) -> None:
+    def keep(self, conn, response: BaseResponse) -> None:
         conn.execute(
             "UPDATE idempotency SET status = %s, body = %s, location = %s WHERE api_key_id = %s AND key = %s",
             [response.status_code, response.get_data(), response.headers.get("Location"), self.holder, self.key],

@@ -18,7 +18,7 @@ def read(conn: Connection) -> dict[str, list[dict]]:
     acts = conn.execute("SELECT slug, label FROM act ORDER BY id").fetchall()
     # A ceasefire's parties by their sides, and the UTC day it took effect, for the one in force.
     ceasefires = conn.execute(
-        "SELECT c.slug, to_char(c.effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS effective, "
+        "SELECT c.slug, c.name, to_char(c.effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS effective, "
         "       ARRAY(SELECT replace(subpath(a.path, 0, 1)::text, '_', '-') FROM ceasefire_party p "
         "               JOIN actor a ON a.id = p.actor_id WHERE p.ceasefire_id = c.id) AS parties "
         "  FROM ceasefire c ORDER BY c.id"

@@ -7,8 +7,9 @@ is read from the form; the sign-in form carries a token of its own, matched agai
 (double submit), so no other site can sign a browser in. A request whose session expired, ended
 or whose key was revoked is sent back to sign-in, and nothing is written.
 
-Server-rendered, no script; the roles are the API's (a source is added by an admin's key), and so
-are the checks (the catalogue's schemas).
+Server-rendered; the one script (static/desk.js, intake.py) turns a selected passage into a quote.
+The roles are the API's (a source is added by an admin's key), and so are the checks (the
+catalogue's schemas).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from service.pipeline.auth import ROLES
 from service.pipeline.catalogue_schemas import SourceIn
+from service.pipeline.errors import PAGES
 from service.store import keys, sessions, sources
-from service.web import CSP
+from service.web import CSP, error_page
 
 blp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 
@@ -37,9 +39,15 @@ SOURCE = SourceIn()
 UPLOAD_LIMIT = 900_000
 
 
+@blp.record_once
+def _answer_problems_as_pages(state) -> None:
+    state.app.extensions.setdefault(PAGES, {})[blp.name] = error_page
+
+
 @blp.after_request
 def protect(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    # No script runs on a desk page but the one that sets quotes (intake.py sets its own policy).
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -122,10 +130,11 @@ def end():
 @signed_in()
 def home():
     added = None
-    if request.args.get("added"):
-        with current_app.extensions["pool"].connection() as conn:
+    with current_app.extensions["pool"].connection() as conn:
+        if request.args.get("added"):
             added = sources.get(conn, request.args["added"])
-    return _page("desk.html", desk=g.desk, added=added, form={}, errors={})
+        held = [source for source in sources.page(conn, None, 200) if source["text_held"]]
+    return _page("desk.html", desk=g.desk, added=added, held=held, form={}, errors={})
 
 
 @blp.route("/sources", methods=["POST"])
@@ -152,20 +161,28 @@ def add_source():
         except ma.ValidationError as error:
             errors = {name: list(messages) for name, messages in error.normalized_messages().items()}
     if errors:
-        return _page("desk.html", 422, desk=g.desk, added=None, form={**form, "text": text}, errors=errors)
+        return _page("desk.html", 422, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors)
     with current_app.extensions["pool"].connection() as conn:
         try:
             made = sources.create(conn, source)
         except psycopg.errors.UniqueViolation:
             errors = {"text": ["this text, from this publisher on this day, is held already"]}
-            return _page("desk.html", 409, desk=g.desk, added=None, form={**form, "text": text}, errors=errors)
+            return _page("desk.html", 409, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors)
         conn.commit()
     assert made is not None
     return redirect(url_for("desk.home", added=made["slug"]), code=303)
 
 
+def slugify(name: str, length: int = 40) -> str:
+    """A name as a slug: lowercase letters and digits, hyphens between ("Arakan Army" → arakan-army)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:length].strip("-")
+
+
 def _slug(form: dict, text: str) -> str:
     """A slug the person never types: the publisher (or title), the day, and the text's digest."""
-    words = re.sub(r"[^a-z0-9]+", "-", (form["publisher"] or form["title"] or "source").lower()).strip("-")[:40]
+    words = slugify(form["publisher"] or form["title"] or "source")
     day = form["published_at"][:10] if re.match(r"\d{4}-\d{2}-\d{2}", form["published_at"]) else "undated"
     return f"{words or 'source'}-{day}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+from service.web import intake  # noqa: E402,F401  (its views are the desk's: registered on blp)
