@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import yaml
 
+from service.exchange.seed import SEEDS as SEEDS_DIR
 from tests.api import make_key, post_accusation
 from tests.test_cli import serve  # noqa: F401 (a fixture)
 
@@ -359,6 +361,8 @@ def select_with_the_mouse(page, words: str) -> int:
             const nodes = [];
             while ((node = walker.nextNode())) { nodes.push([node, seen.length]); seen += node.data; }
             const at = seen.indexOf(words);
+            // Scrolled into view first, as a person scrolls the text to the words.
+            nodes.filter(([n, b]) => b <= at).pop()[0].parentElement.scrollIntoView({block: 'center'});
             const point = (offset, end) => {
                 const [found, base] = nodes.filter(([n, b]) => b <= offset).pop();
                 const range = document.createRange();
@@ -450,3 +454,146 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     shoot(narrow, "desk-proposals-375")
     narrow.check()
     narrow.close()
+
+
+@pytest.fixture
+def catalogue_only(empty, settings):
+    """A log holding the seed's catalogue and no entry, served in this process: the seed article
+    is then recorded from scratch at the desk."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from service.running.app import create_app
+
+    app = create_app(settings, dsn=empty)
+    client, admin = app.test_client(), make_key(empty, "catalogue", "admin")
+    reading = yaml.safe_load((SEEDS_DIR / "moscow-ceasefire.yaml").read_text(encoding="utf-8"))
+    ceasefire = {name: value for name, value in reading["ceasefire"].items() if name != "source"}
+    for path, entries in (
+        ("/v1/acts", reading["acts"]),
+        ("/v1/actors", reading["actors"]),
+        ("/v1/locations", reading["locations"]),
+        ("/v1/ceasefires", [ceasefire]),
+    ):
+        for entry in entries:
+            made = client.post(path, json=json.loads(json.dumps(entry, default=str)), headers=admin)
+            assert made.status_code == 201, made.get_json()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", reading, client
+    server.shutdown()
+    app.extensions["pool"].close()
+
+
+def test_the_seed_article_recorded_from_scratch_at_the_desk(browser, catalogue_only, empty):
+    """On a log with the seed's catalogue and no entry, a monitor pastes the seed article, takes
+    the assistant's proposals, fixes them, and confirms: the log then holds the seed's claims, with
+    the same claimants, targets, acts, places, links and quote spans. Prints what it took."""
+    site, reading, client = catalogue_only
+    text = (SEEDS_DIR / "moscow-ceasefire-article.txt").read_text(encoding="utf-8")
+    secret = make_key(empty, "monitor", "admin")["Authorization"].removeprefix("Bearer ")
+    taken = {"clicks": 0, "keys": 0}
+
+    def click(selector: str) -> None:
+        page.click(selector)
+        taken["clicks"] += 1
+
+    def type_in(selector: str, value: str) -> None:
+        page.fill(selector, "")
+        page.click(selector)
+        page.keyboard.type(value)
+        taken["clicks"] += 1
+        taken["keys"] += len(value) + 1  # the field cleared first
+
+    def choose(selector: str, *values: str) -> None:
+        page.select_option(selector, list(values))
+        taken["clicks"] += 2 if len(values) == 1 else len(values)  # open and pick; or a click per option
+
+    def quote_by_mouse(ref: str, words: str, replacing: int | None = None) -> None:
+        if replacing is not None:  # the proposed quote was wrong: emptied first
+            page.locator(f"input[name='{ref}-quotes']").nth(replacing).fill("")
+            taken["keys"] += 1
+        taken["clicks"] += select_with_the_mouse(page, words)
+        click(f"#claim-{ref} button.take-quote")
+
+    watched = Watched(browser, site, width=1280)
+    page = watched.page
+    watched.open("/desk")
+    page.fill("#key", secret)
+    page.keyboard.press("Enter")
+    taken["keys"] += 2
+    page.wait_for_url("**/desk")
+    type_in("#title", reading["source"]["title"])
+    click("#text")
+    page.fill("#text", text)  # pasted
+    taken["keys"] += 1
+    click("text=Hold this source")
+    click("text=Read the claims in it")
+    page.wait_for_url("**/desk/sources/*")
+    proposed = page.locator("fieldset.claim").count()
+
+    # What the assistant got right stays; these are the fixes, claim by claim.
+    fixed = {"p1", "p2", "p3", "p4"}
+    times = {  # the public record's, as the seed gives them: the article says "moments after"
+        "p1": ("2020-10-10T12:00:00+04:00", "2020-10-10T13:00:00+04:00", "hour", "2020-10-10T13:00:00+04:00"),
+        "p2": ("2020-10-10T12:00:00+04:00", "2020-10-10T13:00:00+04:00", "hour", "2020-10-10T13:00:00+04:00"),
+        "p4": ("2020-10-10T12:00:00+04:00", "2020-10-10T14:00:00+04:00", "day", "2020-10-10T14:00:00+04:00"),
+    }
+    for ref, (first, last, precision, stated) in times.items():
+        type_in(f"#{ref}-occurred_from", first)
+        type_in(f"#{ref}-occurred_to", last)
+        choose(f"#{ref}-time_precision", precision)
+        type_in(f"#{ref}-stated_at", stated)
+    type_in("#p3-stated_at", "2020-10-10T14:00:00+04:00")
+    choose("#p1-locations", "agdam", "tartar")
+    choose("#p2-locations", "agdam", "tartar")
+    choose("#p2-act", "ceasefire-violation")
+    choose("#p4-locations", "armenia-unnamed-town")
+    quote_by_mouse("p3", "provocations", replacing=1)
+    quote_by_mouse("p4", "heinous aggression", replacing=0)
+    click("text=Confirm the ticked claims")
+    page.wait_for_url("**/recorded?*")
+    shoot(watched, "desk-seed-recorded-1280")
+    watched.check()
+    watched.close()
+
+    entries = client.get("/v1/events?limit=100").get_json()["items"]
+    ids = {entry["id"]: index for index, entry in enumerate(entries)}
+    keys = {event["key"]: index for index, event in enumerate(reading["events"])}
+
+    def spans(quotes: list[str]) -> list[tuple[str, int]]:
+        return [(words, text.index(words)) for words in quotes]
+
+    recorded = [
+        (
+            e["kind"],
+            e["claimant"],
+            e["target"],
+            e["act"],
+            sorted(e["locations"]),
+            ids.get(e["responds_to"]),
+            [(q["text"], q["start"]) for q in e["quotes"]],
+        )
+        for e in entries
+    ]
+    seed = [
+        (
+            e["kind"],
+            e["claimant"],
+            e["target"],
+            e["act"],
+            sorted(e["locations"]),
+            keys.get(e.get("responds_to")),
+            spans(e["quotes"]),
+        )
+        for e in reading["events"]
+    ]
+    assert recorded == seed
+    held = client.get(f"/v1/sources/{entries[0]['source']}").get_json()
+    assert held["sha256"] == reading["source"]["sha256"]  # the pasted text is the article's, byte for byte
+    print(
+        f"\nseed from scratch: {proposed} claims proposed, {len(fixed)} fixed, "
+        f"{taken['clicks']} clicks and {taken['keys']} keystrokes (times typed from the public record)"
+    )

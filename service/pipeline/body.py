@@ -72,6 +72,10 @@ def drain(response: Response) -> Response:
     chunked = length is None and bool(request.headers.get("Transfer-Encoding"))
     if not (length or chunked) or (length is not None and length > DRAIN):
         return response
+    if "form" in request.__dict__ or getattr(request, "_cached_data", None) is not None:
+        # Read whole already (a desk form, a JSON body): a server that hands over the socket itself
+        # (werkzeug's) would otherwise wait here for bytes a keep-alive client never sends.
+        return response
     stream, left = request.environ["wsgi.input"], DRAIN
     while left > 0 and (chunk := stream.read(min(64 * 1024, left))):
         left -= len(chunk)

@@ -144,7 +144,9 @@ def add_source():
     form = {
         name: request.form.get(name, "").strip() for name in ("title", "publisher", "url", "published_at", "language")
     }
-    text = request.form.get("text", "")
+    # A browser sends a textarea's line breaks as CRLF whatever was pasted (HTML's form encoding):
+    # the text held is the article's, with its own line breaks. An upload is held byte for byte.
+    text = request.form.get("text", "").replace("\r\n", "\n")
     upload = request.files.get("file")
     errors: dict[str, list[str]] = {}
     if upload is not None and upload.filename:
