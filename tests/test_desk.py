@@ -137,3 +137,32 @@ def test_the_cookie_is_secure_over_https(app, admin_key):
     secret = admin_key["Authorization"].removeprefix("Bearer ")
     signed = client.post("/desk/sign-in", data={"key": secret, "csrf": token}, base_url="https://localhost")
     assert "Secure" in next(value for value in signed.headers.getlist("Set-Cookie") if value.startswith("cfl_desk="))
+
+
+def test_an_admin_makes_and_revokes_keys_at_the_desk(client, admin_key, dsn, app):
+    csrf = sign_in(client, admin_key)
+    made = client.post("/desk/keys", data={"csrf": csrf, "name": "field-monitor", "role": "reporter"})
+    assert made.status_code == 201
+    page = made.get_data(as_text=True)
+    secret = re.search(r'<code class="secret">(cfl_[^<]+)</code>', page)[1]
+    assert "It is shown this once" in page and made.headers["Cache-Control"] == "no-store"
+    assert client.get("/desk/keys").get_data(as_text=True).count(secret) == 0  # never shown again
+
+    # The new key signs a monitor in, in another browser.
+    monitor = app.test_client()
+    sign_in(monitor, {"Authorization": f"Bearer {secret}"})
+    assert monitor.get("/desk").status_code == 200
+    assert monitor.get("/desk/keys").status_code == 403  # a reporter's desk has no keys page
+
+    taken = client.post("/desk/keys", data={"csrf": csrf, "name": "field-monitor", "role": "admin"})
+    assert taken.status_code == 409 and "revoked or not" in taken.get_data(as_text=True)
+    bad = client.post("/desk/keys", data={"csrf": csrf, "name": "Field Monitor", "role": "reporter"})
+    assert bad.status_code == 422 and 'id="name-error"' in bad.get_data(as_text=True)
+    assert client.post("/desk/keys", data={"name": "x", "role": "admin"}).status_code == 403  # no CSRF token
+
+    revoked = client.post("/desk/keys/field-monitor/revoke", data={"csrf": csrf})
+    assert revoked.status_code == 303
+    assert "field-monitor is revoked" in client.get(revoked.headers["Location"]).get_data(as_text=True)
+    ended = monitor.get("/desk")
+    assert ended.status_code == 303 and ended.headers["Location"].endswith("/desk/sign-in")
+    assert client.post("/desk/keys/field-monitor/revoke", data={"csrf": csrf}).status_code == 404

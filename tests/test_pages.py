@@ -432,6 +432,8 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     assert shown["status"] == "disputed"
     assert [(q["text"], q["start"]) for q in shown["accusation"]["quotes"]] == [(SELECTED, held)]
     print(f"\ndesk: one report recorded with {clicks} clicks and {keys} keystrokes; 1 of 2 proposals fixed")
+    watched.open("/desk/keys")
+    shoot(watched, "desk-keys-1280")
     watched.check()
     watched.close()
 
@@ -452,6 +454,13 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     results = narrow.page.evaluate("async () => await axe.run(document)")
     assert [(v["id"], v["help"]) for v in results["violations"] if v["impact"] in ("serious", "critical")] == []
     shoot(narrow, "desk-proposals-375")
+    for path, name in (("/desk/keys", "desk-keys-375"), ("/desk", "desk-375")):
+        narrow.open(path)
+        narrow.page.add_script_tag(path=str(AXE))
+        results = narrow.page.evaluate("async () => await axe.run(document)")
+        assert [(v["id"], v["help"]) for v in results["violations"] if v["impact"] in ("serious", "critical")] == []
+        assert narrow.page.evaluate("document.documentElement.scrollWidth") <= 375, path
+        shoot(narrow, name)
     narrow.check()
     narrow.close()
 
