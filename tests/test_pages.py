@@ -434,6 +434,9 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     print(f"\ndesk: one report recorded with {clicks} clicks and {keys} keystrokes; 1 of 2 proposals fixed")
     watched.open("/desk/keys")
     shoot(watched, "desk-keys-1280")
+    watched.open(f"/desk/incidents/{incident}")
+    assert "Record a response" in watched.page.content()
+    shoot(watched, "desk-incident-1280")
     watched.check()
     watched.close()
 
@@ -454,7 +457,11 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     results = narrow.page.evaluate("async () => await axe.run(document)")
     assert [(v["id"], v["help"]) for v in results["violations"] if v["impact"] in ("serious", "critical")] == []
     shoot(narrow, "desk-proposals-375")
-    for path, name in (("/desk/keys", "desk-keys-375"), ("/desk", "desk-375")):
+    for path, name in (
+        ("/desk/keys", "desk-keys-375"),
+        ("/desk", "desk-375"),
+        (f"/desk/incidents/{incident}", "desk-incident-375"),
+    ):
         narrow.open(path)
         narrow.page.add_script_tag(path=str(AXE))
         results = narrow.page.evaluate("async () => await axe.run(document)")

@@ -187,4 +187,4 @@ def _slug(form: dict, text: str) -> str:
     return f"{words or 'source'}-{day}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-from service.web import intake, keyring  # noqa: E402,F401  (their views are the desk's: registered on blp)
+from service.web import answers, intake, keyring  # noqa: E402,F401  (their views are the desk's: registered on blp)

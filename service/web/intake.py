@@ -160,18 +160,23 @@ def _review(source: dict, answer: dict, catalogue: dict, drafts: list[dict], sta
     return page
 
 
-def _options(catalogue: dict, drafts: list[dict]) -> dict:
+def pickers(catalogue: dict) -> dict:
     """What each picker offers, as (value, what the person reads): names, never slugs typed."""
-    refs = [d["ref"] for d in drafts]
     return {
         "kinds": [(kind, kind) for kind in domain.REPORTED if kind != "mention"],
         "actors": [(a["slug"], a["name"]) for a in sorted(catalogue["actors"], key=lambda a: a["name"].casefold())],
         "acts": [(a["slug"], a["label"]) for a in catalogue["acts"]],
+        "places": [(p["slug"], p["name"]) for p in catalogue["places"]],
         "ceasefires": [(c["slug"], c["name"]) for c in catalogue["ceasefires"]],
         "precisions": [(p, p) for p in TIME_PRECISIONS],
         "channels": [(c, c) for c in domain.CHANNELS],
-        "answers": {ref: [(f"#{other}", f"claim {other}") for other in refs if other != ref] for ref in refs},
     }
+
+
+def _options(catalogue: dict, drafts: list[dict]) -> dict:
+    refs = [d["ref"] for d in drafts]
+    answers = {ref: [(f"#{other}", f"claim {other}") for other in refs if other != ref] for ref in refs}
+    return pickers(catalogue) | {"answers": answers}
 
 
 @blp.route("/sources/<slug>", methods=["GET"])
