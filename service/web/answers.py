@@ -16,7 +16,7 @@ from service.pipeline.auth import ROLES
 from service.pipeline.errors import flatten
 from service.pipeline.schemas import EventIn, ReviewIn, VoidIn
 from service.store import incidents, lexicon, sources
-from service.web.desk import _page, blp, signed_in
+from service.web.desk import blp, render, signed_in
 from service.web.intake import pickers
 
 REPORT, REVIEW, VOID = EventIn(), ReviewIn(), VoidIn()
@@ -73,7 +73,7 @@ def _thread_page(
     with current_app.extensions["pool"].connection() as conn:
         incident = incidents.get(conn, incident_id)
         if incident is None:
-            return _page("desk_refused.html", 404, reason=incidents.absent(conn, incident_id))
+            return render("desk_refused.html", 404, reason=incidents.absent(conn, incident_id))
         catalogue = lexicon.read(conn)
         held = sources.page(conn, None, 500)
     options = pickers(catalogue) | {
@@ -83,7 +83,7 @@ def _thread_page(
         "entries": [(str(e.id), f"the {e.kind} at seq {e.seq}: {e.summary[:80]}") for e in incident.entries()],
     }
     roles = ROLES[g.desk["role"]]
-    return _page(
+    return render(
         "desk_incident.html",
         status,
         desk=g.desk,
@@ -104,7 +104,7 @@ def _thread_page(
 def thread(incident_id: str):
     parsed = _uuid(incident_id)
     if parsed is None:
-        return _page("desk_refused.html", 404, reason=f"No incident {incident_id}: no accusation has that id.")
+        return render("desk_refused.html", 404, reason=f"No incident {incident_id}: no accusation has that id.")
     return _thread_page(parsed, done=request.args.get("done"))
 
 
@@ -113,7 +113,7 @@ def _write(incident_id: str, form: str, write) -> object:
     shown again with the messages beside the action's fields and what was typed kept."""
     parsed = _uuid(incident_id)
     if parsed is None:
-        return _page("desk_refused.html", 404, reason=f"No incident {incident_id}: no accusation has that id.")
+        return render("desk_refused.html", 404, reason=f"No incident {incident_id}: no accusation has that id.")
     with current_app.extensions["pool"].connection() as conn:
         try:
             write(conn, parsed)

@@ -72,10 +72,10 @@ def signed_in(role: str | None = None):
             if session is None:
                 return redirect(url_for("desk.sign_in"), code=303)
             if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), session["csrf"]):
-                return _page("desk_refused.html", 403, reason="This form is out of date or was not sent from the desk: "
+                return render("desk_refused.html", 403, reason="This form is out of date or was not sent from the desk: "
                              "open the page again and resend it.")  # fmt: skip
             if role is not None and role not in ROLES[session["role"]]:
-                return _page("desk_refused.html", 403, reason=f"The key {session['name']} is a {session['role']}; "
+                return render("desk_refused.html", 403, reason=f"The key {session['name']} is a {session['role']}; "
                              f"this needs an {role}'s key.")  # fmt: skip
             g.desk = session
             return view(*args, **kwargs)
@@ -85,14 +85,14 @@ def signed_in(role: str | None = None):
     return decorator
 
 
-def _page(template: str, status: int = 200, **context) -> Response:
+def render(template: str, status: int = 200, **context) -> Response:
     return Response(render_template(template, **context), status=status, mimetype="text/html")
 
 
 @blp.route("/sign-in", methods=["GET"])
 def sign_in():
     token = secrets.token_urlsafe(32)
-    response = _page("desk_sign_in.html", csrf=token)
+    response = render("desk_sign_in.html", csrf=token)
     _cookie(response, SIGN_IN_COOKIE, token, max_age=3600)
     return response
 
@@ -101,11 +101,11 @@ def sign_in():
 def start():
     given, expected = request.form.get("csrf", ""), request.cookies.get(SIGN_IN_COOKIE, "")
     if not expected or not hmac.compare_digest(given, expected):
-        return _page("desk_refused.html", 403, reason="This sign-in form was not sent from the desk: open it again.")
+        return render("desk_refused.html", 403, reason="This sign-in form was not sent from the desk: open it again.")
     with current_app.extensions["pool"].connection() as conn:
         holder = keys.find(conn, request.form.get("key", "").strip())
         if holder is None:
-            return _page("desk_sign_in.html", 401, csrf=expected, error="No key like this is in use: check it, or ask "
+            return render("desk_sign_in.html", 401, csrf=expected, error="No key like this is in use: check it, or ask "
                          "an admin for one.")  # fmt: skip
         token, _ = sessions.start(conn, holder["id"])
         conn.commit()
@@ -134,7 +134,7 @@ def home():
         if request.args.get("added"):
             added = sources.get(conn, request.args["added"])
         held = [source for source in sources.page(conn, None, 200) if source["text_held"]]
-    return _page("desk.html", desk=g.desk, added=added, held=held, form={}, errors={})
+    return render("desk.html", desk=g.desk, added=added, held=held, form={}, errors={})
 
 
 @blp.route("/sources", methods=["POST"])
@@ -163,13 +163,15 @@ def add_source():
         except ma.ValidationError as error:
             errors = {name: list(messages) for name, messages in error.normalized_messages().items()}
     if errors:
-        return _page("desk.html", 422, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors)
+        return render("desk.html", 422, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors)
     with current_app.extensions["pool"].connection() as conn:
         try:
             made = sources.create(conn, source)
         except psycopg.errors.UniqueViolation:
             errors = {"text": ["this text, from this publisher on this day, is held already"]}
-            return _page("desk.html", 409, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors)
+            return render(
+                "desk.html", 409, desk=g.desk, added=None, held=[], form={**form, "text": text}, errors=errors
+            )
         conn.commit()
     assert made is not None
     return redirect(url_for("desk.home", added=made["slug"]), code=303)

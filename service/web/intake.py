@@ -22,7 +22,7 @@ from service.pipeline.errors import flatten
 from service.pipeline.schemas import ACTOR_KINDS, TIME_PRECISIONS, BatchIn
 from service.store import actors, locations, sources
 from service.web import CSP
-from service.web.desk import _page, blp, signed_in, slugify
+from service.web.desk import blp, render, signed_in, slugify
 
 BATCH = BatchIn()
 # The fields of a proposal's form, as the batch names them; each is `<ref>-<field>` in the form.
@@ -130,6 +130,10 @@ def errors_by_ref(errors: dict[str, list[str]], included: list[str]) -> dict[str
     return by_ref
 
 
+def _no_text(slug: str) -> Response:
+    return render("desk_refused.html", 404, reason=f"No source {slug} with a held text: add it on the desk first.")
+
+
 def _held(conn, slug: str) -> dict | None:
     source = sources.get(conn, slug, with_text=True)
     return source if source is not None and source["text"] else None
@@ -137,7 +141,7 @@ def _held(conn, slug: str) -> dict | None:
 
 def _review(source: dict, answer: dict, catalogue: dict, drafts: list[dict], status: int = 200, **context) -> Response:
     proposals = answer["proposals"]
-    page = _page(
+    page = render(
         "desk_source.html",
         status,
         desk=g.desk,
@@ -186,9 +190,7 @@ def review(slug: str):
     with current_app.extensions["pool"].connection() as conn:
         source = _held(conn, slug)
         if source is None:
-            return _page(
-                "desk_refused.html", 404, reason=f"No source {slug} with a held text: add it on the desk first."
-            )
+            return _no_text(slug)
         answer, catalogue = assistant.of_source(conn, source)
     return _review(source, answer, catalogue, [draft(p) for p in answer["proposals"]])
 
@@ -203,9 +205,7 @@ def confirm(slug: str):
     with current_app.extensions["pool"].connection() as conn:
         source = _held(conn, slug)
         if source is None:
-            return _page(
-                "desk_refused.html", 404, reason=f"No source {slug} with a held text: add it on the desk first."
-            )
+            return _no_text(slug)
         errors: dict[str, list[str]] = {}
         if not included:
             errors = {"_batch": ["tick at least one claim to confirm"]}
@@ -246,7 +246,7 @@ def recorded(slug: str):
     """What a confirmation put in the log, with a link to each entry's incident."""
     incidents = [i for i in request.args.get("incidents", "").split(",") if re.fullmatch(r"[0-9a-f-]{36}", i)]
     count = int(request.args["count"]) if request.args.get("count", "").isdigit() else len(incidents)
-    return _page("desk_recorded.html", desk=g.desk, slug=slug, count=count, incidents=incidents)
+    return render("desk_recorded.html", desk=g.desk, slug=slug, count=count, incidents=incidents)
 
 
 @blp.route("/sources/<slug>/actors", methods=["POST"])
@@ -269,9 +269,7 @@ def _add(slug: str, schema: ma.Schema, store, fields: dict) -> BaseResponse:
     with current_app.extensions["pool"].connection() as conn:
         source = _held(conn, slug)
         if source is None:
-            return _page(
-                "desk_refused.html", 404, reason=f"No source {slug} with a held text: add it on the desk first."
-            )
+            return _no_text(slug)
         try:
             store.create(conn, schema.load(body))
         except (ma.ValidationError, domain.Refusal, psycopg.errors.UniqueViolation) as error:

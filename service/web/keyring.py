@@ -10,7 +10,7 @@ from flask import current_app, g, redirect, request, url_for
 
 from service.pipeline.schemas import KEY_ROLES, KeyIn
 from service.store import keys
-from service.web.desk import _page, blp, signed_in
+from service.web.desk import blp, render, signed_in
 
 KEY = KeyIn()
 
@@ -18,7 +18,7 @@ KEY = KeyIn()
 def _keys_page(status: int = 200, **context):
     with current_app.extensions["pool"].connection() as conn:
         held = keys.listing(conn)
-    return _page(
+    return render(
         "desk_keys.html", status, desk=g.desk, held=held, roles=KEY_ROLES, form=context.pop("form", {}), **context
     )
 
@@ -55,5 +55,5 @@ def revoke_key(name: str):
         revoked = keys.revoke(conn, name)
         conn.commit()
     if not revoked:
-        return _page("desk_refused.html", 404, reason=f"No key {name} in use: it was revoked already, or never made.")
+        return render("desk_refused.html", 404, reason=f"No key {name} in use: it was revoked already, or never made.")
     return redirect(url_for("desk.key_list", revoked=name), code=303)
