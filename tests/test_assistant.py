@@ -111,3 +111,23 @@ def test_proposals_are_refused_without_a_key_a_source_or_a_text(client, reporter
     refused = problem_of(client.post("/v1/sources/no-text/proposals", headers=reporter), 409)
     assert "holds no text" in refused["detail"]
     assert counts(dsn) == before
+
+
+def test_an_act_is_found_by_its_aliases(client, reporter, admin_key):
+    made = client.post(
+        "/v1/acts",
+        json={"slug": "mortar-fire", "label": "Mortar fire", "aliases": ["mortar rounds"]},
+        headers=admin_key,
+    )
+    assert made.status_code == 201 and made.get_json()["aliases"] == ["mortar rounds"]
+    assert client.get("/v1/acts/mortar-fire").get_json()["aliases"] == ["mortar rounds"]
+    text = "Azerbaijan's army said on Monday that Armenian forces fired mortar rounds at the Tartar district."
+    client.post("/v1/sources", json={"slug": "w3", "published_at": "2020-10-12", "text": text}, headers=admin_key)
+    (proposal,) = client.post("/v1/sources/w3/proposals", headers=reporter).get_json()["proposals"]
+    assert proposal["entry"]["act"] == "mortar-fire"
+    assert {
+        "field": "act",
+        "start": text.index("mortar rounds"),
+        "end": text.index(" at the"),
+        "text": "mortar rounds",
+    } in (proposal["read_from"])

@@ -71,7 +71,7 @@ class Catalogue:
                 for a in rows["actors"]
             ],
             places=[Place(p["slug"], p["name"], tuple(p["aliases"])) for p in rows["places"]],
-            acts=[Act(a["slug"], a["label"]) for a in rows["acts"]],
+            acts=[Act(a["slug"], a["label"], tuple(a["aliases"])) for a in rows["acts"]],
             ceasefires=[Ceasefire(c["slug"], tuple(c["parties"]), c["effective"]) for c in rows["ceasefires"]],
         )
 
@@ -79,6 +79,8 @@ class Catalogue:
         self.actor = {actor.slug: actor for actor in self.actors}
         self._actor_names = self._names((a.slug, (a.name, *a.aliases)) for a in self.actors)
         self._place_names = self._names((p.slug, (p.name, *p.aliases)) for p in self.places)
+        self._act_names = self._names((a.slug, (a.label, *a.aliases)) for a in self.acts)
+        self._act_pattern = self._pattern(self._act_names)
         self._actor_pattern = self._pattern(self._actor_names)
         self._place_pattern = self._pattern(self._place_names)
         self._described = self._descriptions()
@@ -184,6 +186,15 @@ class Catalogue:
             if _as_written(match[0], name):
                 found.append(Mention(match.start(), match.end(), slug, match[0]))
         return _longest(found)
+
+    def act_mentions(self, text: str) -> list[Mention]:
+        """Acts named in the text by their label or an alias ("mortar fire")."""
+        if self._act_pattern is None:
+            return []
+        return [
+            Mention(m.start(), m.end(), self._act_names[m[0].casefold()][0], m[0])
+            for m in self._act_pattern.finditer(text)
+        ]
 
     def act_for(self, family: str) -> str | None:
         # Word by word, so that "attack" finds an assault before a missile attack.

@@ -290,7 +290,9 @@ class Reader:
         """What a claim says happened, read from the words after its verb: act, places, time,
         numbers."""
         part = self.text[start:end]
-        first = None
+        # An act the catalogue names ("mortar fire") before the family its words belong to.
+        named = self.catalogue.act_mentions(part)
+        first = (named[0].slug, named[0].start, named[0].end) if named else None
         for family, words, _ in lexicon.ACT_FAMILIES:
             for match in re.finditer(rf"\b(?:{words})\b", part, re.IGNORECASE):
                 slug = self.catalogue.act_for(family)

@@ -52,7 +52,7 @@ class Summary:
 
 # The catalogue, table by table, in the order a log needs it: what a row names comes before it.
 CATALOGUE = [
-    ("act", "SELECT slug, label, description FROM act ORDER BY slug", ()),
+    ("act", "SELECT slug, label, description, aliases FROM act ORDER BY slug", ()),
     (
         "source",
         "SELECT slug, title, publisher, url, published_at, published_at_offset, language, text, sha256 FROM source "

@@ -93,6 +93,12 @@ class ActIn(Strict):
     slug = Slug(required=True)
     label = Text(1, 200, required=True)
     description = Text(0, 2000, load_default="")
+    aliases = fields.List(
+        Text(1, 200),
+        load_default=list,
+        validate=ma.validate.Length(max=50),
+        metadata={"description": 'Other names reports give it ("mortar fire", "artillery"): the assistant reads them.'},
+    )
 
 
 class ActOut(ActIn):

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from service.store import Connection
 
-SELECT = "SELECT slug, label, description FROM act"
+SELECT = "SELECT slug, label, description, aliases FROM act"
 
 
 def create(conn: Connection, act: dict, if_absent: bool = False) -> dict | None:
     return conn.execute(
-        "INSERT INTO act (slug, label, description) VALUES (%(slug)s, %(label)s, %(description)s) "
+        "INSERT INTO act (slug, label, description, aliases) VALUES (%(slug)s, %(label)s, %(description)s, %(aliases)s) "
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
-        + "RETURNING slug, label, description",
-        {"slug": act["slug"], "label": act["label"], "description": act.get("description") or ""},
+        + "RETURNING slug, label, description, aliases",
+        {
+            "slug": act["slug"],
+            "label": act["label"],
+            "description": act.get("description") or "",
+            "aliases": act.get("aliases") or [],
+        },
     ).fetchone()
 
 

@@ -15,7 +15,7 @@ def read(conn: Connection) -> dict[str, list[dict]]:
         "  FROM actor ORDER BY id"
     ).fetchall()
     places = conn.execute("SELECT slug, name, aliases FROM location ORDER BY id").fetchall()
-    acts = conn.execute("SELECT slug, label FROM act ORDER BY id").fetchall()
+    acts = conn.execute("SELECT slug, label, aliases FROM act ORDER BY id").fetchall()
     # A ceasefire's parties by their sides, and the UTC day it took effect, for the one in force.
     ceasefires = conn.execute(
         "SELECT c.slug, c.name, to_char(c.effective_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS effective, "
