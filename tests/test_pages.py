@@ -426,6 +426,7 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
     page.wait_for_url("**/recorded?*")
     assert "2 entries went into the log, recorded by monitor" in page.content()
     shoot(watched, "desk-recorded-1280")
+    recorded_at = page.url.removeprefix(site)
     incident = page.get_attribute("ul.recorded a", "href").rsplit("/", 1)[1]
     with urllib.request.urlopen(f"{site}/v1/incidents/{incident}") as answer:
         shown = json.load(answer)
@@ -461,6 +462,7 @@ def test_a_monitor_records_a_report_at_the_desk_and_sets_a_quote_by_selecting_it
         ("/desk/keys", "desk-keys-375"),
         ("/desk", "desk-375"),
         (f"/desk/incidents/{incident}", "desk-incident-375"),
+        (recorded_at, "desk-recorded-375"),
     ):
         narrow.open(path)
         narrow.page.add_script_tag(path=str(AXE))
