@@ -306,6 +306,8 @@ class Event:
     channel_name: str | None = None
     violations: int | None = None
     casualties: dict | None = None
+    # Acts after the first ("shelling and drone strikes").
+    more_acts: list[str] = field(default_factory=list)
 
 
 CHANNELS = [("statement", "the ministry's website"), ("press-conference", None), ("social-media", "a post on X")]
@@ -314,8 +316,8 @@ CHANNELS = [("statement", "the ministry's website"), ("press-conference", None),
 def said(rng: random.Random, event: Event) -> Event:
     """What a report of another conflict says beside the claim, drawn from an RNG of its own (the
     log's entries stay what the seed made them): how it was made (a third of accusations), how many
-    violations or casualties it counts (3% each), for 3%, no place named at all, and for a tenth,
-    an act dated by the day alone."""
+    violations or casualties it counts (3% each), for 3%, no place named at all, for 4% a second
+    act, and for a tenth, an act dated by the day alone."""
     if rng.random() < 0.33:
         event.channel, event.channel_name = rng.choice(CHANNELS)
     if rng.random() < 0.03:
@@ -324,6 +326,8 @@ def said(rng: random.Random, event: Event) -> Event:
         event.casualties = {"killed": rng.randint(0, 4), "injured": rng.randint(0, 9)}
     if rng.random() < 0.03:
         event.locations = []
+    if rng.random() < 0.04 and event.act is not None:
+        event.more_acts = [rng.choice([act for act, _ in ACTS if act != event.act])]
     if rng.random() < 0.1 and event.occurred_from is not None and event.occurred_to is not None:
         event.occurred_from = days.day(event.occurred_from.astimezone(UTC).date(), "first")
         event.occurred_to = days.day(event.occurred_to.astimezone(UTC).date(), "last")
@@ -549,10 +553,10 @@ def load(conn: Connection, stream: Iterator[Event], batch: int = 20000) -> int:
                 summary=e.summary,
                 recorded_by=e.recorded_by,
                 claimant=e.claimant,
-                target=e.target,
+                targets=[e.target] if e.target else [],
                 responds_to=e.responds_to,
                 corrects=e.corrects,
-                act=e.act,
+                acts=[e.act, *e.more_acts] if e.act else [],
                 locations=e.locations,
                 occurred_from=e.occurred_from,
                 occurred_to=e.occurred_to,

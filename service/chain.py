@@ -7,7 +7,8 @@ The canonical form is a JSON object of what GET /v1/events shows of an entry, wi
 empty field left out, keys ordered shortest first (then alphabetically), as PostgreSQL's jsonb
 writes it. Instants are microseconds since 1970-01-01T00:00:00Z with their UTC offsets in minutes;
 a day alone ("2020-10-12") is the microsecond that bounds it in UTC (occurred_from: its first,
-occurred_to and stated_at: its last) with no offset; quotes are [text, start, end]; casualties an object of the counts given.
+occurred_to and stated_at: its last) with no offset; quotes are [text, start, end]; casualties an object of the counts given;
+`targets` and `acts` (whole lists) only where an entry names more than one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def canonical(entry: Mapping) -> bytes:
         )
     }
     fields |= {name: _text(entry.get(name)) for name in ("id", "responds_to", "corrects", "cites", "voids")}
+    for name in ("targets", "acts"):
+        # A list appears only where an entry names more than one: hashes of entries written
+        # before lists stay as they were.
+        listed = list(entry.get(name) or [])
+        fields[name] = listed if len(listed) > 1 else None
     fields["locations"] = list(entry.get("locations") or []) or None
     fields["quotes"] = [[quote["text"], quote["start"], quote["end"]] for quote in entry.get("quotes") or []] or None
     for name, bound in INSTANTS.items():

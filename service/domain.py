@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 # What a response takes from the accusation it answers when the report leaves it out.
-SITUATION = ("act", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
+SITUATION = ("acts", "locations", "occurred_from", "occurred_to", "time_precision", "ceasefire")
 # What every claim must have once a response has inherited (a ceasefire is optional, and places:
 # a claim may name none, "on various fronts").
-REQUIRED = ("target", "act", "occurred_from", "occurred_to", "time_precision")
+REQUIRED = ("targets", "acts", "occurred_from", "occurred_to", "time_precision")
 # What every claim says itself, whatever it answers: who said it, when, in what words, where published.
 STATED = ("claimant", "stated_at", "summary", "source")
+# The lists a claim names, and the single item a report may give instead (read as a list of one).
+SINGULAR = {"targets": "target", "acts": "act"}
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,8 @@ REPORTED = tuple(name for name, kind in KINDS.items() if kind.posted_to is None)
 # The fields of a claim's record: what a correction replaces, and what its revisions compare.
 RECORD = (
     "claimant",
-    "target",
-    "act",
+    "targets",
+    "acts",
     "locations",
     "occurred_from",
     "occurred_to",
@@ -190,8 +192,10 @@ ANSWERS_AFTER = "a response cannot be stated before the statement it answers"
 # What a mention leaves out: it restates a statement, whose situation is the statement's own.
 NOT_MENTIONED = (
     "target",
+    "targets",
     "responds_to",
     "act",
+    "acts",
     "locations",
     "occurred_from",
     "occurred_to",
@@ -207,19 +211,25 @@ MENTION_SHAPE = "a mention cites a statement and restates it: it names no target
 # database refuses a write (psql, the bulk path, a client that raced another past the API's own
 # checks), the answer names the field and says what the service's own check says.
 RULES: dict[str, tuple[str, str | None]] = {
-    "event_parties_apart": ("target", None),
-    "event_claimant_not_target": ("target", None),
+    "event_parties_apart": ("targets", None),
+    "event_claimant_not_target": ("targets", None),
+    "event_targets_of_accusations": ("targets", None),
+    "event_targets_distinct": ("targets", None),
+    "event_acts_of_claims": ("acts", None),
+    "event_acts_distinct": ("acts", None),
+    "event_target_before_entry": ("targets", None),
+    "event_act_before_entry": ("acts", None),
     "event_occurred_order": ("occurred_to", None),
     "event_stated_after_act": ("stated_at", None),
-    "event_denial_targets_accuser": ("target", None),
+    "event_denial_targets_accuser": ("targets", None),
     "event_denial_by_accused": ("claimant", None),
     "event_denial_not_by_accuser": ("claimant", None),
     "event_retraction_by_same_side": ("claimant", None),
-    "event_retraction_targets_target": ("target", None),
+    "event_retraction_targets_target": ("targets", None),
     "event_one_retraction": ("responds_to", ONCE.format(kind="retraction")),
     "event_answers_after_statement": ("stated_at", ANSWERS_AFTER),
     "event_counter_by_accused": ("claimant", None),
-    "event_counter_at_accuser": ("target", None),
+    "event_counter_at_accuser": ("targets", None),
     "event_channel_known": ("channel", None),
     "event_channel_name_length": ("channel_name", None),
     "event_via_length": ("via", None),
@@ -286,8 +296,25 @@ def missing(kind: str, report: dict) -> list[str]:
     if kind == "mention":
         return [name for name in (*STATED, "cites") if report.get(name) is None]
     rules = KINDS[kind]
-    inherited = (*rules.inherits, "target") if rules.aimed_at else rules.inherits
-    return [name for name in (*STATED, *REQUIRED) if name not in inherited and report.get(name) is None]
+    inherited = (*rules.inherits, "targets") if rules.aimed_at else rules.inherits
+    return [name for name in (*STATED, *REQUIRED) if name not in inherited and not given(report, name)]
+
+
+def given(report: dict, name: str) -> bool:
+    """Whether a report gives this field, a list by either of its spellings."""
+    return report.get(name) is not None or (name in SINGULAR and report.get(SINGULAR[name]) is not None)
+
+
+def listed(report: dict) -> tuple[dict, dict[str, str]]:
+    """A report with its targets and acts as lists (a single `target` or `act` read as a list of
+    one), and how the report spelt each: refusals are named by the field the client sent."""
+    report, spelt = dict(report), {}
+    for plural, singular in SINGULAR.items():
+        one = report.pop(singular, None)
+        spelt[plural] = plural if report.get(plural) is not None else singular
+        if report.get(plural) is None and one is not None:
+            report[plural] = [one]
+    return report, spelt
 
 
 def within(path: str, ancestor: str) -> bool:
@@ -339,12 +366,15 @@ def check_numbers(kind: str, report: dict) -> dict[str, list[str]]:
     }
 
 
-def check_parties(claimant: str, claimant_path: str, target: str, target_path: str) -> dict[str, list[str]]:
-    if claimant == target:
-        return {"target": ["a claimant never accuses itself: claimant and target are the same actor"]}
-    if within(target_path, claimant_path) or within(claimant_path, target_path):
-        return {"target": [f"{claimant} and {target} are in one hierarchy; a claimant never accuses its own side"]}
-    return {}
+def check_parties(claimant: str, claimant_path: str, targets: dict[str, str]) -> dict[str, list[str]]:
+    """Whether a claimant may accuse each of `targets` (slug: path): never itself, nor its own hierarchy."""
+    messages = []
+    for target, target_path in targets.items():
+        if claimant == target:
+            messages.append("a claimant never accuses itself: claimant and target are the same actor")
+        elif within(target_path, claimant_path) or within(claimant_path, target_path):
+            messages.append(f"{claimant} and {target} are in one hierarchy; a claimant never accuses its own side")
+    return {"targets": messages} if messages else {}
 
 
 def check_answers(kind: str, responding: dict | None, correcting: bool = False) -> dict[str, list[str]]:
@@ -404,10 +434,10 @@ CORRECTORS = frozenset({"editor", "admin"})
 
 
 def check_responder(
-    kind: str, claimant: str, claimant_path: str, target: str, target_path: str, responding: dict
+    kind: str, claimant: str, claimant_path: str, targets: dict[str, str], responding: dict
 ) -> dict[str, list[str]]:
-    """Whether this claimant may answer `responding` (kind, claimant, claimant_path, target,
-    target_path) with an entry of this kind, and at this target."""
+    """Whether this claimant may answer `responding` (kind, claimant, targets and the sides of
+    each) with an entry of this kind, and at these targets (slug: path)."""
     rules = KINDS[kind]
     name = rules.answering_name or kind
     errors: dict[str, list[str]] = {}
@@ -418,8 +448,9 @@ def check_responder(
             state = named(accused_sides)
             accused = (
                 ""
-                if [responding["target"]] == sides_named(accused_sides)
-                else f", whose {responding['target']} is accused"
+                if responding["targets"] == sides_named(accused_sides)
+                else f", whose {' and '.join(responding['targets'])} "
+                f"{'is' if len(responding['targets']) == 1 else 'are'} accused"
             )
             errors["claimant"] = [
                 f"only the accused side ({state} and the actors beneath {'it' if len(accused_sides) == 1 else 'them'}"
@@ -432,16 +463,20 @@ def check_responder(
             f"only the side that said it ({named(speaker_sides)} and the actors "
             f"beneath {'it' if len(speaker_sides) == 1 else 'them'}) may withdraw what {responding['claimant']} said"
         ]
-    if rules.aimed_at and target != responding[rules.aimed_at]:
-        errors["target"] = [
+    if rules.aimed_at and list(targets) != [responding[rules.aimed_at]]:
+        errors["targets"] = [
             f"a {kind}'s target is the {rules.aimed_at} of what it answers, {responding[rules.aimed_at]}"
+            + ("" if len(targets) == 1 else ", and it names no other")
         ]
-    if rules.aimed_at_side and not on_side(target_path, responding[f"{rules.aimed_at_side}_sides"]):
+    if rules.aimed_at_side:
         aimed = responding[f"{rules.aimed_at_side}_sides"]
-        errors["target"] = [
-            f"{article(name)} {name} is aimed at the side of the {rules.aimed_at_side} of what it answers "
-            f"({named(aimed)} and the actors beneath {'it' if len(aimed) == 1 else 'them'}); {target} is not on it"
-        ]
+        astray = [target for target, path in targets.items() if not on_side(path, aimed)]
+        if astray:
+            errors["targets"] = [
+                f"{article(name)} {name} is aimed at the side of the {rules.aimed_at_side} of what it answers "
+                f"({named(aimed)} and the actors beneath {'it' if len(aimed) == 1 else 'them'}); "
+                f"{' and '.join(astray)} {'is' if len(astray) == 1 else 'are'} not on it"
+            ]
     return errors
 
 

@@ -20,10 +20,21 @@ from service.store.instants import offset
 
 def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None = None) -> events.Event:
     """Check a claim (an accusation, a denial, a retraction) against the log and append it, in the
-    caller's transaction. Raises domain.Refusal naming every field that is wrong. `corrects`: the
-    entry, at its current version, whose whole record this one corrects (it then has that entry's
-    kind and answers what that entry answers)."""
-    report = dict(report)
+    caller's transaction. Raises domain.Refusal naming every field that is wrong, as the report
+    spelt it (`target` or `targets`). `corrects`: the entry, at its current version, whose whole
+    record this one corrects (it then has that entry's kind and answers what that entry answers)."""
+    if report["kind"] == "mention":
+        return mention(conn, dict(report), recorded_by)
+    report, spelt = domain.listed(report)
+    try:
+        return _append(conn, report, recorded_by, corrects)
+    except domain.Refusal as refusal:
+        if type(refusal) is domain.Refusal:
+            refusal.errors = {spelt.get(name, name): messages for name, messages in refusal.errors.items()}
+        raise
+
+
+def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None) -> events.Event:
     if report["kind"] == "mention":
         return mention(conn, report, recorded_by)
     kind = domain.KINDS[report["kind"]]
@@ -41,13 +52,15 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     errors |= domain.check_numbers(kind.name, report)
     if errors:
         raise domain.Refusal(errors)
-    inherited_target = answering is not None and report.get("target") is None
+    inherited_target = answering is not None and report.get("targets") is None
     inherited: list[str] = []
     if answering is not None:
         answered = answering
         if any(report.get(name) is None for name in kind.inherits):
             # Its situation at its current version; its parties as the statement names them.
-            answered = {**vars(events.get(conn, report["responds_to"])), **answering}
+            statement = events.get(conn, report["responds_to"])
+            assert statement is not None  # read above, in this transaction
+            answered = {**statement.fields(), **answering}
         inherited = inherit(report, answered, kind)
 
     missing = [name for name in (*domain.STATED, *domain.REQUIRED) if report.get(name) is None]
@@ -58,9 +71,9 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
 
     refs = events.resolve(
         conn,
-        actors=[report["claimant"], report["target"]],
+        actors=[report["claimant"], *report["targets"]],
         locations=report["locations"],
-        act=report["act"],
+        acts=report["acts"],
         ceasefire=report.get("ceasefire"),
         source=report["source"],
         quoted=bool(report.get("quotes")),
@@ -69,7 +82,8 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     if errors:
         raise domain.Refusal(errors)
 
-    claimant, target = refs["actors"][report["claimant"]], refs["actors"][report["target"]]
+    claimant = refs["actors"][report["claimant"]]
+    targets = {slug: refs["actors"][slug]["path"] for slug in report["targets"]}
     errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
     if answering is not None:
         # A time the client never sent is named with where it came from, and how to send another.
@@ -90,15 +104,13 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
     ):
         said = answering["stated_at"].isoformat()
         errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
-    parties = domain.check_parties(report["claimant"], claimant["path"], report["target"], target["path"])
+    parties = domain.check_parties(report["claimant"], claimant["path"], targets)
     if answering is not None:
-        answerer = domain.check_responder(
-            kind.name, report["claimant"], claimant["path"], report["target"], target["path"], answering
-        )
+        answerer = domain.check_responder(kind.name, report["claimant"], claimant["path"], targets, answering)
         if inherited_target and parties:
             # The client never named this target (it is the accuser, or the statement's target):
             # what is wrong is who answers, which the claimant's own refusal says when it has one.
-            parties = {} if "claimant" in answerer else {"claimant": parties["target"]}
+            parties = {} if "claimant" in answerer else {"claimant": parties["targets"]}
         errors |= answerer
     for name, messages in parties.items():
         errors.setdefault(name, []).extend(messages)
@@ -111,10 +123,10 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         "id": uuid4(),
         "kind": report["kind"],
         "claimant_id": claimant["id"],
-        "target_id": target["id"],
+        "target_id": refs["actors"][report["targets"][0]]["id"],
         "responds_to": report.get("responds_to"),
         "responds_to_kind": answering["kind"] if answering is not None else None,
-        "act_id": refs["act_id"],
+        "act_id": refs["acts"][report["acts"][0]],
         "occurred_from": report["occurred_from"],
         "occurred_to": report["occurred_to"],
         "time_precision": report["time_precision"],
@@ -133,16 +145,20 @@ def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Ev
         **{name: report.get(name) for name in ("channel", "channel_name", "via", "violations")},
         **{name: (report.get("casualties") or {}).get(name) for name in domain.CASUALTIES},
     }
-    inserted = events.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes)
+    more = {
+        "targets": [refs["actors"][slug]["id"] for slug in report["targets"][1:]],
+        "acts": [refs["acts"][slug] for slug in report["acts"][1:]],
+    }
+    inserted = events.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes, more)
     # The answer is built from what was just written instead of read back.
     return events.Event(
         id=row["id"],
         seq=inserted["seq"],
         kind="correction" if corrects else report["kind"],
         claimant=report["claimant"],
-        target=report["target"],
+        targets=list(report["targets"]),
         responds_to=report.get("responds_to"),
-        act=report["act"],
+        acts=list(report["acts"]),
         locations=list(report["locations"]),
         occurred_from=report["occurred_from"],
         occurred_to=report["occurred_to"],
@@ -268,7 +284,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
             {"cites": [f"a mention cites an accusation, a denial or a retraction as first recorded; this is {what}"]}
         )
     refs = events.resolve(
-        conn, [report["claimant"]], [], None, None, source=report["source"], quoted=bool(report.get("quotes"))
+        conn, [report["claimant"]], [], [], None, source=report["source"], quoted=bool(report.get("quotes"))
     )
     if report["claimant"] not in refs["actors"]:
         errors["claimant"] = [f"unknown actor: {report['claimant']}"]
@@ -311,9 +327,9 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
         seq=inserted["seq"],
         kind="mention",
         claimant=report["claimant"],
-        target=None,
+        targets=[],
         responds_to=None,
-        act=None,
+        acts=[],
         locations=[],
         occurred_from=None,
         occurred_to=None,
@@ -349,7 +365,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
     source = None
     if assessment.get("source") is not None:
         refs = events.resolve(
-            conn, [], [], None, None, source=assessment["source"], quoted=bool(assessment.get("quotes"))
+            conn, [], [], [], None, source=assessment["source"], quoted=bool(assessment.get("quotes"))
         )
         source = refs["source"]
         if source is None:
@@ -384,9 +400,9 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         seq=inserted["seq"],
         kind="review",
         claimant=None,
-        target=None,
+        targets=[],
         responds_to=accusation_id,
-        act=None,
+        acts=[],
         locations=[],
         occurred_from=None,
         occurred_to=None,
@@ -451,9 +467,9 @@ def void(conn: Connection, event_id: UUID, reason: str, key: dict) -> events.Eve
         seq=inserted["seq"],
         kind="void",
         claimant=None,
-        target=None,
+        targets=[],
         responds_to=None,
-        act=None,
+        acts=[],
         locations=[],
         occurred_from=None,
         occurred_to=None,
@@ -484,8 +500,8 @@ def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> list[str]:
     unless told otherwise, its target is the one its kind is aimed at (a denial's the accuser, a
     retraction's the statement's target) and its act, places and time are those of what it answers.
     Returns the names of the situation's fields it took."""
-    if kind.aimed_at and report.get("target") is None:
-        report["target"] = answered[kind.aimed_at]
+    if kind.aimed_at and report.get("targets") is None:
+        report["targets"] = [answered["claimant"] if kind.aimed_at == "claimant" else answered["targets"][0]]
     situation = [name for name in kind.inherits if report.get(name) is None]
     for name in situation:
         report[name] = answered.get(name)
@@ -517,14 +533,17 @@ def spans(quotes: list, source_text: str | None) -> tuple[list[dict], dict[str, 
 
 def _unknown(report: dict, refs: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    for party in ("claimant", "target"):
-        if report[party] not in refs["actors"]:
-            errors[party] = [f"unknown actor: {report[party]}"]
+    if report["claimant"] not in refs["actors"]:
+        errors["claimant"] = [f"unknown actor: {report['claimant']}"]
+    unknown_targets = [slug for slug in report["targets"] if slug not in refs["actors"]]
+    if unknown_targets:
+        errors["targets"] = [f"unknown actor: {slug}" for slug in unknown_targets]
     unknown_places = [slug for slug in report["locations"] if slug not in refs["locations"]]
     if unknown_places:
         errors["locations"] = [f"unknown location: {slug}" for slug in unknown_places]
-    if refs["act_id"] is None:
-        errors["act"] = [f"unknown act: {report['act']}"]
+    unknown_acts = [slug for slug in report["acts"] if slug not in refs["acts"]]
+    if unknown_acts:
+        errors["acts"] = [f"unknown act: {slug}" for slug in unknown_acts]
     if report.get("ceasefire") is not None and refs["ceasefire_id"] is None:
         errors["ceasefire"] = [f"unknown ceasefire: {report['ceasefire']}"]
     if refs["source"] is None:

@@ -136,8 +136,8 @@ def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
         "source",
         "stated_at",
         "summary",
-        "target",
-        "act",
+        "targets",
+        "acts",
         "occurred_from",
         "occurred_to",
         "time_precision",
@@ -147,7 +147,7 @@ def test_one_answer_names_everything_an_accusation_lacks(client, reporter, dsn):
         client.post("/v1/events", json={"kind": "accusation", "target": "Not a slug"}, headers=reporter), 422
     )
     assert "Missing data for required field." not in problem["errors"]["target"]
-    assert "act" in problem["errors"] and "summary" in problem["errors"]
+    assert "acts" in problem["errors"] and "summary" in problem["errors"]
     assert counts(dsn) == before
 
 

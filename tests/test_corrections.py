@@ -89,7 +89,7 @@ def test_a_correction_moves_an_incident_between_place_and_actor_filters(client, 
             "seq": correction["seq"],
             "recorded_by": "monitor",
             "recorded_at": correction["recorded_at"],
-            "changed": ["claimant", "target", "locations", "summary"],
+            "changed": ["claimant", "targets", "locations", "summary"],
         }
     ]
     thread = client.get(f"/v1/incidents/{incident}").get_json()
@@ -117,7 +117,7 @@ def test_each_correction_replaces_the_last_and_the_revisions_say_what_each_chang
     current = client.get(f"/v1/events/{accusation['id']}").get_json()
     assert (current["act"], current["stated_at"]) == ("drone-strike", "2020-10-12T12:30:00+04:00")
     assert [(r["id"], r["changed"]) for r in current["revisions"]] == [
-        (first["id"], ["act"]),
+        (first["id"], ["acts"]),
         (second["id"], ["stated_at"]),
     ]
     assert accusation["id"] in listed(client, "act=drone-strike") and accusation["id"] not in listed(

@@ -20,6 +20,9 @@ TABLES = {
     "log_head",
     "event",
     "event_location",
+    "event_target",
+    "event_act",
+    "incident_act",
     "quote",
     "entry_hash",
     "incident_actor",
@@ -67,6 +70,9 @@ def test_the_incident_indexes_step_down_and_up_alone(fresh_database):
     migrate.downgrade(dsn, "0001")
     assert tables(dsn) == TABLES - {
         "incident_actor",
+        "event_target",
+        "event_act",
+        "incident_act",
         "incident_place",
         "api_key",
         "idempotency",

@@ -76,8 +76,8 @@ def test_the_document_tells_a_generated_client_the_truth(client):
 # the id of the accusation the test records first.
 FILLED = {
     "claimant": "azerbaijan-military",
-    "target": "armenia",
-    "act": "shelling",
+    "targets": ["armenia"],
+    "acts": ["shelling"],
     "occurred_from": "2020-10-12",
     "occurred_to": "2020-10-12",
     "time_precision": "day",

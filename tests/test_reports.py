@@ -216,7 +216,8 @@ def test_channels_and_numbers_go_out_and_back_in_an_archive(client, reporter, li
 
     def as_before(line: str) -> str:
         record = json.loads(line)
-        if record["type"] != "event" or any(record[name] is not None for name in archive.LATER):
+        # Lists of targets and acts came later too; every claim has them, a review none.
+        if record["type"] != "event" or any(record[name] is not None for name in archive.LATER - {"targets", "acts"}):
             return line
         return json.dumps({name: value for name, value in record.items() if name not in archive.LATER})
 

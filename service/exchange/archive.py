@@ -147,6 +147,7 @@ ENTRY_FIELDS = {
     "kind",
     "responds_to",
     *domain.RECORD,
+    *domain.SINGULAR.values(),
     "recorded_by",
     "recorded_at",
     "corrects",
@@ -158,7 +159,7 @@ ENTRY_FIELDS = {
 INSTANTS = ("occurred_from", "occurred_to", "stated_at", "recorded_at")
 # Fields entries gained after archives were first written (migrations 0017, 0022, 0023): an older file's
 # entries lack them, and have none of them.
-LATER = {"channel", "channel_name", "via", "violations", "casualties", "cites", "voids"}
+LATER = {"channel", "channel_name", "via", "violations", "casualties", "cites", "voids", *domain.SINGULAR}
 # An imported key cannot sign in: its hash is not one any key has (the service stores SHA-256 in
 # hex). It names who wrote the entries, for the rules that ask (0012: corrections and reviews).
 IMPORTED_KEY = (
@@ -414,6 +415,10 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
             f"event {record['id']}: seq, kind, locations, quotes or counts are not as GET /v1/events writes them",
         )
     record.pop("revisions", None)
+    record, _ = domain.listed(record)
+    for name in domain.SINGULAR:
+        # An entry of a file written before lists names one of each, or (a review) none.
+        record[name] = record.get(name) or []
     chained = record.pop("hash", None)
     if chained is not None and not (isinstance(chained, str) and len(chained) == 64):
         raise _error(path, number, f"event {record['id']}: its hash is not 64 hexadecimal digits")

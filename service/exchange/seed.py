@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import marshmallow as ma
 import psycopg
@@ -31,7 +32,7 @@ EVENT_NAMESPACE = uuid.UUID("6f1d3c1e-9a52-4c55-9a8e-2f0b8d1c7a10")
 
 # An event of a seed file is a report as POST /v1/events takes it, named by a key of the file's own
 # (which `responds_to` refers to); what a claim must say is the log's rule (domain.missing).
-EVENT_FIELDS = {"key", "kind", "responds_to", *domain.RECORD}
+EVENT_FIELDS = {"key", "kind", "responds_to", *domain.RECORD, *domain.SINGULAR.values()}
 
 
 class SeedError(ValueError):
@@ -199,7 +200,8 @@ def _events(
         missing = domain.missing(entry["kind"], entry)
         if missing:
             raise where.error(line, name, f"missing {', '.join(sorted(missing))}")
-        report = {field: entry.get(field) for field in domain.RECORD}
+        listed = domain.listed(entry)[0]
+        report: dict[str, Any] = {field: listed.get(field) for field in domain.RECORD}
         report["responds_to"] = ids.get(responds_to)
         if report["responds_to"] is not None:
             log.inherit(report, reports[report["responds_to"]], domain.KINDS[entry["kind"]])

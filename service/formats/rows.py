@@ -20,14 +20,14 @@ EVENT_COLUMNS = {
     "claimant": "slug of who made the claim",
     "claimant_name": "the claimant's name",
     "claimant_side": "slug of the claimant's top-level actor: the side it speaks for",
-    "target": "slug of whom the claim is against",
-    "target_name": "the target's name",
-    "target_side": "slug of the target's top-level actor",
+    "target": "slugs of whom the claim is against, separated by '; ' (most claims name one)",
+    "target_name": "their names, in the same order",
+    "target_side": "slug of each target's top-level actor, in the same order",
     "responds_to": "id of the entry it answers",
     "corrects": "for a correction, id of the entry it corrects",
     "cites": "for a mention, id of the statement it reports again",
     "voids": "for a void, id of the entry it withdraws",
-    "act": "slug of the act claimed",
+    "act": "slugs of the acts claimed, separated by '; ' (most claims name one)",
     "locations": "slugs of the places, separated by '; '",
     "location_names": "their names, in the same order",
     "location_coordinates": "'latitude longitude' of each place in the same order, empty where not known",
@@ -89,7 +89,8 @@ INCIDENT_COLUMNS = {
 
 
 def event_row(event: Event, names: Names) -> dict:
-    claimant, target = names.actors.get(event.claimant or ""), names.actors.get(event.target or "")
+    claimant = names.actors.get(event.claimant or "")
+    targets = [names.actors[slug] for slug in event.targets]
     places = [names.places[slug] for slug in event.locations]
     source = names.sources.get(event.source or "")
     return {
@@ -99,14 +100,14 @@ def event_row(event: Event, names: Names) -> dict:
         "claimant": event.claimant,
         "claimant_name": claimant and claimant.name,
         "claimant_side": claimant and claimant.side,
-        "target": event.target,
-        "target_name": target and target.name,
-        "target_side": target and target.side,
+        "target": event.targets,
+        "target_name": [target.name for target in targets],
+        "target_side": [target.side for target in targets],
         "responds_to": event.responds_to and str(event.responds_to),
         "corrects": event.corrects and str(event.corrects),
         "cites": event.cites and str(event.cites),
         "voids": event.voids and str(event.voids),
-        "act": event.act,
+        "act": event.acts,
         "locations": event.locations,
         "location_names": [place.name for place in places],
         "location_coordinates": [

@@ -199,6 +199,18 @@ def distinct(noun: str):
     return once
 
 
+def Slugs(noun: str, **kwargs) -> fields.List:
+    """One or more catalogue entries named by slug, each once, in the order the report gives them."""
+    metadata = {"uniqueItems": True, "minItems": 1, "maxItems": 20, **kwargs.pop("metadata", {})}
+    return fields.List(
+        Slug(),
+        validate=[ma.validate.Length(min=1, max=20), distinct(noun)],
+        allow_none=True,
+        metadata=metadata,
+        **kwargs,
+    )
+
+
 def Places(**kwargs) -> fields.List:
     """An event's places: up to fifty, each once; none when the claim names no place ("along the
     front", "in border villages")."""
@@ -262,9 +274,22 @@ class EventIn(Strict):
 
     kind = String(required=True, validate=ma.validate.OneOf(domain.REPORTED))
     claimant = Slug(required=True)
-    target = Slug(load_default=None)
+    targets = Slugs(
+        "target",
+        load_default=None,
+        metadata={
+            "description": 'Whom the claim is against, one or more ("both sides"): slugs of actors. A denial\'s '
+            "is the accuser, and a retraction's the target of what it withdraws, when left out."
+        },
+    )
+    target = Slug(load_default=None, metadata={"description": "One target: read as `targets` of one."})
     responds_to: fields.Field = fields.UUID(load_default=None, allow_none=True)
-    act = Slug(load_default=None)
+    acts = Slugs(
+        "act",
+        load_default=None,
+        metadata={"description": 'What was done, one or more ("shelling and small-arms fire"): slugs of acts.'},
+    )
+    act = Slug(load_default=None, metadata={"description": "One act: read as `acts` of one."})
     locations = Places(load_default=None)
     occurred_from = When("first", spans=True, load_default=None)
     occurred_to = When("last", spans=True, load_default=None)
@@ -329,6 +354,22 @@ class EventIn(Strict):
             "again, from another source or from the same side."
         },
     )
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def one_spelling(self, report, **_):
+        """A list and its single item together must agree: GET shows both, and a record sent back
+        edited keeps both; the single item is the list's first."""
+        for plural, singular in domain.SINGULAR.items():
+            items, one = report.get(plural), report.get(singular)
+            if items is not None and one is not None and items[0] != one:
+                raise ma.ValidationError(
+                    {
+                        singular: [
+                            f"{singular} is the first of {plural}: {one} is not {items[0]}; "
+                            f"send {plural} alone, or {singular} equal to its first"
+                        ]
+                    }
+                )
 
     # Run beside the fields' own checks, so that one answer names everything a report lacks; a
     # field that was sent and is wrong has its own message and is not called missing as well.
@@ -410,7 +451,7 @@ class DenialIn(EventIn):
     """A denial posted to an incident: kind, responds_to and target come from the path."""
 
     class Meta:
-        exclude = ("kind", "responds_to", "target")
+        exclude = ("kind", "responds_to", "target", "targets")
 
 
 def _required(field: fields.Field) -> fields.Field:
@@ -441,20 +482,20 @@ REPORT_KINDS = {
     "accusation": _of_kind(
         "accusation",
         (*domain.STATED, *domain.REQUIRED),
-        ("responds_to", "locations", "ceasefire", *HOW_SAID, "violations", "casualties"),
+        ("target", "act", "responds_to", "locations", "ceasefire", *HOW_SAID, "violations", "casualties"),
         "An accusation: who accuses whom of what, where and when, in whose words. Answering an accusation "
         "(`responds_to`), it is a counter-accusation: said by the accused side, aimed at the accuser's.",
     ),
     "denial": _of_kind(
         "denial",
         ANSWER,
-        ("target", *domain.SITUATION, *HOW_SAID),
+        ("target", "act", *domain.SITUATION, *HOW_SAID),
         "A denial of an accusation, by the accused side; what it leaves out of the act it takes from the accusation.",
     ),
     "retraction": _of_kind(
         "retraction",
         ANSWER,
-        ("target", *domain.SITUATION, *HOW_SAID),
+        ("target", "targets", "act", *domain.SITUATION, *HOW_SAID),
         "A retraction of an accusation or a denial, once, by the side that said it.",
     ),
     "mention": _of_kind(
@@ -500,10 +541,25 @@ CorrectionIn = type(
         "refused changed; quotes may be objects as GET shows them (their spans are found again).",
         "__module__": __name__,
         # Its places too: a correction that names none says so ([]), so that none are lost by leaving them out.
-        **{name: _required(EventIn._declared_fields[name]) for name in (*domain.REQUIRED, "locations")},
+        **{
+            name: _required(EventIn._declared_fields[name])
+            for name in (*domain.REQUIRED, "locations")
+            if name not in domain.SINGULAR
+        },
         **{name: _as_shown(name) for name in OWNED},
+        "names_its_lists": ma.validates_schema(skip_on_field_errors=False, pass_original=True)(
+            lambda self, record, original, **_: _names_lists(original)
+        ),
     },
 )
+
+
+def _names_lists(original) -> None:
+    """A whole record names its targets and acts, as lists or as a single item each."""
+    if isinstance(original, dict):
+        missing = [name for name in domain.SINGULAR if not domain.given(original, name)]
+        if missing:
+            raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
 
 
 class VoidIn(Strict):
@@ -555,9 +611,13 @@ class EventOut(Strict):
     seq = fields.Integer(required=True)
     kind = fields.String(required=True, validate=ma.validate.OneOf(KINDS))
     claimant = fields.String(required=True, allow_none=True)
-    target = fields.String(required=True, allow_none=True)
+    targets = fields.List(
+        fields.String(), required=True, metadata={"description": "Whom the claim is against; [] for a review."}
+    )
+    target = fields.String(required=True, allow_none=True, metadata={"description": "The first of targets."})
     responds_to = fields.UUID(allow_none=True)
-    act = fields.String(required=True, allow_none=True)
+    acts = fields.List(fields.String(), required=True, metadata={"description": "What was done; [] for a review."})
+    act = fields.String(required=True, allow_none=True, metadata={"description": "The first of acts."})
     locations = fields.List(fields.String(), required=True)
     occurred_from = When(required=True, allow_none=True)
     occurred_to = When(required=True, allow_none=True)

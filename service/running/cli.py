@@ -317,7 +317,7 @@ def verify(file: Path | None) -> None:
             _require_schema(conn, "first")
             conn.read_only, conn.isolation_level = True, psycopg.IsolationLevel.REPEATABLE_READ
             with conn.transaction():
-                matched, head, broken = chain.verify(vars(entry) for entry in events.every(conn))
+                matched, head, broken = chain.verify(entry.fields() for entry in events.every(conn))
         where = "the log"
     if broken is not None:
         raise Failure(f"{where}: {matched} entries match, then {broken}")

@@ -25,8 +25,8 @@ from service.store.instants import offset
 
 STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
-    line bigint PRIMARY KEY, id uuid NOT NULL, seq bigint, kind text, claimant text, target text,
-    responds_to uuid, corrects uuid, act text, occurred_from timestamptz, occurred_to timestamptz,
+    line bigint PRIMARY KEY, id uuid NOT NULL, seq bigint, kind text, claimant text, targets text[],
+    responds_to uuid, corrects uuid, acts text[], occurred_from timestamptz, occurred_to timestamptz,
     time_precision text, time_note text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
     verdict text, recorded_by text, recorded_at timestamptz,
     occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer,
@@ -43,10 +43,10 @@ ENTRY_COLUMNS = (
     "seq",
     "kind",
     "claimant",
-    "target",
+    "targets",
     "responds_to",
     "corrects",
-    "act",
+    "acts",
     "occurred_from",
     "occurred_to",
     "time_precision",
@@ -76,10 +76,10 @@ UNKNOWN = """
 SELECT line, field, value FROM (
     SELECT s.line, 'claimant' AS field, s.claimant AS value FROM bulk_entry s
      WHERE s.claimant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM actor a WHERE a.slug = s.claimant)
-    UNION ALL SELECT s.line, 'target', s.target FROM bulk_entry s
-     WHERE s.target IS NOT NULL AND NOT EXISTS (SELECT 1 FROM actor a WHERE a.slug = s.target)
-    UNION ALL SELECT s.line, 'act', s.act FROM bulk_entry s
-     WHERE s.act IS NOT NULL AND NOT EXISTS (SELECT 1 FROM act a WHERE a.slug = s.act)
+    UNION ALL SELECT s.line, 'targets', t.slug FROM bulk_entry s CROSS JOIN unnest(s.targets) t (slug)
+     WHERE NOT EXISTS (SELECT 1 FROM actor a WHERE a.slug = t.slug)
+    UNION ALL SELECT s.line, 'acts', t.slug FROM bulk_entry s CROSS JOIN unnest(s.acts) t (slug)
+     WHERE NOT EXISTS (SELECT 1 FROM act a WHERE a.slug = t.slug)
     UNION ALL SELECT s.line, 'ceasefire', s.ceasefire FROM bulk_entry s
      WHERE s.ceasefire IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ceasefire c WHERE c.slug = s.ceasefire)
     UNION ALL SELECT s.line, 'source', s.source FROM bulk_entry s
@@ -124,13 +124,23 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        s.cites, s.voids, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
-  LEFT JOIN actor target ON target.slug = s.target
-  LEFT JOIN act ON act.slug = s.act
+  LEFT JOIN actor target ON target.slug = s.targets[1]
+  LEFT JOIN act ON act.slug = s.acts[1]
   LEFT JOIN ceasefire ON ceasefire.slug = s.ceasefire
   LEFT JOIN source ON source.slug = s.source
  WHERE s.line BETWEEN %(first)s AND %(last)s
  ORDER BY s.line
 """
+# An entry's further targets and acts, written before it (migration 0027).
+MORE = """
+INSERT INTO {table} (event_id, {column}, position)
+SELECT s.id, c.id, t.position
+  FROM bulk_entry s CROSS JOIN unnest(s.{listed}[2:]) WITH ORDINALITY t (slug, position)
+  JOIN {catalogue} c ON c.slug = t.slug
+ WHERE s.line BETWEEN %(first)s AND %(last)s
+"""
+MORE_TARGETS = MORE.format(table="event_target", column="actor_id", listed="targets", catalogue="actor")
+MORE_ACTS = MORE.format(table="event_act", column="act_id", listed="acts", catalogue="act")
 PLACES = """
 INSERT INTO event_location (event_id, location_id, position)
 SELECT p.event_id, l.id, p.position FROM bulk_place p JOIN location l ON l.slug = p.slug
@@ -154,10 +164,10 @@ class Entry:
     summary: str
     recorded_by: str
     claimant: str | None = None
-    target: str | None = None
+    targets: list[str] = field(default_factory=list)
     responds_to: UUID | None = None
     corrects: UUID | None = None
-    act: str | None = None
+    acts: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
@@ -209,10 +219,10 @@ def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, i
                         e.seq,
                         e.kind,
                         e.claimant,
-                        e.target,
+                        e.targets,
                         e.responds_to,
                         e.corrects,
-                        e.act,
+                        e.acts,
                         e.occurred_from,
                         e.occurred_to,
                         e.time_precision,
@@ -256,7 +266,7 @@ def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, i
             line, name, value = _values(unknown, "line", "field", "value")
             if name in {"responds_to", "corrects"}:
                 raise BulkError(line, f"{name}: no entry {value} in the log or earlier in the file")
-            kind = {"claimant": "actor", "target": "actor", "locations": "location"}.get(name, name)
+            kind = {"claimant": "actor", "targets": "actor", "acts": "act", "locations": "location"}.get(name, name)
             raise BulkError(line, f"{name}: unknown {kind}: {value}")
         if keep_seq:
             early = cur.execute(
@@ -303,6 +313,8 @@ def _write(conn: Connection, entries: list[Entry], keep_seq: bool) -> None:
 
 
 def _statements(conn: Connection, insert: sql.Composed, span: dict) -> None:
+    conn.execute(MORE_TARGETS, span)
+    conn.execute(MORE_ACTS, span)
     conn.execute(insert, span)
     conn.execute(PLACES, span)
     conn.execute(QUOTES, span)
@@ -313,7 +325,10 @@ def _values(row, *names):
 
 
 # The tables a bulk load fills and the incident queries plan from.
-LOADED = ("event", "event_location", "quote", "entry_hash", "incident_state", "incident_actor", "incident_place")
+LOADED = (
+    "event", "event_location", "event_target", "event_act", "quote", "entry_hash",
+    "incident_state", "incident_actor", "incident_place", "incident_act",
+)  # fmt: skip
 
 
 def analyse(conn: Connection) -> None:

@@ -52,8 +52,13 @@ def count(
             "JOIN incident_actor x ON x.event_id = k.event_id AND x.side IN ('claimant', 'both') AND {f} "
             "JOIN actor a ON a.id = x.actor_id AND a.parent_id IS NULL"
         ).format(f=filters_sql.in_force("incident_actor", "x", as_of))
+    elif by == "act":
+        # An incident of several acts is counted under each.
+        label = sql.SQL("a.slug")
+        joins = sql.SQL("JOIN incident_act y ON y.event_id = k.event_id AND {f} JOIN act a ON a.id = y.act_id").format(
+            f=filters_sql.in_force("incident_act", "y", as_of)
+        )
     else:
-        state = sql.SQL("k" if on_state else "s")
         joins = (
             sql.SQL("")
             if on_state
@@ -61,15 +66,11 @@ def count(
                 f=filters_sql.in_force("incident_state", "s", as_of)
             )
         )
-        if by == "status":
-            label = sql.SQL("{s}.status").format(s=state)
-        else:
-            label = sql.SQL("a.slug")
-            joins += sql.SQL(" JOIN act a ON a.id = {s}.act_id").format(s=state)
+        label = sql.SQL("{s}.status").format(s=sql.SQL("k" if on_state else "s"))
     tally = sql.SQL("count(*)")
     if measure == "violations":
         # The record in force says how many: the accusation's, or its latest correction's.
-        if by == "side" and not on_state:
+        if by != "status" and not on_state:
             joins += sql.SQL(" JOIN incident_state s ON s.event_id = k.event_id AND {f}").format(
                 f=filters_sql.in_force("incident_state", "s", as_of)
             )

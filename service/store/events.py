@@ -27,16 +27,21 @@ class Revision:
     changed: list[str]
 
 
-@dataclass
+# Slots: orjson writes a dataclass with slots field by field in their declared order (one with a
+# __dict__, in the order its attributes were set: `target` and `act` would come last).
+@dataclass(slots=True)
 class Event:
     id: UUID
     seq: int
     kind: str
-    # A review is not a claim: it has no claimant, target, act, places or time.
+    # A review is not a claim: it has no claimant, targets, acts, places or time.
     claimant: str | None
-    target: str | None
+    targets: list[str]
+    # The first target and act: what the wire called them before lists, and still shows.
+    target: str | None = field(init=False)
     responds_to: UUID | None
-    act: str | None
+    acts: list[str]
+    act: str | None = field(init=False)
     locations: list[str]
     occurred_from: datetime | None
     occurred_to: datetime | None
@@ -66,6 +71,14 @@ class Event:
     hash: str | None = None
     revisions: list[Revision] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.target = self.targets[0] if self.targets else None
+        self.act = self.acts[0] if self.acts else None
+
+    def fields(self) -> dict:
+        """The entry's fields by name (shallow: its quotes and revisions as they are)."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
 
 # Every read of events goes through this one shape, so the log, one event and an incident's
 # thread always agree on the wire. Locations and quotes come as arrays in the same row: one
@@ -73,8 +86,14 @@ class Event:
 # (migration 0012); on the wire it is a correction.
 SELECT_EVENTS = """
 SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind,
-       claimant.slug AS claimant, target.slug AS target, e.responds_to,
-       act.slug AS act,
+       claimant.slug AS claimant,
+       CASE WHEN e.target_id IS NULL THEN '{}'::text[]
+            ELSE ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
+                                                   WHERE et.event_id = e.id ORDER BY et.position) END AS targets,
+       e.responds_to,
+       CASE WHEN e.act_id IS NULL THEN '{}'::text[]
+            ELSE ARRAY[act.slug::text] || ARRAY(SELECT a.slug::text FROM event_act ea JOIN act a ON a.id = ea.act_id
+                                                WHERE ea.event_id = e.id ORDER BY ea.position) END AS acts,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
        e.occurred_from, e.occurred_to, e.time_precision, e.time_note, e.stated_at, ceasefire.slug AS ceasefire,
@@ -210,7 +229,7 @@ RESOLVE = """
 SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'path', path::text)), '{}')
           FROM actor WHERE slug = ANY(%(actors)s)) AS actors,
        (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM location WHERE slug = ANY(%(locations)s)) AS locations,
-       (SELECT id FROM act WHERE slug = %(act)s) AS act_id,
+       (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM act WHERE slug = ANY(%(acts)s)) AS acts,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
        (SELECT jsonb_build_object('id', id, 'text', CASE WHEN %(quoted)s THEN text END) FROM source
          WHERE slug = %(source)s) AS source
@@ -218,8 +237,12 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
 
 RESPONDING = """
 SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, claimant.slug AS claimant, claimant.path::text AS claimant_path,
-       target.slug AS target, target.path::text AS target_path,
-       ARRAY(SELECT side_of(e.claimant_id)) AS claimant_sides, ARRAY(SELECT side_of(e.target_id)) AS target_sides,
+       target.slug AS target,
+       ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
+                                          WHERE et.event_id = e.id ORDER BY et.position) AS targets,
+       ARRAY(SELECT side_of(e.claimant_id)) AS claimant_sides,
+       ARRAY(SELECT side_of(e.target_id) UNION
+             SELECT side_of(et.actor_id) FROM event_target et WHERE et.event_id = e.id ORDER BY 1) AS target_sides,
        ARRAY(SELECT DISTINCT r.kind FROM event r WHERE r.responds_to = e.id AND r.corrects IS NULL) AS answered_by,
        (SELECT v.seq FROM event v WHERE v.voids = coalesce(e.corrects, e.id)) AS voided_at
   FROM event e
@@ -255,13 +278,13 @@ def resolve(
     conn: Connection,
     actors: list[str],
     locations: list[str],
-    act: str | None,
+    acts: list[str],
     ceasefire: str | None,
     source: str | None,
     quoted: bool,
 ) -> dict:
     """The ids of what an entry names by slug, in one round trip: `actors` (slug: id and path),
-    `locations` (slug: id), `act_id`, `ceasefire_id`, and `source` (id, and its held text when
+    `locations` and `acts` (slug: id), `ceasefire_id`, and `source` (id, and its held text when
     `quoted`: a whole article is read only to place quotes in it). What is unknown is absent or None."""
     return one(
         conn.execute(
@@ -269,7 +292,7 @@ def resolve(
             {
                 "actors": actors,
                 "locations": locations,
-                "act": act,
+                "acts": acts,
                 "ceasefire": ceasefire,
                 "source": source,
                 "quoted": quoted,
@@ -300,13 +323,25 @@ def hold(conn: Connection, event_id: UUID) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(id)s::text, 0))", {"id": event_id})
 
 
-def insert(conn: Connection, row: dict, location_ids: list[UUID], quotes: list[dict]) -> dict:
-    """Insert a prepared entry (`row`: INSERT's parameters), its places in order and its quotes
-    with their spans, in one round trip; returns its `seq`, `recorded_at` and `hash`. From this
+def insert(
+    conn: Connection, row: dict, location_ids: list[int], quotes: list[dict], more: dict[str, list[int]] | None = None
+) -> dict:
+    """Insert a prepared entry (`row`: INSERT's parameters), its places in order, its quotes with
+    their spans, and its further targets and acts (`more`: ids by "targets" and "acts", those after
+    the row's first), in one round trip; returns its `seq`, `recorded_at` and `hash`. The further
+    targets and acts go in first, for the rules that fire with the entry to see (0027). From this
     insert to the commit the transaction holds the log's head (0001's log_head): every other
     writer waits. The hash, which the database computes at the commit once the entry's places and
     quotes are in (migration 0014), is computed here instead, for the answer to carry it."""
     with conn.pipeline():
+        with conn.cursor() as cur:
+            for table, column in (("event_target", "actor_id"), ("event_act", "act_id")):
+                ids = (more or {}).get(table.removeprefix("event_") + "s") or []
+                if ids:
+                    cur.executemany(
+                        f"INSERT INTO {table} (event_id, {column}, position) VALUES (%s, %s, %s)",
+                        [(row["id"], id_, position) for position, id_ in enumerate(ids, 1)],
+                    )
         inserted = conn.execute(INSERT, row)
         with conn.cursor() as cur:
             cur.executemany(

@@ -1,8 +1,9 @@
 """The incident filters as SQL: one reading of them for every query that selects incidents (pages,
 counts, exports), so a filter means the same thing in each.
 
-The selection walks one index: by actor (incident_actor), by place (incident_place), or by the
-incidents' own state (incident_state: its time, status, assessment, ceasefire or act), the other
+The selection walks one index: by actor (incident_actor), by place (incident_place), by act
+(incident_act), or by the incidents' own state (incident_state: its time, status, assessment or
+ceasefire), the other
 filters testing each candidate along the way (migrations 0002 and 0012). Each of those tables holds
 a row for every version of an incident; a read keeps the rows in force now, or as of a seq.
 """
@@ -28,7 +29,10 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, id), '{{}}') FROM actor WHERE slu
 
 SIDES = {"claimant": ("claimant", "both"), "target": ("target", "both"), "party": ("claimant", "target", "both")}
 # Filters on an incident's state (incident_state's own columns), and the column each compares.
-STATE_FILTERS = {"status": "status", "assessment": "assessment", "ceasefire": "ceasefire_id", "act": "act_id"}
+STATE_FILTERS = {"status": "status", "assessment": "assessment", "ceasefire": "ceasefire_id"}
+# Filters on what an incident names several of (its places, its acts): the table of its rows and
+# the column each compares. The first given drives the walk when no actor is named.
+NAMED = {"location": ("incident_place", "location_id"), "act": ("incident_act", "act_id")}
 
 
 def resolve(conn: Connection, filters: dict) -> dict:
@@ -106,12 +110,16 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
         first = actor_filters.pop(0)
         conditions.append(sql.SQL("k.actor_id = %(driver_id)s AND k.side = ANY(%(driver_sides)s)"))
         params |= {"driver_id": refs["actors"][filters[first]], "driver_sides": list(SIDES[first])}
-    elif filters.get("location"):
-        driver = "incident_place"
-        conditions.append(sql.SQL("k.location_id = %(location_id)s"))
-        params["location_id"] = refs["location_id"]
     else:
-        driver = "incident_state"
+        driver = next((table for name, (table, _) in NAMED.items() if filters.get(name)), "incident_state")
+    for name, (table, column) in NAMED.items():
+        if not filters.get(name):
+            continue
+        params[f"{name}_id"] = refs[f"{name}_id"]
+        if table == driver:
+            conditions.append(
+                sql.SQL("k.{column} = {id}").format(column=sql.Identifier(column), id=sql.Placeholder(f"{name}_id"))
+            )
     conditions.append(in_force(driver, "k", as_of))
 
     for name in actor_filters:
@@ -126,14 +134,18 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
             )
         )
         params |= {f"{name}_id": refs["actors"][filters[name]], f"{name}_sides": list(SIDES[name])}
-    if filters.get("location") and driver == "incident_actor":
-        conditions.append(
-            sql.SQL(
-                "EXISTS (SELECT 1 FROM incident_place x WHERE x.event_id = k.event_id AND x.location_id = %(location_id)s "
-                "AND {in_force})"
-            ).format(in_force=in_force("incident_place", "x", as_of))
-        )
-        params["location_id"] = refs["location_id"]
+    for name, (table, column) in NAMED.items():
+        if filters.get(name) and table != driver:
+            conditions.append(
+                sql.SQL(
+                    "EXISTS (SELECT 1 FROM {table} x WHERE x.event_id = k.event_id AND x.{column} = {id} AND {in_force})"
+                ).format(
+                    table=sql.Identifier(table),
+                    column=sql.Identifier(column),
+                    id=sql.Placeholder(f"{name}_id"),
+                    in_force=in_force(table, "x", as_of),
+                )
+            )
 
     # The incident's state: the driver's own columns, or one probe of its row in force.
     state = "k" if driver == "incident_state" else "s"

@@ -93,7 +93,7 @@ class Wanted:
         """The slugs that `entries` (store Events) name, and `actors` besides."""
         wanted = cls(set(actors), set(), set(), set())
         for entry in entries:
-            wanted.actors.update(slug for slug in (entry.claimant, entry.target) if slug)
+            wanted.actors.update(slug for slug in (entry.claimant, *entry.targets) if slug)
             wanted.places.update(entry.locations)
             if entry.source:
                 wanted.sources.add(entry.source)

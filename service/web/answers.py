@@ -173,6 +173,12 @@ def correct(incident_id: str):
             "locations": request.form.getlist("correct-locations"),
             "quotes": _quotes("correct"),
         }
+        for plural, singular in domain.SINGULAR.items():
+            # The form picks the first target and act; the further ones stay as recorded.
+            recorded = getattr(current.accusation, plural) if current is not None else []
+            if record.get(singular):
+                one = record.pop(singular)
+                record[plural] = [one, *(slug for slug in recorded[1:] if slug != one)]
         loaded = REPORT.load(record)
         loaded.pop("kind")
         loaded.pop("responds_to", None)
