@@ -166,7 +166,7 @@ def _verify(dsn: str) -> dict:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         started = time.perf_counter()
         with conn.transaction():
-            matched, _, broken = chain.verify(vars(entry) for entry in events.every(conn))
+            matched, _, broken = chain.verify(entry.fields() for entry in events.every(conn))
         seconds = time.perf_counter() - started
     return {
         "entries": matched,
