@@ -301,7 +301,10 @@ def missing(kind: str, report: dict) -> list[str]:
 
 
 def given(report: dict, name: str) -> bool:
-    """Whether a report gives this field, a list by either of its spellings."""
+    """Whether a report gives this field, a list by either of its spellings. A null `stated_at`
+    is given: it says the source gives no time for the statement."""
+    if name == "stated_at":
+        return name in report
     return report.get(name) is not None or (name in SINGULAR and report.get(SINGULAR[name]) is not None)
 
 

@@ -11,6 +11,7 @@ checking them here first names every broken rule at once, by field.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from service import days, domain
@@ -63,7 +64,7 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
             answered = {**statement.fields(), **answering}
         inherited = inherit(report, answered, kind)
 
-    missing = [name for name in (*domain.STATED, *domain.REQUIRED) if report.get(name) is None]
+    missing = [name for name in (*domain.STATED, *domain.REQUIRED) if not domain.given(report, name)]
     if missing:
         raise domain.Refusal({name: ["Missing data for required field."] for name in missing})
     # A claim that names no place (and answers none that names one) is about no place in particular.
@@ -84,7 +85,8 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
 
     claimant = refs["actors"][report["claimant"]]
     targets = {slug: refs["actors"][slug]["path"] for slug in report["targets"]}
-    errors = domain.check_times(report["occurred_from"], report["occurred_to"], report["stated_at"])
+    said_at = stated(report, refs)
+    errors = domain.check_times(report["occurred_from"], report["occurred_to"], said_at)
     if answering is not None:
         # A time the client never sent is named with where it came from, and how to send another.
         for name, messages in errors.items():
@@ -97,11 +99,7 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
                     f"send occurred_from and occurred_to of its own when it speaks of another time"
                     for message in messages
                 ]
-    if (
-        answering is not None
-        and answering["stated_at"] is not None
-        and report["stated_at"] < days.earliest(answering["stated_at"])
-    ):
+    if answering is not None and answering["stated_at"] is not None and said_at < days.earliest(answering["stated_at"]):
         said = answering["stated_at"].isoformat()
         errors.setdefault("stated_at", []).append(f"{domain.ANSWERS_AFTER} (stated at {said})")
     parties = domain.check_parties(report["claimant"], claimant["path"], targets)
@@ -131,7 +129,8 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
         "occurred_to": report["occurred_to"],
         "time_precision": report["time_precision"],
         "time_note": report.get("time_note"),
-        "stated_at": report["stated_at"],
+        "stated_at": said_at,
+        "stated_unknown": report["stated_at"] is None,
         "ceasefire_id": refs["ceasefire_id"],
         "summary": report["summary"],
         "source_id": refs["source"]["id"],
@@ -141,7 +140,8 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
         "verdict": None,
         "cites": None,
         "voids": None,
-        **{f"{name}_offset": offset(report[name]) for name in events.INSTANTS},
+        **{f"{name}_offset": offset(report[name]) for name in ("occurred_from", "occurred_to")},
+        "stated_at_offset": offset(said_at),
         **{name: report.get(name) for name in ("channel", "channel_name", "via", "violations")},
         **{name: (report.get("casualties") or {}).get(name) for name in domain.CASUALTIES},
     }
@@ -269,7 +269,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
     side said it again (`cites`): its own claimant, time, source, quotes and channel; the
     statement's situation, which it only restates, stays the statement's."""
     errors = {name: [domain.MENTION_SHAPE] for name in domain.NOT_MENTIONED if report.get(name) not in (None, [])}
-    missing = [name for name in (*domain.STATED, "cites") if report.get(name) is None]
+    missing = [name for name in (*domain.STATED, "cites") if not domain.given(report, name)]
     errors |= {name: ["Missing data for required field."] for name in missing}
     if errors:
         raise domain.Refusal(errors)
@@ -286,6 +286,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
     refs = events.resolve(
         conn, [report["claimant"]], [], [], None, source=report["source"], quoted=bool(report.get("quotes"))
     )
+    said_at = stated(report, refs) if refs["source"] is not None else None
     if report["claimant"] not in refs["actors"]:
         errors["claimant"] = [f"unknown actor: {report['claimant']}"]
     if refs["source"] is None:
@@ -309,11 +310,12 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
         **{name: report.get(name) for name in ("channel", "channel_name", "via", "time_note")},
         "occurred_from_offset": 0,
         "occurred_to_offset": 0,
-        "stated_at_offset": offset(report["stated_at"]),
+        "stated_at_offset": offset(said_at),
         "id": uuid4(),
         "kind": "mention",
         "claimant_id": claimant["id"],
-        "stated_at": report["stated_at"],
+        "stated_at": said_at,
+        "stated_unknown": report["stated_at"] is None,
         "summary": report["summary"],
         "source_id": refs["source"]["id"],
         "recorded_by": recorded_by,
@@ -380,6 +382,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
     row = {
         **{name: None for name in ("claimant_id", "target_id", "act_id", "ceasefire_id", "corrects")},
         **{name: None for name in ("occurred_from", "occurred_to", "time_precision", "time_note", "stated_at")},
+        "stated_unknown": None,
         **{name: None for name in ("channel", "channel_name", "via", "violations", *domain.CASUALTIES)},
         **{f"{name}_offset": 0 for name in events.INSTANTS},
         "id": uuid4(),
@@ -493,6 +496,25 @@ def casualties(claimed: Mapping | None) -> dict | None:
     if not claimed or all(claimed.get(name) is None for name in domain.CASUALTIES):
         return None
     return {name: claimed.get(name) for name in domain.CASUALTIES}
+
+
+def stated(report: dict, refs: dict) -> datetime:
+    """When a statement was made, as the log orders it: the time the report gives, or, when the
+    source gives none (`stated_at` null), the source's publication, the latest it can have been
+    made (migration 0028). Refused when the source has no publication date either."""
+    if report["stated_at"] is not None:
+        return report["stated_at"]
+    published = refs["published_at"]
+    if published is None:
+        raise domain.Refusal(
+            {
+                "stated_at": [
+                    f"unknown, and source {report['source']} has no publication date to bound it: give the day "
+                    "it was said (2031-04-09 is fine), or the source's published_at"
+                ]
+            }
+        )
+    return days.day(published.date(), "last") if isinstance(published, days.Day) else published
 
 
 def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> list[str]:

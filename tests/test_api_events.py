@@ -80,13 +80,14 @@ def test_every_instant_keeps_its_offset(client, reporter, admin_key):
 
 def test_the_readme_example_reports_are_accepted(client, reporter):
     """Every report the README posts to /v1/events, in its order: the first one, the accusation
-    that counts and names no place, the counter-accusation of the first ($ID), and a mention of it."""
+    that counts and names no place, one against both sides, the counter-accusation of the first
+    ($ID), and a mention of it."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     posted = [
         body
         for body in re.findall(r"-X POST http://127.0.0.1:8000/v1/events .*?-d '(\{.*?\})'", readme, flags=re.DOTALL)
     ]
-    assert len(posted) == 4
+    assert len(posted) == 5
     first = None
     for number, text in enumerate(posted):
         body = json.loads(text.replace("\"'$ID'\"", json.dumps(first or "")))

@@ -304,7 +304,15 @@ class EventIn(Strict):
             "\"the article says 'moments after the ceasefire took force'\"."
         },
     )
-    stated_at = When("last", required=True)
+    stated_at = When(
+        "last",
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": 'When the claim was made; null when the source does not say ("the ministry said"): '
+            "the source's publication then bounds it, and the source must have one."
+        },
+    )
     ceasefire = Slug(load_default=None, allow_none=True)
     summary = Text(1, 4000, required=True)
     quotes = Quotes()

@@ -112,16 +112,17 @@ INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
                    recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict,
                    channel, channel_name, via, violations, killed, injured, civilians_killed, civilians_injured, cites,
-                   voids, search)
+                   voids, stated_unknown, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
        CASE WHEN s.responds_to IS NOT NULL THEN {answered_kind} END,
-       act.id, s.occurred_from, s.occurred_to, s.time_precision, s.time_note, s.stated_at, ceasefire.id, s.summary, source.id,
+       act.id, s.occurred_from, s.occurred_to, s.time_precision, s.time_note,
+       CASE WHEN {unknown} THEN {bound} ELSE s.stated_at END, ceasefire.id, s.summary, source.id,
        s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
-       s.stated_at_offset, s.corrects, s.verdict,
+       CASE WHEN {unknown} THEN source.published_at_offset ELSE s.stated_at_offset END, s.corrects, s.verdict,
        s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
-       s.cites, s.voids, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
+       s.cites, s.voids, {unknown}, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
   LEFT JOIN actor target ON target.slug = s.targets[1]
@@ -131,6 +132,14 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
  WHERE s.line BETWEEN %(first)s AND %(last)s
  ORDER BY s.line
 """
+# A statement of unknown time (stated_at null on a claim: reviews and voids have no time) is held
+# at its source's publication, the latest it can have been made (migration 0028).
+UNKNOWN_TIME = "(s.stated_at IS NULL AND s.kind NOT IN ('review', 'void'))"
+PUBLICATION_BOUND = (
+    "CASE WHEN source.published_at_offset IS NULL "
+    "THEN source.published_at + interval '1 day' - interval '1 microsecond' ELSE source.published_at END"
+)
+
 # An entry's further targets and acts, written before it (migration 0027).
 MORE = """
 INSERT INTO {table} (event_id, {column}, position)
@@ -293,6 +302,8 @@ def _write(conn: Connection, entries: list[Entry], keep_seq: bool) -> None:
         overriding=sql.SQL("OVERRIDING SYSTEM VALUE" if keep_seq else ""),
         corrected_kind=sql.SQL(KIND_OF.format(id="s.corrects")),
         answered_kind=sql.SQL(KIND_OF.format(id="s.responds_to")),
+        unknown=sql.SQL(UNKNOWN_TIME),
+        bound=sql.SQL(PUBLICATION_BOUND),
     )
     span = {"first": entries[0].line, "last": entries[-1].line}
     try:

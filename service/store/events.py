@@ -96,7 +96,8 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                                                 WHERE ea.event_id = e.id ORDER BY ea.position) END AS acts,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
-       e.occurred_from, e.occurred_to, e.time_precision, e.time_note, e.stated_at, ceasefire.slug AS ceasefire,
+       e.occurred_from, e.occurred_to, e.time_precision, e.time_note,
+       CASE WHEN NOT e.stated_unknown THEN e.stated_at END AS stated_at, ceasefire.slug AS ceasefire,
        e.summary, source.slug AS source,
        coalesce((SELECT json_agg(json_build_object('text', q.text, 'start', q.span_start, 'end', q.span_end)
                                  ORDER BY q.position)
@@ -232,7 +233,9 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
        (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM act WHERE slug = ANY(%(acts)s)) AS acts,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
        (SELECT jsonb_build_object('id', id, 'text', CASE WHEN %(quoted)s THEN text END) FROM source
-         WHERE slug = %(source)s) AS source
+         WHERE slug = %(source)s) AS source,
+       (SELECT published_at FROM source WHERE slug = %(source)s) AS published_at,
+       (SELECT published_at_offset FROM source WHERE slug = %(source)s) AS published_at_offset
 """
 
 RESPONDING = """
@@ -257,19 +260,20 @@ INSERTED = (
     "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire_id", "summary", "source_id", "recorded_by",
     "occurred_from_offset", "occurred_to_offset", "stated_at_offset", "corrects", "verdict", "channel",
     "channel_name", "via", "violations", "killed", "injured", "civilians_killed", "civilians_injured", "cites", "voids",
+    "stated_unknown",
 )  # fmt: skip
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, cites, voids, search)
+                   civilians_injured, cites, voids, stated_unknown, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
         %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s, %(voids)s,
-        to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
+        coalesce(%(stated_unknown)s, false), to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
 
@@ -285,19 +289,23 @@ def resolve(
 ) -> dict:
     """The ids of what an entry names by slug, in one round trip: `actors` (slug: id and path),
     `locations` and `acts` (slug: id), `ceasefire_id`, and `source` (id, and its held text when
-    `quoted`: a whole article is read only to place quotes in it). What is unknown is absent or None."""
-    return one(
-        conn.execute(
-            RESOLVE,
-            {
-                "actors": actors,
-                "locations": locations,
-                "acts": acts,
-                "ceasefire": ceasefire,
-                "source": source,
-                "quoted": quoted,
-            },
-        ).fetchone()
+    `quoted`: a whole article is read only to place quotes in it), and the source's `published_at`.
+    What is unknown is absent or None."""
+    return localise(
+        one(
+            conn.execute(
+                RESOLVE,
+                {
+                    "actors": actors,
+                    "locations": locations,
+                    "acts": acts,
+                    "ceasefire": ceasefire,
+                    "source": source,
+                    "quoted": quoted,
+                },
+            ).fetchone()
+        ),
+        "published_at",
     )
 
 

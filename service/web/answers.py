@@ -138,6 +138,7 @@ def respond(incident_id: str):
     def write(conn, accusation_id: UUID) -> None:
         given = request.form.get("respond-kind", "")
         report = _form("respond", ("claimant", "stated_at", "summary", "source", "channel", "channel_name"))
+        report.setdefault("stated_at", None)  # left empty: the text does not say
         report |= {"kind": RESPONSES.get(given, given), "quotes": _quotes("respond")}
         if given == "counter-accusation":
             report |= _form("respond", ("act", "occurred_from", "occurred_to", "time_precision", "time_note"))
@@ -168,6 +169,7 @@ def correct(incident_id: str):
         if current is not None and current.accusation.casualties:
             kept["casualties"] = current.accusation.casualties
         record = _form("correct", CORRECTED) | {k: v for k, v in kept.items() if v is not None}
+        record.setdefault("stated_at", None)  # left empty: the text does not say
         record |= {
             "kind": "accusation",
             "locations": request.form.getlist("correct-locations"),

@@ -101,9 +101,11 @@ def posted_drafts() -> list[dict]:
 
 def entry_of(form: dict, source: str) -> dict:
     """The batch entry a confirmed form stands for: a field left empty is not sent (a denial then
-    takes it from what it answers), counts are numbers when they are."""
+    takes it from what it answers; a time said, null: unknown), counts are numbers when they are."""
     entry: dict = {"ref": form["ref"], "source": source, "quotes": form["quotes"]}
     entry |= {name: form[name] for name in TEXT_FIELDS if form[name]}
+    # An empty "said on" says the text does not give it: the source's publication bounds it.
+    entry.setdefault("stated_at", None)
     if form["locations"] or form["kind"] == "accusation":
         entry["locations"] = form["locations"]
     for name in COUNTS:
