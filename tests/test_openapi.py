@@ -163,6 +163,7 @@ DELIBERATE = re.compile(
             r"is on the side of the accuser",
             r"a denial's target is the accuser",
             r"a claimant never accuses",
+            r"is the first of (targets|acts): ",  # a list and its first item, sent both, disagree
             r"are in one hierarchy",
             r"must not be before occurred_from",
             r"a statement cannot predate the act",
@@ -232,3 +233,23 @@ def test_no_500_and_no_response_outside_its_schema(app, dsn):
                 check()
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # nothing invalid can be sent to /healthz, say
+
+
+def test_a_batchs_entries_have_a_body_for_each_kind(client, reporter):
+    """A batch's entries are documented kind by kind too, each with its `ref`, and an answer may
+    name an earlier entry of the batch by `#ref`; a batch built from those bodies goes in."""
+    document = client.get("/openapi.json").get_json()
+    body = document["paths"]["/v1/batches"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    items = body["properties"]["entries"]["items"]
+    assert items["discriminator"]["propertyName"] == "kind" and set(items["discriminator"]["mapping"]) == set(BY_KIND)
+    schemas = document["components"]["schemas"]
+    denial = schemas[items["discriminator"]["mapping"]["denial"].rsplit("/", 1)[1]]
+    assert "responds_to" in denial["required"] and "ref" in denial["properties"]
+    assert re.match(denial["properties"]["responds_to"]["pattern"], "#blamed")
+    entries = [
+        {"kind": "accusation", "ref": "blamed", **FILLED},
+        {"kind": "denial", "responds_to": "#blamed", **{**FILLED, "claimant": "armenia-mod"}},
+    ]
+    entries[1] = {name: value for name, value in entries[1].items() if name in denial["properties"]}
+    posted = client.post("/v1/batches", json={"entries": entries}, headers=reporter)
+    assert posted.status_code == 201, posted.get_json()

@@ -30,21 +30,39 @@ WITHOUT_DATABASE = {"/healthz"}
 NOT_REPLAYABLE = {"keys.make"}
 
 
-# Bodies documented as one schema per kind of report (a component each, named in `REPORTS`),
-# though one schema reads them all.
-BY_KIND = {"events.append"}
+def by_kind(schemas: dict[str, str]) -> dict:
+    """One of the component `schemas` (by kind), chosen by the body's `kind`."""
+    return {
+        "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in schemas.values()],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {kind: f"#/components/schemas/{name}" for kind, name in schemas.items()},
+        },
+    }
 
 
 class Contract(BasePlugin):
-    def __init__(self, reads_need_key: bool, reports: dict[str, str]):
-        """`reports`: the component schema of each kind of report, by kind."""
+    def __init__(self, reads_need_key: bool, reports: dict[str, str], entries: dict[str, str]):
+        """`reports`, `entries`: the component schema of each kind of report, and of a batch's
+        entry, by kind. One schema reads each; the document gives each kind its own body."""
         super().__init__()
         self.reads_need_key = reads_need_key
-        self.reports = {
-            "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in reports.values()],
-            "discriminator": {
-                "propertyName": "kind",
-                "mapping": {kind: f"#/components/schemas/{name}" for kind, name in reports.items()},
+        self.bodies = {
+            "events.append": by_kind(reports),
+            "batches.append": {
+                "type": "object",
+                "description": "Entries recorded together: all of them, in order, or none.",
+                "properties": {
+                    "entries": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 1000,
+                        "items": by_kind(entries),
+                        "description": "Up to 1,000 reports, appended in this order.",
+                    }
+                },
+                "required": ["entries"],
+                "additionalProperties": False,
             },
         }
 
@@ -56,8 +74,8 @@ class Contract(BasePlugin):
             shared = [422] if path in WITHOUT_DATABASE else [422, 503]
             if method in BODY_METHODS:
                 shared += [400, 413, 415]
-                if rule.endpoint in BY_KIND:
-                    operation["requestBody"]["content"]["application/json"]["schema"] = self.reports
+                if rule.endpoint in self.bodies:
+                    operation["requestBody"]["content"]["application/json"]["schema"] = self.bodies[rule.endpoint]
                 if rule.endpoint not in NOT_REPLAYABLE:
                     operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             elif self.reads_need_key and path.startswith("/v1/"):

@@ -462,9 +462,12 @@ class DenialIn(EventIn):
         exclude = ("kind", "responds_to", "target", "targets")
 
 
-def _required(field: fields.Field) -> fields.Field:
+def _required(field: fields.Field, name: str = "") -> fields.Field:
+    """The field as a kind that must send it documents it: required, and not null (a null is
+    refused as missing), but for a time said that the source does not give (`stated_at`)."""
     whole = copy.copy(field)
     whole.required, whole.load_default = True, ma.missing
+    whole.allow_none = name == "stated_at"
     return whole
 
 
@@ -473,7 +476,7 @@ def _of_kind(kind: str, required: tuple[str, ...], optional: tuple[str, ...], do
     those it may."""
     declared = EventIn._declared_fields
     kind_field = String(required=True, validate=ma.validate.OneOf([kind]))
-    shape = {name: _required(declared[name]) for name in required} | {
+    shape = {name: _required(declared[name], name) for name in required} | {
         name: copy.copy(declared[name]) for name in optional
     }
     return type(
@@ -516,6 +519,26 @@ REPORT_KINDS = {
 assert set(REPORT_KINDS) == set(domain.REPORTED)
 
 
+def _in_batch(kind: str, report: type[Strict]) -> type[Strict]:
+    """A kind's body as an entry of a batch: with a `ref`, and answering or citing an entry of the
+    log by id or an earlier one of the batch by `#ref`."""
+    declared = report._declared_fields
+    linked: dict[str, fields.Field] = {
+        name: _required(EntryOrRef()) if declared[name].required else EntryOrRef()
+        for name in ("responds_to", "cites")
+        if name in declared
+    }
+    return type(
+        f"Batch{report.__name__}",
+        (report,),
+        {"__doc__": report.__doc__, "__module__": __name__, "ref": BatchEntryIn._declared_fields["ref"], **linked},
+    )
+
+
+# Each kind of a batch's entries, for the document (the service reads them with BatchEntryIn).
+BATCH_KINDS = {kind: _in_batch(kind, report) for kind, report in REPORT_KINDS.items()}
+
+
 # What GET /v1/events/{id} shows of an entry that the service, not its record, decides: a
 # correction sent as that answer edited may carry them unchanged (service.api.events.correct).
 OWNED = (
@@ -549,25 +572,21 @@ CorrectionIn = type(
         "refused changed; quotes may be objects as GET shows them (their spans are found again).",
         "__module__": __name__,
         # Its places too: a correction that names none says so ([]), so that none are lost by leaving them out.
-        **{
-            name: _required(EventIn._declared_fields[name])
-            for name in (*domain.REQUIRED, "locations")
-            if name not in domain.SINGULAR
-        },
+        **{name: _required(EventIn._declared_fields[name]) for name in (*domain.REQUIRED, "locations")},
         **{name: _as_shown(name) for name in OWNED},
-        "names_its_lists": ma.validates_schema(skip_on_field_errors=False, pass_original=True)(
-            lambda self, record, original, **_: _names_lists(original)
-        ),
+        "listed": ma.pre_load(lambda self, record, **_: _listed(record)),
     },
 )
 
 
-def _names_lists(original) -> None:
-    """A whole record names its targets and acts, as lists or as a single item each."""
-    if isinstance(original, dict):
-        missing = [name for name in domain.SINGULAR if not domain.given(original, name)]
-        if missing:
-            raise ma.ValidationError({name: ["Missing data for required field."] for name in missing})
+def _listed(record):
+    """A record that names its one target or act alone (as written before lists) names its list."""
+    if isinstance(record, dict):
+        record = dict(record)
+        for plural, singular in domain.SINGULAR.items():
+            if record.get(plural) is None and record.get(singular) is not None:
+                record[plural] = [record[singular]]
+    return record
 
 
 class VoidIn(Strict):

@@ -16,7 +16,7 @@ from service.config import Settings
 from service.pipeline import auth, body, caching, errors, headers
 from service.pipeline.db import make_pool
 from service.pipeline.reads import ReplicaFailed, end_pending_read
-from service.pipeline.schemas import REPORT_KINDS, Problem, When
+from service.pipeline.schemas import BATCH_KINDS, REPORT_KINDS, Problem, When
 
 SWAGGER_UI = Path(flask_swagger_ui.__file__).with_name("dist")
 
@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         app.extensions["read_pool"] = replicas
 
     reports = {kind: schema.__name__ for kind, schema in REPORT_KINDS.items()}
-    api = CeasefireApi(app, spec_kwargs={"extra_plugins": [Contract(settings.reads_need_key, reports)]})
-    for schema in REPORT_KINDS.values():
+    entries = {kind: schema.__name__ for kind, schema in BATCH_KINDS.items()}
+    api = CeasefireApi(app, spec_kwargs={"extra_plugins": [Contract(settings.reads_need_key, reports, entries)]})
+    for schema in (*REPORT_KINDS.values(), *BATCH_KINDS.values()):
         api.spec.components.schema(schema.__name__, schema=schema)
     # flask-smorest's own pagination is not used (pages are keyset, with `next`); its schema
     # would stand in the document unused.
@@ -123,8 +124,10 @@ def create_app(settings: Settings | None = None, dsn: str | None = None) -> Flas
         proposals.blp,
     ):
         api.register_blueprint(blueprint)
-    # POST /v1/events is documented by kind (REPORT_KINDS); the one schema that reads it is not shown.
-    api.spec.components.schemas.pop("EventIn", None)
+    # POST /v1/events and a batch's entries are documented by kind (REPORT_KINDS, BATCH_KINDS);
+    # the schemas that read them are not shown.
+    for reader in ("EventIn", "BatchEntryIn", "BatchIn"):
+        api.spec.components.schemas.pop(reader, None)
     app.add_url_rule("/docs/assets/<path:name>", "docs_asset", docs_asset)
     from service.web import blp as pages
     from service.web import desk
