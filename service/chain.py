@@ -7,7 +7,8 @@ The canonical form is a JSON object of what GET /v1/events shows of an entry, wi
 empty field left out, keys ordered shortest first (then alphabetically), as PostgreSQL's jsonb
 writes it. Instants are microseconds since 1970-01-01T00:00:00Z with their UTC offsets in minutes;
 a day alone ("2020-10-12") is the microsecond that bounds it in UTC (occurred_from: its first,
-occurred_to and stated_at: its last) with no offset; quotes are [text, start, end]; casualties an object of the counts given;
+occurred_to and stated_at: its last) with no offset, and a statement's month or year alone the
+last microsecond of its span with `stated_at_unit`; quotes are [text, start, end]; casualties an object of the counts given;
 `targets` and `acts` (whole lists) only where an entry names more than one.
 """
 
@@ -60,10 +61,11 @@ def canonical(entry: Mapping) -> bytes:
     fields["locations"] = list(entry.get("locations") or []) or None
     fields["quotes"] = [[quote["text"], quote["start"], quote["end"]] for quote in entry.get("quotes") or []] or None
     for name, bound in INSTANTS.items():
-        instant = _instant(entry.get(name), bound)
+        instant = _instant(entry.get(name), bound, spans=name != "stated_at")
         fields[name] = _micros(instant)
         offset = None if instant is None or isinstance(instant, days.Day) else instant.utcoffset()
         fields[f"{name}_offset"] = None if offset is None else offset // timedelta(minutes=1)
+    fields["stated_at_unit"] = days.unit(_instant(entry.get("stated_at"), "last", spans=False))
     fields["recorded_at"] = _micros(_instant(entry.get("recorded_at"), "first"))
     fields["casualties"] = _ordered(entry.get("casualties") or {}) or None
     return json.dumps(_ordered(fields), ensure_ascii=False).encode()
@@ -113,8 +115,8 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _instant(value, bound: days.Bound) -> datetime | None:
-    return days.parse(value, bound, spans=True) if isinstance(value, str) else value
+def _instant(value, bound: days.Bound, spans: bool = True) -> datetime | None:
+    return days.parse(value, bound, spans) if isinstance(value, str) else value
 
 
 def _micros(instant: datetime | None) -> int | None:

@@ -131,6 +131,7 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
         "time_note": report.get("time_note"),
         "stated_at": said_at,
         "stated_unknown": report["stated_at"] is None,
+        "stated_at_unit": days.unit(said_at),
         "ceasefire_id": refs["ceasefire_id"],
         "summary": report["summary"],
         "source_id": refs["source"]["id"],
@@ -316,6 +317,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
         "claimant_id": claimant["id"],
         "stated_at": said_at,
         "stated_unknown": report["stated_at"] is None,
+        "stated_at_unit": days.unit(said_at),
         "summary": report["summary"],
         "source_id": refs["source"]["id"],
         "recorded_by": recorded_by,
@@ -383,6 +385,7 @@ def review(conn: Connection, accusation_id: UUID, assessment: dict, recorded_by:
         **{name: None for name in ("claimant_id", "target_id", "act_id", "ceasefire_id", "corrects")},
         **{name: None for name in ("occurred_from", "occurred_to", "time_precision", "time_note", "stated_at")},
         "stated_unknown": None,
+        "stated_at_unit": None,
         **{name: None for name in ("channel", "channel_name", "via", "violations", *domain.CASUALTIES)},
         **{f"{name}_offset": 0 for name in events.INSTANTS},
         "id": uuid4(),
@@ -514,7 +517,7 @@ def stated(report: dict, refs: dict) -> datetime:
                 ]
             }
         )
-    return days.day(published.date(), "last") if isinstance(published, days.Day) else published
+    return days.bounded(published, "last")
 
 
 def inherit(report: dict, answered: Mapping, kind: domain.Kind) -> list[str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from service import chain
 from tests.api import counts, problem_of
 from tests.test_archive import export, load
+from tests.test_chain import feed
 from tests.test_database_rules import EVENT_DEFAULTS, INSERT_EVENT
 from tests.test_reports import line_of_contact  # noqa: F401 (a fixture)
 
@@ -114,3 +117,59 @@ def test_the_database_holds_an_unknown_time_to_its_sources_publication(conn):
     with pytest.raises(psycopg.Error) as caught:
         conn.execute(statement, EVENT_DEFAULTS)
     assert caught.value.diag.constraint_name == "event_stated_unknown_bounded", str(caught.value)
+
+
+def test_a_month_alone_is_the_moment_it_was_said_or_published(
+    client, reporter, admin_key, undated, dsn, empty, tmp_path
+):
+    """ "In April, the ministry said ...", in a report published in 2031: each reads back as given,
+    never as a day nobody said, and orders statements by its span."""
+    made = client.post(
+        "/v1/sources",
+        json={"slug": "annual-review-2031", "publisher": "Wire", "text": UNDATED, "published_at": "2031"},
+        headers=admin_key,
+    )
+    assert made.status_code == 201, made.get_json()
+    assert client.get("/v1/sources/annual-review-2031").get_json()["published_at"] == "2031"
+    posted = client.post("/v1/events", json={**SAID_SOMETIME, "stated_at": "2031-04"}, headers=reporter)
+    assert posted.status_code == 201, posted.get_json()
+    entry = client.get(f"/v1/events/{posted.get_json()['id']}").get_json()
+    assert entry["stated_at"] == "2031-04"
+    before = client.get(f"/v1/events?after={entry['seq'] - 2}&limit=1").get_json()["items"][0]["hash"]
+    assert entry["hash"] == chain.link(bytes.fromhex(before), entry).hex()
+
+    denial = {"claimant": "northland-army", "summary": "Northland denied it.", "source": "annual-review-2031"}
+    early = problem_of(
+        client.post(
+            f"/v1/incidents/{entry['id']}/denials", json={**denial, "stated_at": "2031-03-31"}, headers=reporter
+        ),
+        422,
+    )
+    assert (
+        "a response cannot be stated before the statement it answers (stated at 2031-04)"
+        in early["errors"]["stated_at"]
+    )
+    for stated in ("2031-04-02", None):  # None: some time in 2031, the report's year
+        answered = client.post(
+            f"/v1/incidents/{entry['id']}/denials", json={**denial, "stated_at": stated}, headers=reporter
+        )
+        assert answered.status_code == 201, answered.get_json()
+        assert answered.get_json()["stated_at"] == stated
+
+    first, again = tmp_path / "first.ndjson", tmp_path / "again.ndjson"
+    export(dsn, first)
+    load(empty, first)
+    export(empty, again)
+    assert first.read_bytes() == again.read_bytes()
+    # The README's few lines verify a log with times of a month and unknown times too.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    exec(re.search(r"## Verifying the log.*?```python\n(.*?)```", readme, re.S).group(1), {"entries": feed(client)})
+
+
+def test_the_database_keeps_a_month_at_its_bound(conn):
+    statement = INSERT_EVENT.replace("recorded_by, search)", "recorded_by, stated_at_offset, stated_at_unit, search)")
+    statement = statement.replace("'test', to_tsvector", "'test', NULL, 'month', to_tsvector")
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute(statement, {**EVENT_DEFAULTS, "stated_at": "2020-10-30T23:59:59.999999Z"})
+    assert caught.value.diag.constraint_name == "event_stated_at_unit_whole", str(caught.value)
+    conn.execute(statement, {**EVENT_DEFAULTS, "stated_at": "2020-10-31T23:59:59.999999Z"})

@@ -55,7 +55,8 @@ CATALOGUE = [
     ("act", "SELECT slug, label, description, aliases FROM act ORDER BY slug", ()),
     (
         "source",
-        "SELECT slug, title, publisher, url, published_at, published_at_offset, language, text, sha256 FROM source "
+        "SELECT slug, title, publisher, url, published_at, published_at_offset, published_at_unit, language, text, "
+        "sha256 FROM source "
         "ORDER BY slug",
         ("published_at",),
     ),
@@ -381,7 +382,9 @@ def _entry(record: dict, number: int, path: Path) -> tuple[bulk.Entry, str | Non
                 record[name] = UUID(record[name])
         for name in INSTANTS:
             if record[name] is not None:
-                instant = days.parse(record[name], chain.INSTANTS.get(name, "first"), spans=True)
+                # An interval's month is its first or last day; a statement's, a Month (0029).
+                spans = name in ("occurred_from", "occurred_to")
+                instant = days.parse(record[name], chain.INSTANTS.get(name, "first"), spans=spans)
                 if isinstance(instant, days.Day):
                     if name not in chain.INSTANTS:
                         raise ValueError(f"{name} is a day alone: it needs the instant the entry was recorded")

@@ -134,7 +134,7 @@ class SourceIn(Strict):
     )
     publisher = Text(1, 200, load_default=None, allow_none=True)
     url = Url()
-    published_at = When(load_default=None, allow_none=True)
+    published_at = When(months=True, load_default=None, allow_none=True)
     text = Text(
         1,
         900_000,
@@ -150,7 +150,7 @@ class SourceOut(Strict):
     language = fields.String(allow_none=True)
     publisher = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
-    published_at = When(allow_none=True)
+    published_at = When(months=True, allow_none=True)
     text_held = fields.Boolean(required=True)
     sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the held text, hex."})
     created_at = fields.DateTime()

@@ -147,7 +147,8 @@ INTERVAL_BOUND = [*INSTANT_OR_DAY, {"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}]
 class When(fields.AwareDateTime):
     """A time as precise as the source gives it: an instant (RFC 3339; its offset is kept, as a
     statement's local time is part of what was said) or a day alone; where it bounds an interval,
-    a month or a year alone too (service/days.py). A naive timestamp is refused, never guessed at."""
+    a month or a year alone too, and where it is a moment kept so (`months`) (service/days.py). A
+    naive timestamp is refused, never guessed at."""
 
     default_error_messages = {
         "range": "must fall between the years 1 and 9999 once converted to UTC",
@@ -158,9 +159,18 @@ class When(fields.AwareDateTime):
         "or Z for UTC), or give the day alone (2020-10-12); a local time is never guessed at.",
     }
 
-    def __init__(self, bound: days.Bound = "first", spans: bool = False, metadata: dict | None = None, **kwargs):
-        self.bound, self.spans = bound, spans
-        shapes = INTERVAL_BOUND if spans else INSTANT_OR_DAY
+    def __init__(
+        self,
+        bound: days.Bound = "first",
+        spans: bool = False,
+        months: bool = False,
+        metadata: dict | None = None,
+        **kwargs,
+    ):
+        # `months`: a moment the store keeps a month or a year alone of (a statement's, a
+        # publication's, migration 0029); elsewhere a moment is an instant or a day.
+        self.bound, self.spans, self.months = bound, spans, months
+        shapes = INTERVAL_BOUND if spans or months else INSTANT_OR_DAY
         super().__init__(format="iso", metadata={"anyOf": shapes, **(metadata or {})}, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -172,9 +182,15 @@ class When(fields.AwareDateTime):
             storable(value)
             if CALENDAR.match(value):
                 try:
-                    return days.parse(value, self.bound, self.spans)
+                    moment = days.parse(value, self.bound, self.spans)
                 except ValueError as error:
                     raise ma.ValidationError(str(error)) from None
+                if days.unit(moment) and not self.months:
+                    raise ma.ValidationError(
+                        f"{value} is a {moment.unit}, not a moment: give the day (or the instant), and say in "
+                        "time_note what the source gives"
+                    )
+                return moment
         instant = super()._deserialize(value, attr, data, **kwargs)
         try:
             instant.astimezone(UTC)
@@ -306,6 +322,7 @@ class EventIn(Strict):
     )
     stated_at = When(
         "last",
+        months=True,
         required=True,
         allow_none=True,
         metadata={

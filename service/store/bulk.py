@@ -18,6 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from service import days
 from service.domain import CASUALTIES
 from service.store import Connection, first_line
 from service.store.events import HEAD_SEQ
@@ -29,7 +30,7 @@ CREATE TEMP TABLE IF NOT EXISTS bulk_entry (
     responds_to uuid, corrects uuid, acts text[], occurred_from timestamptz, occurred_to timestamptz,
     time_precision text, time_note text, stated_at timestamptz, ceasefire text, summary text, source text, quoted text,
     verdict text, recorded_by text, recorded_at timestamptz,
-    occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer,
+    occurred_from_offset integer, occurred_to_offset integer, stated_at_offset integer, stated_at_unit text,
     channel text, channel_name text, via text, violations integer, killed integer, injured integer,
     civilians_killed integer, civilians_injured integer, cites uuid, voids uuid);
 CREATE INDEX IF NOT EXISTS bulk_entry_id ON bulk_entry (id);
@@ -62,6 +63,7 @@ ENTRY_COLUMNS = (
     "occurred_from_offset",
     "occurred_to_offset",
     "stated_at_offset",
+    "stated_at_unit",
     "channel",
     "channel_name",
     "via",
@@ -112,7 +114,7 @@ INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
                    recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict,
                    channel, channel_name, via, violations, killed, injured, civilians_killed, civilians_injured, cites,
-                   voids, stated_unknown, search)
+                   voids, stated_unknown, stated_at_unit, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
@@ -122,7 +124,8 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        s.recorded_by, coalesce(s.recorded_at, now()), s.occurred_from_offset, s.occurred_to_offset,
        CASE WHEN {unknown} THEN source.published_at_offset ELSE s.stated_at_offset END, s.corrects, s.verdict,
        s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
-       s.cites, s.voids, {unknown}, to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
+       s.cites, s.voids, {unknown}, CASE WHEN {unknown} THEN source.published_at_unit ELSE s.stated_at_unit END,
+       to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
   LEFT JOIN actor target ON target.slug = s.targets[1]
@@ -136,8 +139,9 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
 # at its source's publication, the latest it can have been made (migration 0028).
 UNKNOWN_TIME = "(s.stated_at IS NULL AND s.kind NOT IN ('review', 'void'))"
 PUBLICATION_BOUND = (
-    "CASE WHEN source.published_at_offset IS NULL "
-    "THEN source.published_at + interval '1 day' - interval '1 microsecond' ELSE source.published_at END"
+    "CASE WHEN source.published_at_offset IS NULL THEN source.published_at "
+    "+ ('1 ' || coalesce(source.published_at_unit, 'day'))::interval - interval '1 microsecond' "
+    "ELSE source.published_at END"
 )
 
 # An entry's further targets and acts, written before it (migration 0027).
@@ -247,6 +251,7 @@ def load(conn: Connection, entries: list[Entry], keep_seq: bool) -> tuple[int, i
                         offset(e.occurred_from),
                         offset(e.occurred_to),
                         offset(e.stated_at),
+                        days.unit(e.stated_at),
                         e.channel,
                         e.channel_name,
                         e.via,

@@ -103,7 +103,8 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                                  ORDER BY q.position)
                    FROM quote q WHERE q.event_id = e.id), '[]'::json) AS quotes,
        e.recorded_by, e.recorded_at, e.corrects, e.verdict,
-       e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset, encode(h.hash, 'hex') AS hash,
+       e.occurred_from_offset, e.occurred_to_offset, e.stated_at_offset, e.stated_at_unit,
+       encode(h.hash, 'hex') AS hash,
        e.channel, e.channel_name, e.via, e.violations, e.cites, e.voids,
        CASE WHEN num_nonnulls(e.killed, e.injured, e.civilians_killed, e.civilians_injured) > 0
             THEN json_build_object('killed', e.killed, 'injured', e.injured, 'civilians_killed', e.civilians_killed,
@@ -235,11 +236,12 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
        (SELECT jsonb_build_object('id', id, 'text', CASE WHEN %(quoted)s THEN text END) FROM source
          WHERE slug = %(source)s) AS source,
        (SELECT published_at FROM source WHERE slug = %(source)s) AS published_at,
-       (SELECT published_at_offset FROM source WHERE slug = %(source)s) AS published_at_offset
+       (SELECT published_at_offset FROM source WHERE slug = %(source)s) AS published_at_offset,
+       (SELECT published_at_unit FROM source WHERE slug = %(source)s) AS published_at_unit
 """
 
 RESPONDING = """
-SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, claimant.slug AS claimant, claimant.path::text AS claimant_path,
+SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, e.stated_at_unit, claimant.slug AS claimant, claimant.path::text AS claimant_path,
        target.slug AS target,
        ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
                                           WHERE et.event_id = e.id ORDER BY et.position) AS targets,
@@ -260,20 +262,20 @@ INSERTED = (
     "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire_id", "summary", "source_id", "recorded_by",
     "occurred_from_offset", "occurred_to_offset", "stated_at_offset", "corrects", "verdict", "channel",
     "channel_name", "via", "violations", "killed", "injured", "civilians_killed", "civilians_injured", "cites", "voids",
-    "stated_unknown",
+    "stated_unknown", "stated_at_unit",
 )  # fmt: skip
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, cites, voids, stated_unknown, search)
+                   civilians_injured, cites, voids, stated_unknown, stated_at_unit, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
         %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s, %(voids)s,
-        coalesce(%(stated_unknown)s, false), to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
+        coalesce(%(stated_unknown)s, false), %(stated_at_unit)s, to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
 

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from service import days
 from service.store import Connection
 from service.store.instants import localise, offset
 
 SELECT = """
-SELECT slug, title, publisher, url, published_at, published_at_offset, language, text IS NOT NULL AS text_held,
-       sha256, created_at
+SELECT slug, title, publisher, url, published_at, published_at_offset, published_at_unit, language,
+       text IS NOT NULL AS text_held, sha256, created_at
   FROM source
 """
 
 
 def create(conn: Connection, source: dict, if_absent: bool = False) -> dict | None:
     row = conn.execute(
-        """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, language, text)
+        """INSERT INTO source (slug, title, publisher, url, published_at, published_at_offset, published_at_unit,
+                               language, text)
            VALUES (%(slug)s, %(title)s, %(publisher)s, %(url)s, %(published_at)s, %(published_at_offset)s,
-                   %(language)s, %(text)s)
+                   %(published_at_unit)s, %(language)s, %(text)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
         + "RETURNING slug",
@@ -28,6 +30,7 @@ def create(conn: Connection, source: dict, if_absent: bool = False) -> dict | No
             "url": source.get("url"),
             "published_at": source.get("published_at"),
             "published_at_offset": offset(source.get("published_at")),
+            "published_at_unit": days.unit(source.get("published_at")),
             "text": source.get("text"),
         },
     ).fetchone()
