@@ -9,12 +9,16 @@ import json
 import re
 from pathlib import Path
 
+import orjson
 import pandas
 import pytest
 import shapely.geometry
 from geojson_pydantic import FeatureCollection
 
+from service import days
 from service.formats import rows
+from service.pipeline.db import connect
+from service.store import events
 from tests.api import ACCUSATION, make_key, post_accusation
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -274,3 +278,60 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text(client, reporter)
     assert row["summary"] == "'" + said
     assert row["seq"] == str(posted.get_json()["seq"])  # numbers are written as they are
     assert client.get(f"/v1/events/{posted.get_json()['id']}").get_json()["summary"] == said
+
+
+def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, reporter, admin_key, busy_log, dsn):
+    """The events' NDJSON export is written by PostgreSQL (events.EVENT_LINE): held here, byte for
+    byte, to the service's own rendering of the same entries (orjson over the store's Events), on a
+    log with every kind of entry and every shape a field takes."""
+    made = client.post(
+        "/v1/sources",
+        json={"slug": "monthly", "publisher": "Wire", "published_at": "2031-04", "text": "Both sides said so."},
+        headers=admin_key,
+    )
+    assert made.status_code == 201, made.get_json()
+    for overrides in (
+        {
+            "occurred_from": "2020-10-12T09:00:00.000250-05:30",
+            "occurred_to": "2020-10-12T10:00:00-05:30",
+            "stated_at": "2020-10-13T23:59:59.5+14:00",
+        },
+        {
+            "occurred_from": "2020-10-12T09:00:00Z",
+            "occurred_to": "2020-10-12T10:00:00Z",
+            "stated_at": "2020-10-12T12:00:00-00:30",
+            "violations": 60,
+        },
+        {
+            "target": None,
+            "targets": ["armenia", "armenia-mod"],
+            "act": None,
+            "acts": ["shelling", "drone-strike"],
+            "summary": 'Tabs\tand "quotes", a \\ backslash, \u0007 a bell, émigrés and 中文 ✓',
+            "casualties": {"killed": 2, "civilians_injured": 0},
+            "channel": "social-media",
+            "channel_name": "a post on X",
+            "via": "AFP",
+            "locations": [],
+        },
+        {"stated_at": None, "source": "monthly", "occurred_from": "2020-10", "occurred_to": "2020"},
+        {"stated_at": "2031-04", "source": "monthly", "time_note": "'in April'"},
+    ):
+        posted = post_accusation(client, reporter, **overrides)
+        assert posted.status_code == 201, posted.get_json()
+    voided = client.post(f"/v1/events/{busy_log[5]}/voids", json={"reason": "a duplicate"}, headers=admin_key)
+    assert voided.status_code == 201, voided.get_json()
+
+    exported = client.get("/v1/events?format=ndjson").get_data()
+    with connect(dsn) as conn:
+        own = b"".join(
+            orjson.dumps(event, default=days.json, option=orjson.OPT_APPEND_NEWLINE)
+            for event in events.after(conn, 0, 100_000)
+        )
+    assert exported.count(b"\n") > 60
+    for written, rendered in zip(exported.splitlines(), own.splitlines(), strict=True):
+        assert written == rendered
+    assert exported == own
+    assert client.get("/v1/events?format=ndjson&after=10&as_of=20").get_data() == b"".join(
+        line + b"\n" for line in own.splitlines()[10:20]
+    )

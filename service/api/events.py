@@ -172,6 +172,8 @@ EXPORT_BATCH = 2000
 
 def export(after: int, as_of: int | None, format: str):
     exports.refuse_page_arguments()
+    if format == "ndjson":
+        return _lines(after, as_of)
     with snapshot() as conn:
         catalogue = names.read(conn)
         as_of = events.check_as_of(as_of, events.head(conn))
@@ -187,6 +189,27 @@ def export(after: int, as_of: int | None, format: str):
             yield from batch
 
     return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})
+
+
+# Entries an NDJSON export reads at a time: written by PostgreSQL, a batch is one string.
+LINES_BATCH = 10_000
+
+
+def _lines(after: int, as_of: int | None):
+    """The log as NDJSON, each batch of lines written by PostgreSQL (events.lines_after), in
+    snapshots that agree as `export`'s do."""
+    with snapshot() as conn:
+        as_of = events.check_as_of(as_of, events.head(conn))
+        first = events.lines_after(conn, after, LINES_BATCH, until=as_of)
+
+    def every() -> Iterator[bytes]:
+        lines, count, last = first
+        yield lines
+        while count == LINES_BATCH:
+            lines, count, last = read(partial(events.lines_after, seq=last, limit=LINES_BATCH, until=as_of))
+            yield lines
+
+    return exports.streamed("events", "ndjson", every(), as_of, {"after": after} if after else {})
 
 
 @blp.route("/<event_id>", methods=["GET"])

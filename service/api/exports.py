@@ -48,6 +48,11 @@ def response(what: str, format: str, records: Iterator, names: Names, as_of: int
         body = csv.write(records, columns, lambda record: row(record, names))
     else:
         body = geojson.write(records, lambda record: row(record, names), names, as_of)
+    return streamed(what, format, body, as_of, named_by)
+
+
+def streamed(what: str, format: str, body: Iterator[bytes], as_of: int, named_by: dict) -> Response:
+    """The streaming answer of an export whose bytes are written already (`body`)."""
     media_type = MEDIA_TYPES[format] + ("; charset=utf-8; header=present" if format == "csv" else "")
     return Response(
         stream_with_context(body),

@@ -104,17 +104,16 @@ def export(conn: Connection, out: BinaryIO, as_of: int | None = None) -> Summary
                     row.pop(name)
                 put(orjson.dumps({"type": kind, **row}, default=days.json, option=orjson.OPT_APPEND_NEWLINE))
         written, after, last_hash = 0, 0, None
-        while batch := events.after(conn, after, BATCH, until=reflects):
+        while True:
+            lines, count, last = events.lines_after(conn, after, BATCH, until=reflects)
+            if not count:
+                break
             # An entry as the log shows it, without `revisions` (an original's list of corrections,
             # which are entries of the file themselves).
-            put(
-                b"".join(
-                    b'{"type":"event",' + orjson.dumps(entry, default=days.json)[1 : -len(b',"revisions":[]}')] + b"}\n"
-                    for entry in batch
-                )
-            )
-            written += len(batch)
-            after, last_hash = batch[-1].seq, batch[-1].hash
+            entries = lines.splitlines()
+            put(b"".join(b'{"type":"event",' + line[1 : -len(b',"revisions":[]}')] + b"}\n" for line in entries))
+            written += count
+            after, last_hash = last, orjson.loads(entries[-1])["hash"]
         # The file's proof of itself: what it holds, the head of its chain, and a digest of every
         # line before this one. An import refuses a file cut short or edited (import_).
         put(

@@ -121,6 +121,102 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
 INSTANTS = ("occurred_from", "occurred_to", "stated_at")
 
 
+def _instant_json(column: str, offset: str, unit: str | None = None) -> str:
+    """SQL writing a time as the wire does: an instant in RFC 3339 at its own offset (microseconds
+    only when there are some), a day, month or year alone as its date (service/days.py)."""
+    width = f"CASE {unit} WHEN 'month' THEN 7 WHEN 'year' THEN 4 ELSE 10 END" if unit else "10"
+    local = f"(({column} AT TIME ZONE 'UTC') + make_interval(mins => {offset}))"
+    return f"""CASE WHEN {column} IS NULL THEN 'null'
+     WHEN {offset} IS NULL THEN '"' || left(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD'), {width}) || '"'
+     ELSE '"' || to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS')
+          || CASE WHEN date_part('microseconds', {column})::bigint %% 1000000 <> 0 THEN to_char({local}, '.US') ELSE '' END
+          || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END || to_char(make_interval(mins => abs({offset})), 'HH24:MI')
+          || '"' END"""
+
+
+def _text_json(expression: str) -> str:
+    return f"coalesce(to_json({expression})::text, 'null')"
+
+
+def _list_json(select: str) -> str:
+    return f"'[' || array_to_string(ARRAY({select}), ',') || ']'"
+
+
+QUOTES_JSON = _list_json(
+    """SELECT '{"text":' || to_json(q.text)::text || ',"start":' || coalesce(q.span_start::text, 'null') """
+    """|| ',"end":' || coalesce(q.span_end::text, 'null') || '}' FROM quote q WHERE q.event_id = e.id """
+    "ORDER BY q.position"
+)
+
+
+# Each entry as one line of NDJSON, written by PostgreSQL byte for byte as the service writes an
+# Event (orjson, in the dataclass's field order; tests/test_exports.py holds the two to each
+# other): an export of a million entries is a few string functions a row, not a Python object.
+EVENT_LINE = f"""
+SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
+    || ',"kind":"' || CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END
+    || '","claimant":' || {_text_json("claimant.slug::text")}
+    || ',"targets":' || CASE WHEN e.target_id IS NULL THEN '[]' ELSE {
+    _list_json(
+        "SELECT to_json(target.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_target et "
+        "JOIN actor a ON a.id = et.actor_id WHERE et.event_id = e.id ORDER BY et.position)"
+    )
+} END
+    || ',"target":' || {_text_json("target.slug::text")}
+    || ',"responds_to":' || {_text_json("e.responds_to")}
+    || ',"acts":' || CASE WHEN e.act_id IS NULL THEN '[]' ELSE {
+    _list_json(
+        "SELECT to_json(act.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_act ea "
+        "JOIN act a ON a.id = ea.act_id WHERE ea.event_id = e.id ORDER BY ea.position)"
+    )
+} END
+    || ',"act":' || {_text_json("act.slug::text")}
+    || ',"locations":' || {
+    _list_json(
+        "SELECT to_json(l.slug::text)::text FROM event_location el JOIN location l ON l.id = el.location_id "
+        "WHERE el.event_id = e.id ORDER BY el.position"
+    )
+}
+    || ',"occurred_from":' || {_instant_json("e.occurred_from", "e.occurred_from_offset")}
+    || ',"occurred_to":' || {_instant_json("e.occurred_to", "e.occurred_to_offset")}
+    || ',"time_precision":' || {_text_json("e.time_precision")}
+    || ',"time_note":' || {_text_json("e.time_note")}
+    || ',"stated_at":' || CASE WHEN e.stated_unknown THEN 'null'
+                              ELSE {_instant_json("e.stated_at", "e.stated_at_offset", "e.stated_at_unit")} END
+    || ',"ceasefire":' || {_text_json("ceasefire.slug::text")}
+    || ',"summary":' || to_json(e.summary)::text
+    || ',"source":' || {_text_json("source.slug::text")}
+    || ',"quotes":' || {QUOTES_JSON}
+    || ',"recorded_by":' || to_json(e.recorded_by)::text
+    || ',"recorded_at":' || {_instant_json("e.recorded_at", "0")}
+    || ',"corrects":' || {_text_json("e.corrects")}
+    || ',"verdict":' || {_text_json("e.verdict")}
+    || ',"channel":' || {_text_json("e.channel")}
+    || ',"channel_name":' || {_text_json("e.channel_name")}
+    || ',"via":' || {_text_json("e.via")}
+    || ',"violations":' || coalesce(e.violations::text, 'null')
+    || ',"casualties":' || CASE WHEN num_nonnulls(e.killed, e.injured, e.civilians_killed, e.civilians_injured) > 0
+         THEN '{{"killed":' || coalesce(e.killed::text, 'null') || ',"injured":' || coalesce(e.injured::text, 'null')
+              || ',"civilians_killed":' || coalesce(e.civilians_killed::text, 'null')
+              || ',"civilians_injured":' || coalesce(e.civilians_injured::text, 'null') || '}}'
+         ELSE 'null' END
+    || ',"cites":' || {_text_json("e.cites")}
+    || ',"voids":' || {_text_json("e.voids")}
+    || ',"hash":' || coalesce('"' || encode(h.hash, 'hex') || '"', 'null')
+    || ',"revisions":[]}}' AS line
+  FROM event e
+  LEFT JOIN entry_hash h ON h.seq = e.seq
+  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
+  LEFT JOIN actor target ON target.id = e.target_id
+  LEFT JOIN act ON act.id = e.act_id
+  LEFT JOIN source ON source.id = e.source_id
+  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
+ WHERE e.seq > %(seq)s AND e.seq <= %(until)s
+ ORDER BY e.seq
+ LIMIT %(limit)s
+"""
+
+
 def _event(**row) -> Event:
     return Event(**localise(dict(row), *INSTANTS))
 
@@ -396,6 +492,17 @@ def chain_head(conn: Connection) -> dict:
         "LEFT JOIN entry_hash h ON h.seq = e.seq ORDER BY e.seq DESC LIMIT 1"
     ).fetchone()
     return row or {"seq": 0, "hash": None, "recorded_at": None}
+
+
+def lines_after(conn: Connection, seq: int, limit: int, until: int | None = None) -> tuple[bytes, int, int]:
+    """The log from just after `seq` (up to `until`) as NDJSON, one entry a line, as `after` would
+    give them written by the service (EVENT_LINE): the lines, how many, and the last seq."""
+    row = conn.execute(
+        "SELECT coalesce(string_agg(x.line, E'\\n' ORDER BY x.seq) || E'\\n', '') AS lines, count(*) AS count, "
+        f"max(x.seq) AS last FROM ({EVENT_LINE}) x",
+        {"seq": seq, "limit": limit, "until": BIGINT if until is None else until},
+    ).fetchone()
+    return row["lines"].encode(), row["count"], row["last"] or seq
 
 
 def every(conn: Connection, batch: int = 10_000) -> Iterator[Event]:
