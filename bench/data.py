@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import http.client
+import json
+import random
 import tempfile
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,7 @@ from bench.queries import fmt, queries
 from bench.serving import request, stats, time_http
 from service import chain
 from service.pipeline.db import connect
-from service.store import events, migrate
+from service.store import events, keys, migrate
 
 
 def _rss_kib(pid: int) -> int:
@@ -150,12 +153,98 @@ def measure_data(
             f"  ceasefire-log verify over {said}: {checked['entries']:,} entries in {checked['seconds']} s "
             f"({checked['events_per_s']:,}/s); {'all match' if checked['all_match'] else 'A BREAK: ' + checked['break']}"
         )
+    result["copy"] = _copy_floors(dsn, make)
+    # After every count of the log above: a batch adds to it.
+    result["batches"] = _batches(dsn, host, port, cat, plan)
+    say(
+        f"  floors: COPY out of the entries' rows {result['copy']['out_per_s']:,}/s, COPY into bare tables of the same "
+        f"columns {result['copy']['in_per_s']:,}/s; POST /v1/batches of {BATCH:,}: "
+        f"{result['batches']['events_per_s']:,} entries/s"
+    )
     say(
         f"  export: {exported.entries:,} entries in {export_s:.1f} s ({result['export']['events_per_s']:,}/s, "
         f"{result['export']['bytes'] / 2**20:,.0f} MiB); import into an empty log: {import_s:.1f} s "
         f"({result['import']['events_per_s']:,}/s)"
     )
     return result
+
+
+# What an entry is in the log's own tables: the rows an export reads and an import writes.
+ENTRY_TABLES = ("event", "event_location", "quote")
+BATCH = 1000
+
+
+def _copy_floors(dsn: str, make: Callable[[str], str]) -> dict:
+    """What PostgreSQL itself does with the log's rows, beside the export and the import: COPY of
+    every entry's rows out (the export's floor), and COPY of the same rows into bare tables of
+    the same columns, with no key, index or trigger (the import's floor)."""
+    copied: dict[str, bytes] = {}
+    with connect(dsn) as conn:
+        entries = conn.execute("SELECT count(*) AS n FROM event").fetchone()["n"]
+        started = time.perf_counter()
+        for table in ENTRY_TABLES:
+            with conn.cursor().copy(f"COPY {table} TO STDOUT") as copy:
+                copied[table] = b"".join(bytes(chunk) for chunk in copy)
+        out_s = time.perf_counter() - started
+        columns = {
+            table: conn.execute(
+                "SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum) "
+                "AS columns FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            ).fetchone()["columns"]
+            for table in ENTRY_TABLES
+        }
+    bare = make("bare")
+    with connect(bare) as conn:
+        for table in ENTRY_TABLES:
+            conn.execute(f"CREATE TABLE {table} ({columns[table]})")
+        conn.commit()
+        started = time.perf_counter()
+        for table in ENTRY_TABLES:
+            with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(copied[table])
+        conn.commit()
+        in_s = time.perf_counter() - started
+    return {
+        "entries": entries,
+        "out_seconds": round(out_s, 2),
+        "out_per_s": round(entries / out_s),
+        "in_seconds": round(in_s, 2),
+        "in_per_s": round(entries / in_s),
+    }
+
+
+def _batches(dsn: str, host: str, port: int, cat: synthetic.Catalogue, plan: Plan) -> dict:
+    """POST /v1/batches of 1,000 accusations each (three, or one in a quick run), timed from the
+    client: one transaction a batch, all or none."""
+    from bench.appends import _report
+
+    with connect(dsn) as conn:
+        key = keys.create(conn, f"bench-batches-{uuid.uuid4().hex[:8]}", "reporter")
+        conn.commit()
+    rng = random.Random(plan.seed)
+    count = 1 if plan.runs < 10 else 3
+    bodies = [json.dumps({"entries": [_report(cat, rng) for _ in range(BATCH)]}).encode() for _ in range(count)]
+    seconds = []
+    for body in bodies:
+        started = time.perf_counter()
+        status, answer, _ = request(
+            host,
+            port,
+            "POST",
+            "/v1/batches",
+            body,
+            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        seconds.append(time.perf_counter() - started)
+        if status != 201:
+            raise RuntimeError(f"POST /v1/batches answered {status}: {answer[:300]!r}")
+    return {
+        "batches": count,
+        "entries_each": BATCH,
+        "seconds": [round(s, 2) for s in seconds],
+        "events_per_s": round(count * BATCH / sum(seconds)),
+    }
 
 
 def _verify(dsn: str) -> dict:

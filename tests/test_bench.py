@@ -58,7 +58,12 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
         assert figures["deep_service_ms"]["n"] == figures["deep_sql_ms"]["n"] == report["plan"]["runs"]
         assert figures["as_of_service_ms"]["n"] == figures["as_of_sql_ms"]["n"] == report["plan"]["runs"]
     assert max(figures["deep_depth"] for figures in report["large"]["queries"].values()) == report["plan"]["deep_pages"]
-    assert set(report["ratios"]) == QUERIES
+    assert set(report["ratios"]["queries"]) == QUERIES
+    assert set(report["ratios"]) - {"queries"} == {
+        "import_vs_copy", "export_ndjson_vs_copy_out", "export_csv_vs_copy_out", "batch_vs_import", "append_vs_floor",
+    }  # fmt: skip
+    assert all(0 < value for name, value in report["ratios"].items() if name != "queries")
+    assert "bulk paths against the floor in the same run" in done.stdout
     for size in ("small", "large"):
         assert set(report[size]["pages"]) == {"front", "front_filtered", "ceasefire"}
         assert all(
