@@ -39,7 +39,7 @@ def test_the_seed_article_is_proposed_with_the_seed_claimants_targets_and_links(
     ref_of = {event["key"]: f"#p{index}" for index, event in enumerate(seed["events"], 1)}
 
     def said(entry):
-        return entry["kind"], entry["claimant"], entry.get("target"), entry.get("responds_to")
+        return entry["kind"], entry["claimant"], (entry.get("targets") or [None])[0], entry.get("responds_to")
 
     wanted = [
         (e["kind"], e["claimant"], e["target"] if e["kind"] == "accusation" else None, ref_of.get(e.get("responds_to")))
@@ -61,7 +61,7 @@ def test_confirmed_proposals_go_in_through_a_batch_as_proposed(client, reporter,
     accusation, denial = (p["entry"] for p in answer["proposals"])
     assert accusation | {"quotes": []} == accusation and {
         "claimant": accusation["claimant"],
-        "target": accusation["target"],
+        "targets": accusation["targets"],
         "act": accusation["act"],
         "locations": accusation["locations"],
         "occurred_from": accusation["occurred_from"],
@@ -69,7 +69,7 @@ def test_confirmed_proposals_go_in_through_a_batch_as_proposed(client, reporter,
         "ceasefire": accusation["ceasefire"],
     } == {
         "claimant": "azerbaijan-military",
-        "target": "armenia",
+        "targets": ["armenia"],
         "act": "shelling",
         "locations": ["tartar"],
         "occurred_from": "2020-10-11",
@@ -93,7 +93,7 @@ def test_a_party_the_catalogue_lacks_is_named_for_a_person_to_add(client, report
     (proposal,) = answer["proposals"]
     # Neither party is in the seed's catalogue: both are named, with the fields they would fill.
     assert proposal["to_add"] == {"claimant": "Arakan Army", "target": "Myanmar"}
-    assert proposal["entry"]["claimant"] is None and {"claimant", "target"} <= set(proposal["needs"])
+    assert proposal["entry"]["claimant"] is None and {"claimant", "targets"} <= set(proposal["needs"])
     assert [(a["name"], a["for"]) for a in answer["new_actors"]] == [
         ("Arakan Army", ["p1.claimant"]),
         ("Myanmar", ["p1.target"]),

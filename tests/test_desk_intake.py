@@ -144,3 +144,25 @@ def test_the_intake_is_refused_without_a_session_a_token_or_the_role(client, adm
     assert party.status_code == 403 and "needs an admin" in party.get_data(as_text=True)
     assert client.get("/desk/sources/nowhere").status_code == 404
     assert counts(dsn) == before
+
+
+def test_a_broker_blaming_both_sides_is_one_claim_against_both(client, admin_key, dsn):
+    """ "The mediators blamed both Armenia and Azerbaijan": proposed as one accusation of both,
+    the second accused picked beside the first, and a second act added by hand; confirmed, one
+    incident that either side may deny."""
+    text = (
+        "MOSCOW, Oct 12 (Wire) - The Minsk Group blamed both Armenia and Azerbaijan on Monday for "
+        "shelling the Tartar district overnight, in violation of the humanitarian truce."
+    )
+    slug = hold(client, admin_key, text, slug="wire-both")
+    sign_in(client, make_key(dsn, "monitor", "reporter"))
+    page = client.get(f"/desk/sources/{slug}").get_data(as_text=True)
+    sent = form_of(page)
+    assert sent["refs"] == ["p1"] and (sent["p1-target"], sent["p1-more_targets"]) == (["armenia"], ["azerbaijan"])
+    assert 'for="p1-more_acts">Also done' in page
+    sent["p1-more_acts"] = ["shooting"]
+    confirmed = client.post(f"/desk/sources/{slug}/confirm", data=sent)
+    assert confirmed.status_code == 303, confirmed.get_data(as_text=True)[:2000]
+    incident = re.search(r"incidents=([0-9a-f-]{36})", confirmed.headers["Location"])[1]
+    accusation = client.get(f"/v1/incidents/{incident}").get_json()["accusation"]
+    assert (accusation["targets"], accusation["acts"]) == (["armenia", "azerbaijan"], ["shelling", "shooting"])

@@ -141,6 +141,9 @@ CREATE TRIGGER event_list_rules AFTER INSERT ON event REFERENCING NEW TABLE AS n
 CREATE TABLE incident_act (
     event_id       uuid NOT NULL,
     act_id         bigint NOT NULL,
+    -- The version's ceasefire, as incident_state's: "drone strikes after this ceasefire" walks
+    -- one index, as it did on incident_state before acts were several (0005).
+    ceasefire_id   bigint,
     stated_at      timestamptz NOT NULL,
     occurred_from  timestamptz NOT NULL,
     seq            bigint NOT NULL,
@@ -152,6 +155,8 @@ CREATE INDEX incident_act_stated_idx ON incident_act (act_id, stated_at, seq)
     INCLUDE (event_id, occurred_from, corrected_seq, superseded_seq);
 CREATE INDEX incident_act_occurred_idx ON incident_act (act_id, occurred_from, seq)
     INCLUDE (event_id, stated_at, corrected_seq, superseded_seq);
+CREATE INDEX incident_act_ceasefire_idx ON incident_act (ceasefire_id, act_id, stated_at, seq)
+    INCLUDE (event_id, occurred_from, corrected_seq, superseded_seq);
 CREATE TRIGGER incident_act_append_only BEFORE DELETE OR TRUNCATE ON incident_act
     FOR EACH STATEMENT EXECUTE FUNCTION append_only();
 CREATE TRIGGER incident_act_closes_once BEFORE UPDATE ON incident_act
@@ -165,7 +170,7 @@ CREATE TRIGGER incident_act_derived_update BEFORE UPDATE ON incident_act
 # Each version of an accusation (as first recorded, then each correction), as the incident
 # tables number it; `{source}` is the accusations to derive from.
 VERSIONS = """
-SELECT n.id, n.claimant_id, n.target_id, n.act_id, n.stated_at, n.occurred_from,
+SELECT n.id, n.claimant_id, n.target_id, n.act_id, n.ceasefire_id, n.stated_at, n.occurred_from,
        coalesce(n.corrects, n.id) AS incident_id,
        CASE WHEN n.corrects IS NULL THEN n.seq ELSE (SELECT o.seq FROM event o WHERE o.id = n.corrects) END
            AS incident_seq,
@@ -205,8 +210,9 @@ SELECT v.incident_id, above.id,
 {conflict}
 """
 ACT_ROWS = """
-INSERT INTO incident_act (event_id, act_id, stated_at, occurred_from, seq, corrected_seq, superseded_seq)
-SELECT v.incident_id, acts.act_id, v.stated_at, v.occurred_from, v.incident_seq, v.corrected_seq, v.next_seq
+INSERT INTO incident_act (event_id, act_id, ceasefire_id, stated_at, occurred_from, seq, corrected_seq, superseded_seq)
+SELECT v.incident_id, acts.act_id, v.ceasefire_id, v.stated_at, v.occurred_from, v.incident_seq, v.corrected_seq,
+       v.next_seq
   FROM ({versions}) v
  CROSS JOIN LATERAL (
       SELECT v.act_id UNION ALL SELECT ea.act_id FROM event_act ea WHERE ea.event_id = v.id

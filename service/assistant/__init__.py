@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from service.assistant.catalogue import Act, Actor, Catalogue, Ceasefire, Place
-from service.assistant.reading import Claim, Party, Reader
+from service.assistant.reading import Claim, Reader
 from service.store import Connection, lexicon
 
 __all__ = ["Act", "Actor", "Catalogue", "Ceasefire", "Place", "of_source", "propose"]
@@ -62,12 +62,12 @@ def _proposal(claim: Claim, refs: dict, text: str, catalogue: Catalogue, source:
     if claim.answers is not None:
         entry["responds_to"] = "#" + refs[id(claim.answers)]
     if claim.kind == "accusation":
-        target: Party | None = claim.targets[0] if claim.targets else None
-        entry["target"] = target.slug if target else None
-        if target:
-            read_from.append({"field": "target", **_span(text, target.start, target.end)})
+        # The accused the catalogue knows; one it lacks is named in to_add for a person to add.
+        entry["targets"] = [target.slug for target in claim.targets if target.slug] or None
+        for target in claim.targets:
+            read_from.append({"field": "targets", **_span(text, target.start, target.end)})
             if target.slug is None:
-                to_add["target"] = target.name
+                to_add.setdefault("target", target.name)
         entry["act"] = claim.act
         if claim.act_span:
             read_from.append({"field": "act", **_span(text, *claim.act_span)})
@@ -106,7 +106,9 @@ def _proposal(claim: Claim, refs: dict, text: str, catalogue: Catalogue, source:
             entry["channel_name"] = claim.channel_name
         if claim.channel_span:
             read_from.append({"field": "channel", **_span(text, *claim.channel_span)})
-    needs = [name for name in ("claimant", "target", "act", "occurred_from", "stated_at") if entry.get(name, 1) is None]
+    needs = [
+        name for name in ("claimant", "targets", "act", "occurred_from", "stated_at") if entry.get(name, 1) is None
+    ]
     return {
         "entry": entry,
         "read_from": read_from,

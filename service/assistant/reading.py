@@ -4,7 +4,7 @@ what follows it), which quotes they are, and how the claims answer each other.""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from service.assistant import lexicon, times
 from service.assistant.catalogue import Catalogue, Mention
@@ -253,12 +253,10 @@ class Reader:
                 targets = [Party(other.slug, other.name, other.side, at, start + adversary.end())]
         if not targets and not cue["accuse"]:
             return self.backing(subject, cue, sentence)
+        # "blamed both X and Y": one accusation of both, as the log records several accused.
         claim = Claim("accusation", subject, sentence, cue.span(), targets=targets)
         self.situation(claim, start, told)
-        # "blamed both X and Y": one accusation of each, alike in all else.
-        return [
-            replace(claim, targets=[target], quotes=[], casualties=dict(claim.casualties)) for target in targets
-        ] or [claim]
+        return [claim]
 
     def backing(self, subject: Party, cue: re.Match, sentence: tuple[int, int]) -> list[Claim]:
         """ "..., with its foreign minister saying that ...": another voice of the accuser's side,

@@ -120,6 +120,9 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
             conditions.append(
                 sql.SQL("k.{column} = {id}").format(column=sql.Identifier(column), id=sql.Placeholder(f"{name}_id"))
             )
+    if driver == "incident_act" and filters.get("ceasefire"):
+        # The act's rows carry their version's ceasefire: both walk one index (0027).
+        conditions.append(sql.SQL("k.ceasefire_id = %(ceasefire)s"))
     conditions.append(in_force(driver, "k", as_of))
 
     for name in actor_filters:

@@ -68,10 +68,15 @@ def draft(proposal: dict) -> dict:
     """A proposal as its form shows it: every field a string or a list of strings."""
     entry = proposal["entry"]
     shown = {name: "" if entry.get(name) is None else str(entry[name]) for name in TEXT_FIELDS}
+    targets = entry.get("targets") or []
     casualties = entry.get("casualties") or {}
     return shown | {
         "ref": entry["ref"],
         "include": True,
+        # The first accused in the picker; the others (a broker blaming both sides) beside it.
+        "target": targets[0] if targets else "",
+        "more_targets": targets[1:],
+        "more_acts": [],
         "locations": list(entry.get("locations") or []),
         "quotes": [quote["text"] for quote in entry["quotes"]],
         "violations": str(entry.get("violations") or ""),
@@ -93,6 +98,10 @@ def posted_drafts() -> list[dict]:
                 "ref": ref,
                 "include": request.form.get(f"{ref}-include") == "yes",
                 "locations": [slug for slug in request.form.getlist(f"{ref}-locations") if slug],
+                **{
+                    name: [slug for slug in request.form.getlist(f"{ref}-{name}") if slug]
+                    for name in ("more_targets", "more_acts")
+                },
                 "quotes": [q for q in (q.strip() for q in request.form.getlist(f"{ref}-quotes")) if q],
             }
         )
@@ -106,6 +115,11 @@ def entry_of(form: dict, source: str) -> dict:
     entry |= {name: form[name] for name in TEXT_FIELDS if form[name]}
     # An empty "said on" says the text does not give it: the source's publication bounds it.
     entry.setdefault("stated_at", None)
+    for plural, singular in domain.SINGULAR.items():
+        # The picker's one and the others chosen beside it, in that order, each once.
+        more = [slug for slug in form[f"more_{plural}"] if slug != form[singular]]
+        if form[singular] and more:
+            entry[plural] = [entry.pop(singular), *dict.fromkeys(more)]
     if form["locations"] or form["kind"] == "accusation":
         entry["locations"] = form["locations"]
     for name in COUNTS:
@@ -126,6 +140,7 @@ def errors_by_ref(errors: dict[str, list[str]], included: list[str]) -> dict[str
         if len(parts) >= 2 and parts[0] == "entries" and parts[1].isdigit() and int(parts[1]) < len(included):
             field = parts[2] if len(parts) > 2 else "_schema"
             field = "killed" if field == "casualties" and "killed" in name else field
+            field = {"targets": "target", "acts": "act"}.get(field, field)  # shown beside the picker
             by_ref.setdefault(included[int(parts[1])], {}).setdefault(field, []).extend(messages)
         else:
             by_ref.setdefault("_batch", {}).setdefault(name, []).extend(messages)

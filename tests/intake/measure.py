@@ -46,6 +46,8 @@ def _party(proposed: dict, role: str, label) -> bool:
         named = proposed["to_add"].get(role, "").casefold()
         wanted = label["new"].casefold()
         return bool(named) and (wanted in named or named in wanted)
+    if role == "target":
+        return label in (entry.get("targets") or [])
     return entry.get(role) == label
 
 
@@ -125,7 +127,13 @@ def measure(name: str = "reports.yaml") -> Figures:
         for index, proposed in matched.items():
             claim, entry = report["claims"][index], proposed["entry"]
             if "targets" in claim:
-                figures.mark("target", _party(proposed, "target", claim["targets"][0]))
+                # Every accused the report names, and no other.
+                named = entry.get("targets") or []
+                figures.mark(
+                    "target",
+                    all(_party(proposed, "target", label) for label in claim["targets"])
+                    and len(named) <= len(claim["targets"]),
+                )
             if "act" in claim:
                 figures.mark("act", entry.get("act") == claim["act"])
             if "places" in claim:
