@@ -306,8 +306,9 @@ class Event:
     channel_name: str | None = None
     violations: int | None = None
     casualties: dict | None = None
-    # Acts after the first ("shelling and drone strikes").
+    # Acts and targets after the first ("shelling and drone strikes"; "the state and its army").
     more_acts: list[str] = field(default_factory=list)
+    more_targets: list[str] = field(default_factory=list)
 
 
 CHANNELS = [("statement", "the ministry's website"), ("press-conference", None), ("social-media", "a post on X")]
@@ -317,7 +318,8 @@ def said(rng: random.Random, event: Event) -> Event:
     """What a report of another conflict says beside the claim, drawn from an RNG of its own (the
     log's entries stay what the seed made them): how it was made (a third of accusations), how many
     violations or casualties it counts (3% each), for 3%, no place named at all, for 4% a second
-    act, and for a tenth, an act dated by the day alone."""
+    act, for 2% the accused state's army accused beside the state, and for a tenth, an act dated
+    by the day alone."""
     if rng.random() < 0.33:
         event.channel, event.channel_name = rng.choice(CHANNELS)
     if rng.random() < 0.03:
@@ -328,6 +330,8 @@ def said(rng: random.Random, event: Event) -> Event:
         event.locations = []
     if rng.random() < 0.04 and event.act is not None:
         event.more_acts = [rng.choice([act for act, _ in ACTS if act != event.act])]
+    if rng.random() < 0.02 and event.target is not None and not event.target.endswith("-military"):
+        event.more_targets = [f"{event.target}-military"]
     if rng.random() < 0.1 and event.occurred_from is not None and event.occurred_to is not None:
         event.occurred_from = days.day(event.occurred_from.astimezone(UTC).date(), "first")
         event.occurred_to = days.day(event.occurred_to.astimezone(UTC).date(), "last")
@@ -553,7 +557,7 @@ def load(conn: Connection, stream: Iterator[Event], batch: int = 20000) -> int:
                 summary=e.summary,
                 recorded_by=e.recorded_by,
                 claimant=e.claimant,
-                targets=[e.target] if e.target else [],
+                targets=[e.target, *e.more_targets] if e.target else [],
                 responds_to=e.responds_to,
                 corrects=e.corrects,
                 acts=[e.act, *e.more_acts] if e.act else [],

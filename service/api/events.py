@@ -192,7 +192,7 @@ def export(after: int, as_of: int | None, format: str):
 
 
 # Entries an NDJSON export reads at a time: written by PostgreSQL, a batch is one string.
-LINES_BATCH = 10_000
+LINES_BATCH = 2000
 
 
 def _lines(after: int, as_of: int | None):

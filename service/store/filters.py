@@ -156,6 +156,9 @@ def select(filters: dict, refs: dict, as_of: int | None) -> Selection:
     for name, state_column in STATE_FILTERS.items():
         if filters.get(name):
             value = refs[f"{name}_id"] if state_column.endswith("_id") else filters[name]
+            if name == "ceasefire" and driver == "incident_act":
+                params[name] = value  # the driver's own rows say it (above): no probe of the state
+                continue
             # Statuses may be several, separated by commas; one is compared as one, which keeps
             # the walk of (status, time) in time order.
             several = name == "status" and "," in value
