@@ -155,6 +155,20 @@ def test_sources_and_ceasefires_are_dated_by_the_day(client, admin_key):
     assert client.get("/ceasefires/lakeland-truce").status_code == 200
 
 
+def test_a_truce_agreed_in_a_month_reads_back_as_that_month(client, admin_key):
+    """ "A truce agreed in March, in force from 5 March": the month as given, and the day after
+    it checked against the month's first day, not a day nobody said."""
+    body = {"slug": "march-truce", "name": "March truce", "agreed_at": "2031-03", "effective_at": "2031-03-05"}
+    made = client.post("/v1/ceasefires", json=body, headers=admin_key)
+    assert made.status_code == 201, made.get_json()
+    shown = client.get("/v1/ceasefires/march-truce").get_json()
+    assert (shown["agreed_at"], shown["effective_at"]) == ("2031-03", "2031-03-05")
+    assert client.get("/ceasefires/march-truce").status_code == 200
+    early = {**body, "slug": "early-truce", "effective_at": "2031-02-28"}
+    problem = problem_of(client.post("/v1/ceasefires", json=early, headers=admin_key), 422)
+    assert problem["errors"]["effective_at"] == ["must not be before agreed_at"]
+
+
 @pytest.mark.parametrize(
     ("when", "field", "words"),
     [

@@ -219,7 +219,12 @@ def test_the_database_keeps_the_lists_rules(conn):
         {"id": accusation},
     )
     new_id = "00000000-0000-0000-0000-000000000001"
-    statement = INSERT_EVENT.replace("(kind,", "(id, kind,").replace("VALUES (%(kind)s", "VALUES (%(id)s, %(kind)s")
+    statement = INSERT_EVENT.replace("(kind,", "(id, more_named, kind,").replace(
+        "VALUES (%(kind)s", "VALUES (%(id)s, %(more_named)s, %(kind)s"
+    )
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute(statement, {**EVENT_DEFAULTS, "id": new_id, "more_named": 1})  # says it names one more; none
+    assert caught.value.diag.constraint_name == "event_more_named_counted", str(caught.value)
     for slug, constraint in (("armenia", "event_targets_distinct"), ("azerbaijan", "event_parties_apart")):
         with pytest.raises(psycopg.Error) as caught, conn.transaction():
             conn.execute(
@@ -227,7 +232,7 @@ def test_the_database_keeps_the_lists_rules(conn):
                 "VALUES (%(id)s, (SELECT id FROM actor WHERE slug = %(slug)s), 1)",
                 {"id": new_id, "slug": slug},
             )
-            conn.execute(statement, {**EVENT_DEFAULTS, "id": new_id})
+            conn.execute(statement, {**EVENT_DEFAULTS, "id": new_id, "more_named": 1})
         assert caught.value.diag.constraint_name == constraint, str(caught.value)
     with pytest.raises(psycopg.Error) as caught:
         conn.execute(

@@ -40,6 +40,11 @@ branch_labels = None
 depends_on = None
 
 LISTS = """
+-- How many further targets and acts an entry names (0 for nearly all): a read looks for them
+-- only where there are some. A constant default: no table rewrite.
+ALTER TABLE event ADD COLUMN more_named smallint NOT NULL DEFAULT 0
+    CONSTRAINT event_more_named_counted CHECK (more_named >= 0);
+
 CREATE TABLE event_target (
     event_id uuid NOT NULL CONSTRAINT event_target_event_fkey REFERENCES event (id) DEFERRABLE INITIALLY DEFERRED,
     actor_id bigint NOT NULL CONSTRAINT event_target_actor_fkey REFERENCES actor (id),
@@ -84,9 +89,18 @@ CREATE FUNCTION event_list_rules() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     broken record;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM new_events n JOIN event_target et ON et.event_id = n.id)
+    IF NOT EXISTS (SELECT 1 FROM new_events n WHERE n.more_named <> 0)
+       AND NOT EXISTS (SELECT 1 FROM new_events n JOIN event_target et ON et.event_id = n.id)
        AND NOT EXISTS (SELECT 1 FROM new_events n JOIN event_act ea ON ea.event_id = n.id) THEN
         RETURN NULL;
+    END IF;
+    SELECT n.id INTO broken FROM new_events n
+     WHERE n.more_named <> (SELECT count(*) FROM event_target et WHERE et.event_id = n.id)
+                         + (SELECT count(*) FROM event_act ea WHERE ea.event_id = n.id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'event %: more_named is how many further targets and acts it names', broken.id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'event_more_named_counted';
     END IF;
     SELECT n.id, n.kind INTO broken FROM new_events n JOIN event_target et ON et.event_id = n.id
      WHERE n.kind <> 'accusation' LIMIT 1;
@@ -372,6 +386,7 @@ def downgrade() -> None:
         DROP FUNCTION event_list_rules();
         DROP FUNCTION answers_for(uuid, bigint, ltree);
         DROP TABLE event_target, event_act;
+        ALTER TABLE event DROP COLUMN more_named;
         DROP FUNCTION written_before_entry();
         """
     )

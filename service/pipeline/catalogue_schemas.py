@@ -190,8 +190,8 @@ class CeasefireIn(Strict):
     )
     external_ids = fields.List(fields.Nested(ExternalId), load_default=list, validate=ma.validate.Length(max=20))
     parties = fields.List(Slug(), load_default=list, validate=ma.validate.Length(max=50))
-    agreed_at = When(load_default=None, allow_none=True)
-    effective_at = When(load_default=None, allow_none=True)
+    agreed_at = When(months=True, load_default=None, allow_none=True)
+    effective_at = When(months=True, load_default=None, allow_none=True)
     time_note = Text(
         1,
         1000,

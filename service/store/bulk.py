@@ -114,7 +114,7 @@ INSERT INTO event (id, {seq}kind, claimant_id, target_id, responds_to, responds_
                    occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary, source_id, recorded_by,
                    recorded_at, occurred_from_offset, occurred_to_offset, stated_at_offset, corrects, verdict,
                    channel, channel_name, via, violations, killed, injured, civilians_killed, civilians_injured, cites,
-                   voids, stated_unknown, stated_at_unit, search)
+                   voids, stated_unknown, stated_at_unit, more_named, search)
 {overriding}
 SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {corrected_kind} END,
        claimant.id, target.id, s.responds_to,
@@ -125,6 +125,7 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        CASE WHEN {unknown} THEN source.published_at_offset ELSE s.stated_at_offset END, s.corrects, s.verdict,
        s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
        s.cites, s.voids, {unknown}, CASE WHEN {unknown} THEN source.published_at_unit ELSE s.stated_at_unit END,
+       greatest(cardinality(s.targets) - 1, 0) + greatest(cardinality(s.acts) - 1, 0),
        to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant

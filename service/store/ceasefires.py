@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from service import days
 from service.domain import Refusal
 from service.store import Connection
 from service.store.instants import localise, offset
@@ -14,7 +15,8 @@ SELECT c.slug, c.name,
               WHERE b.ceasefire_id = c.id ORDER BY b.position) AS brokers,
        ARRAY(SELECT a.slug::text FROM ceasefire_party p JOIN actor a ON a.id = p.actor_id
               WHERE p.ceasefire_id = c.id ORDER BY a.slug) AS parties,
-       c.agreed_at, c.agreed_at_offset, c.effective_at, c.effective_at_offset, c.time_note, c.terms,
+       c.agreed_at, c.agreed_at_offset, c.agreed_at_unit, c.effective_at, c.effective_at_offset, c.effective_at_unit,
+       c.time_note, c.terms,
        c.external_ids, source.slug AS source, c.created_at
   FROM ceasefire c
   LEFT JOIN source ON source.id = c.source_id
@@ -39,10 +41,11 @@ def create(conn: Connection, ceasefire: dict, if_absent: bool = False) -> dict |
     if errors:
         raise Refusal(errors)
     row = conn.execute(
-        """INSERT INTO ceasefire (slug, name, agreed_at, agreed_at_offset, effective_at, effective_at_offset,
-                                  time_note, terms, external_ids, source_id)
-           VALUES (%(slug)s, %(name)s, %(agreed_at)s, %(agreed_at_offset)s, %(effective_at)s,
-                   %(effective_at_offset)s, %(time_note)s, %(terms)s, %(external_ids)s, %(source_id)s)
+        """INSERT INTO ceasefire (slug, name, agreed_at, agreed_at_offset, agreed_at_unit, effective_at,
+                                  effective_at_offset, effective_at_unit, time_note, terms, external_ids, source_id)
+           VALUES (%(slug)s, %(name)s, %(agreed_at)s, %(agreed_at_offset)s, %(agreed_at_unit)s, %(effective_at)s,
+                   %(effective_at_offset)s, %(effective_at_unit)s, %(time_note)s, %(terms)s, %(external_ids)s,
+                   %(source_id)s)
            """
         + ("ON CONFLICT (slug) DO NOTHING " if if_absent else "")
         + "RETURNING id, slug",
@@ -53,6 +56,8 @@ def create(conn: Connection, ceasefire: dict, if_absent: bool = False) -> dict |
             "effective_at": ceasefire.get("effective_at"),
             "agreed_at_offset": offset(ceasefire.get("agreed_at")),
             "effective_at_offset": offset(ceasefire.get("effective_at")),
+            "agreed_at_unit": days.unit(ceasefire.get("agreed_at")),
+            "effective_at_unit": days.unit(ceasefire.get("effective_at")),
             "time_note": ceasefire.get("time_note"),
             "terms": ceasefire.get("terms") or [],
             "external_ids": Jsonb(ceasefire.get("external_ids") or []),

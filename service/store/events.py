@@ -88,11 +88,12 @@ SELECT_EVENTS = """
 SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind,
        claimant.slug AS claimant,
        CASE WHEN e.target_id IS NULL THEN '{}'::text[]
-            WHEN e.kind <> 'accusation' THEN ARRAY[target.slug::text]  -- only accusations name several (0027)
+            WHEN e.more_named = 0 THEN ARRAY[target.slug::text]  -- the rest only where there are some (0027)
             ELSE ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
                                                    WHERE et.event_id = e.id ORDER BY et.position) END AS targets,
        e.responds_to,
        CASE WHEN e.act_id IS NULL THEN '{}'::text[]
+            WHEN e.more_named = 0 THEN ARRAY[act.slug::text]
             ELSE ARRAY[act.slug::text] || ARRAY(SELECT a.slug::text FROM event_act ea JOIN act a ON a.id = ea.act_id
                                                 WHERE ea.event_id = e.id ORDER BY ea.position) END AS acts,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
@@ -158,7 +159,7 @@ SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
     || ',"kind":"' || CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END
     || '","claimant":' || {_text_json("claimant.slug::text")}
     || ',"targets":' || CASE WHEN e.target_id IS NULL THEN '[]'
-                             WHEN e.kind <> 'accusation' THEN '[' || to_json(target.slug::text)::text || ']'
+                             WHEN e.more_named = 0 THEN '[' || to_json(target.slug::text)::text || ']'
                              ELSE {
     _list_json(
         "SELECT to_json(target.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_target et "
@@ -167,7 +168,9 @@ SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
 } END
     || ',"target":' || {_text_json("target.slug::text")}
     || ',"responds_to":' || {_text_json("e.responds_to")}
-    || ',"acts":' || CASE WHEN e.act_id IS NULL THEN '[]' ELSE {
+    || ',"acts":' || CASE WHEN e.act_id IS NULL THEN '[]'
+                          WHEN e.more_named = 0 THEN '[' || to_json(act.slug::text)::text || ']'
+                          ELSE {
     _list_json(
         "SELECT to_json(act.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_act ea "
         "JOIN act a ON a.id = ea.act_id WHERE ea.event_id = e.id ORDER BY ea.position)"
@@ -361,20 +364,20 @@ INSERTED = (
     "occurred_to", "time_precision", "time_note", "stated_at", "ceasefire_id", "summary", "source_id", "recorded_by",
     "occurred_from_offset", "occurred_to_offset", "stated_at_offset", "corrects", "verdict", "channel",
     "channel_name", "via", "violations", "killed", "injured", "civilians_killed", "civilians_injured", "cites", "voids",
-    "stated_unknown", "stated_at_unit",
+    "stated_unknown", "stated_at_unit", "more_named",
 )  # fmt: skip
 INSERT = """
 INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
                    occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
                    source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
                    corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, cites, voids, stated_unknown, stated_at_unit, search)
+                   civilians_injured, cites, voids, stated_unknown, stated_at_unit, more_named, search)
 VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
         %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
         %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
         %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
         %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s, %(voids)s,
-        coalesce(%(stated_unknown)s, false), %(stated_at_unit)s, to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
+        coalesce(%(stated_unknown)s, false), %(stated_at_unit)s, coalesce(%(more_named)s, 0), to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
 RETURNING seq, recorded_at
 """
 
