@@ -135,6 +135,10 @@ def test_a_month_alone_is_the_moment_it_was_said_or_published(
     assert posted.status_code == 201, posted.get_json()
     entry = client.get(f"/v1/events/{posted.get_json()['id']}").get_json()
     assert entry["stated_at"] == "2031-04"
+    # The document says an entry's stated_at may be a month (a generated client takes it).
+    document = client.get("/openapi.json").get_json()["components"]["schemas"]
+    shapes = document["EventOut"]["properties"]["stated_at"]["anyOf"]
+    assert any("pattern" in shape and re.match(shape["pattern"], "2031-04") for shape in shapes)
     before = client.get(f"/v1/events?after={entry['seq'] - 2}&limit=1").get_json()["items"][0]["hash"]
     assert entry["hash"] == chain.link(bytes.fromhex(before), entry).hex()
 

@@ -141,7 +141,8 @@ def Text(low: int, high: int, **kwargs) -> String:
 # What a day, a month or a year alone looks like; service/days.py reads it.
 CALENDAR = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?\Z")
 INSTANT_OR_DAY = [{"format": "date-time"}, {"format": "date"}]
-INTERVAL_BOUND = [*INSTANT_OR_DAY, {"pattern": "^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}]
+# A month or a year alone; the calendar has no year 0.
+INTERVAL_BOUND = [*INSTANT_OR_DAY, {"pattern": "^(?!0000)[0-9]{4}(-(0[1-9]|1[0-2]))?$"}]
 
 
 class When(fields.AwareDateTime):
@@ -667,7 +668,7 @@ class EventOut(Strict):
     occurred_to = When(required=True, allow_none=True)
     time_precision = fields.String(required=True, allow_none=True)
     time_note = fields.String(required=True, allow_none=True)
-    stated_at = When(required=True, allow_none=True)
+    stated_at = When(months=True, required=True, allow_none=True)
     ceasefire = fields.String(allow_none=True)
     summary = fields.String(required=True)
     source = fields.String(required=True, allow_none=True)
