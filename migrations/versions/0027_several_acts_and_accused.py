@@ -22,8 +22,10 @@ of); incident_act (new) holds every act of each version of an accusation, as inc
 its places, for the act filter and counts by act. The canonical form gains `targets` and `acts`
 (the whole list) only where an entry names more than one: no existing hash changes.
 
-On a large log: two empty tables; incident_act is filled from the accusations (one row each; on
-this machine about 3 s a million events), and incident_actor gains rows only for coalitions.
+On a large log: two empty tables and a column with a constant default (no rewrite); incident_act
+is filled from the accusations, one row each (measured on this machine: 1.4 s for a log of
+100,000 entries, 72,447 rows, so about 15 s a million), and incident_actor gains rows only for
+coalitions.
 Their derived-only triggers are set aside for the fill, which takes those two tables' ACCESS
 EXCLUSIVE locks until the migration commits; event is only read.
 
