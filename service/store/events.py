@@ -87,15 +87,15 @@ class Event:
 SELECT_EVENTS = """
 SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind,
        claimant.slug AS claimant,
-       CASE WHEN e.target_id IS NULL THEN '{}'::text[]
-            WHEN e.more_named = 0 THEN ARRAY[target.slug::text]  -- the rest only where there are some (0027)
-            ELSE ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
-                                                   WHERE et.event_id = e.id ORDER BY et.position) END AS targets,
+       -- The first target and act, and the further ones only where there are some (0027): most
+       -- rows then carry no array for the client to parse.
+       target.slug AS target,
+       CASE WHEN e.more_named > 0 THEN ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
+                                               WHERE et.event_id = e.id ORDER BY et.position) END AS more_targets,
        e.responds_to,
-       CASE WHEN e.act_id IS NULL THEN '{}'::text[]
-            WHEN e.more_named = 0 THEN ARRAY[act.slug::text]
-            ELSE ARRAY[act.slug::text] || ARRAY(SELECT a.slug::text FROM event_act ea JOIN act a ON a.id = ea.act_id
-                                                WHERE ea.event_id = e.id ORDER BY ea.position) END AS acts,
+       act.slug AS act,
+       CASE WHEN e.more_named > 0 THEN ARRAY(SELECT a.slug::text FROM event_act ea JOIN act a ON a.id = ea.act_id
+                                               WHERE ea.event_id = e.id ORDER BY ea.position) END AS more_acts,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
        e.occurred_from, e.occurred_to, e.time_precision, e.time_note,
@@ -224,7 +224,11 @@ SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
 
 
 def _event(**row) -> Event:
-    return Event(**localise(dict(row), *INSTANTS))
+    row = localise(dict(row), *INSTANTS)
+    for plural, singular in domain.SINGULAR.items():
+        first, more = row.pop(singular), row.pop(f"more_{plural}")
+        row[plural] = [] if first is None else [first, *(more or ())]
+    return Event(**row)
 
 
 # Every event read is built by this row factory: its instants at the offsets they were given with.
