@@ -598,13 +598,12 @@ CorrectionIn = type(
 
 
 def _listed(record):
-    """A record that names its one target or act alone (as written before lists) names its list."""
-    if isinstance(record, dict):
-        record = dict(record)
-        for plural, singular in domain.SINGULAR.items():
-            if record.get(plural) is None and record.get(singular) is not None:
-                record[plural] = [record[singular]]
-    return record
+    """A record that names its one target or act alone (as written before lists) names its list;
+    the single item stays beside it, for `one_spelling` to hold the two to each other."""
+    if not isinstance(record, dict):
+        return record
+    listed, _ = domain.listed(record)
+    return {**record, **{plural: listed[plural] for plural in domain.SINGULAR if plural in listed}}
 
 
 class VoidIn(Strict):

@@ -80,22 +80,33 @@ class Event:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+# Where an entry's further targets and acts are (0027): the table, its column, the catalogue it names.
+MORE = {"targets": ("event_target", "actor_id", "actor"), "acts": ("event_act", "act_id", "act")}
+
+
+def more(name: str, slug: str = "x.slug::text") -> str:
+    """SQL selecting entry `e`'s further targets or acts (`name`), in order, each as `slug` of `x`."""
+    table, column, catalogue = MORE[name]
+    return (
+        f"SELECT {slug} FROM {table} m JOIN {catalogue} x ON x.id = m.{column} "
+        "WHERE m.event_id = e.id ORDER BY m.position"
+    )
+
+
 # Every read of events goes through this one shape, so the log, one event and an incident's
 # thread always agree on the wire. Locations and quotes come as arrays in the same row: one
 # round trip a page, whatever its size. A correction holds the kind of the record it corrects
 # (migration 0012); on the wire it is a correction.
-SELECT_EVENTS = """
+SELECT_EVENTS = f"""
 SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind,
        claimant.slug AS claimant,
        -- The first target and act, and the further ones only where there are some (0027): most
        -- rows then carry no array for the client to parse.
        target.slug AS target,
-       CASE WHEN e.more_named > 0 THEN ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
-                                               WHERE et.event_id = e.id ORDER BY et.position) END AS more_targets,
+       CASE WHEN e.more_named > 0 THEN ARRAY({more("targets")}) END AS more_targets,
        e.responds_to,
        act.slug AS act,
-       CASE WHEN e.more_named > 0 THEN ARRAY(SELECT a.slug::text FROM event_act ea JOIN act a ON a.id = ea.act_id
-                                               WHERE ea.event_id = e.id ORDER BY ea.position) END AS more_acts,
+       CASE WHEN e.more_named > 0 THEN ARRAY({more("acts")}) END AS more_acts,
        ARRAY(SELECT l.slug::text FROM event_location el JOIN location l ON l.id = el.location_id
               WHERE el.event_id = e.id ORDER BY el.position) AS locations,
        e.occurred_from, e.occurred_to, e.time_precision, e.time_note,
@@ -144,6 +155,15 @@ def _list_json(select: str) -> str:
     return f"'[' || array_to_string(ARRAY({select}), ',') || ']'"
 
 
+def _listed_json(name: str, first: str) -> str:
+    """An entry's targets or acts as a JSON list: none, its first (joined as `first`) alone, or
+    its first and the further ones."""
+    slug = f"to_json({first}.slug::text)::text"
+    return f"""CASE WHEN {first}.id IS NULL THEN '[]'
+                   WHEN e.more_named = 0 THEN '[' || {slug} || ']'
+                   ELSE {_list_json(f"SELECT {slug} UNION ALL ({more(name, 'to_json(x.slug::text)::text')})")} END"""
+
+
 QUOTES_JSON = _list_json(
     """SELECT '{"text":' || to_json(q.text)::text || ',"start":' || coalesce(q.span_start::text, 'null') """
     """|| ',"end":' || coalesce(q.span_end::text, 'null') || '}' FROM quote q WHERE q.event_id = e.id """
@@ -158,24 +178,10 @@ EVENT_LINE = f"""
 SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
     || ',"kind":"' || CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END
     || '","claimant":' || {_text_json("claimant.slug::text")}
-    || ',"targets":' || CASE WHEN e.target_id IS NULL THEN '[]'
-                             WHEN e.more_named = 0 THEN '[' || to_json(target.slug::text)::text || ']'
-                             ELSE {
-    _list_json(
-        "SELECT to_json(target.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_target et "
-        "JOIN actor a ON a.id = et.actor_id WHERE et.event_id = e.id ORDER BY et.position)"
-    )
-} END
+    || ',"targets":' || {_listed_json("targets", "target")}
     || ',"target":' || {_text_json("target.slug::text")}
     || ',"responds_to":' || {_text_json("e.responds_to")}
-    || ',"acts":' || CASE WHEN e.act_id IS NULL THEN '[]'
-                          WHEN e.more_named = 0 THEN '[' || to_json(act.slug::text)::text || ']'
-                          ELSE {
-    _list_json(
-        "SELECT to_json(act.slug::text)::text UNION ALL (SELECT to_json(a.slug::text)::text FROM event_act ea "
-        "JOIN act a ON a.id = ea.act_id WHERE ea.event_id = e.id ORDER BY ea.position)"
-    )
-} END
+    || ',"acts":' || {_listed_json("acts", "act")}
     || ',"act":' || {_text_json("act.slug::text")}
     || ',"locations":' || {
     _list_json(
@@ -346,11 +352,10 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
        (SELECT published_at_unit FROM source WHERE slug = %(source)s) AS published_at_unit
 """
 
-RESPONDING = """
-SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, e.stated_at_unit, claimant.slug AS claimant, claimant.path::text AS claimant_path,
-       target.slug AS target,
-       ARRAY[target.slug::text] || ARRAY(SELECT a.slug::text FROM event_target et JOIN actor a ON a.id = et.actor_id
-                                          WHERE et.event_id = e.id ORDER BY et.position) AS targets,
+RESPONDING = f"""
+SELECT e.kind, e.corrects, e.stated_at, e.stated_at_offset, e.stated_at_unit, claimant.slug AS claimant,
+       claimant.path::text AS claimant_path, target.slug AS target,
+       ARRAY[target.slug::text] || ARRAY({more("targets")}) AS targets,
        ARRAY(SELECT side_of(e.claimant_id)) AS claimant_sides,
        ARRAY(SELECT side_of(e.target_id) UNION
              SELECT side_of(et.actor_id) FROM event_target et WHERE et.event_id = e.id ORDER BY 1) AS target_sides,
