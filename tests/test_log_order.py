@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from service import log
 from service.pipeline.db import connect
-from service.store import events
+from service.store import bulk, events
 
 START = datetime(2020, 10, 11, 9, tzinfo=UTC)
 
@@ -99,3 +100,69 @@ def test_a_follower_sees_every_event_exactly_once_while_writers_append(dsn):
         ]
     assert len(written) == writers * per_writer
     assert [event.seq for event in seen] == written
+
+
+def test_a_follower_sees_every_entry_once_in_order_while_appends_batches_and_bulk_loads_run_at_once(dsn):
+    """Single appends, batches (the API's POST /v1/batches) and bulk loads (import, seed) take the
+    head in turns: the follower must see each of their entries exactly once, in seq order."""
+    rounds, batch = 8, 6
+    with connect(dsn) as conn:
+        start = events.head(conn)
+
+    def single(n: int) -> None:
+        with connect(dsn) as conn:
+            for i in range(rounds * batch):
+                with conn.transaction():
+                    log.append(conn, report(n * 10_000 + i), recorded_by="single")
+
+    def batches(n: int) -> None:
+        with connect(dsn) as conn:
+            for i in range(rounds):
+                with conn.transaction():
+                    log.append_batch(
+                        conn, [report(n * 10_000 + i * batch + j) for j in range(batch)], recorded_by="batch"
+                    )
+
+    def loads(n: int) -> None:
+        with connect(dsn) as conn:
+            bulk.prepare(conn)
+            for i in range(rounds):
+                entries = []
+                for j in range(batch):
+                    given = report(n * 10_000 + i * batch + j)
+                    entries.append(
+                        bulk.Entry(
+                            line=j + 1,
+                            id=uuid.uuid4(),
+                            kind="accusation",
+                            summary=given["summary"],
+                            recorded_by="bulk",
+                            claimant=given["claimant"],
+                            targets=[given["target"]],
+                            acts=[given["act"]],
+                            locations=given["locations"],
+                            occurred_from=given["occurred_from"],
+                            occurred_to=given["occurred_to"],
+                            time_precision=given["time_precision"],
+                            stated_at=given["stated_at"],
+                            ceasefire=given["ceasefire"],
+                            source=given["source"],
+                        )
+                    )
+                with conn.transaction():
+                    bulk.load(conn, entries, keep_seq=False)
+
+    paths = [single, single, batches, loads]
+    seen = follow_while(dsn, start, lambda n: paths[n](n), len(paths))
+
+    with connect(dsn) as conn:
+        written = conn.execute("SELECT seq, recorded_by FROM event WHERE seq > %s ORDER BY seq", [start]).fetchall()
+    assert len(written) == len(paths) * rounds * batch
+    assert [event.seq for event in seen] == [row["seq"] for row in written]
+    assert {row["recorded_by"] for row in written} == {"single", "batch", "bulk"}
+    # A batch and a bulk load each take one contiguous run of seqs.
+    runs = [row["recorded_by"] for row in written]
+    for path in ("batch", "bulk"):
+        positions = [i for i, name in enumerate(runs) if name == path]
+        chunks = [positions[k : k + batch] for k in range(0, len(positions), batch)]
+        assert all(chunk == list(range(chunk[0], chunk[0] + batch)) for chunk in chunks)
