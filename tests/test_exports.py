@@ -16,9 +16,10 @@ import shapely.geometry
 from geojson_pydantic import FeatureCollection
 
 from service import days
+from service.formats import csv as csv_writer
 from service.formats import rows
 from service.pipeline.db import connect
-from service.store import events
+from service.store import events, names
 from tests.api import ACCUSATION, make_key, post_accusation
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -280,16 +281,28 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_written_as_text(client, reporter)
     assert client.get(f"/v1/events/{posted.get_json()['id']}").get_json()["summary"] == said
 
 
-def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, reporter, admin_key, busy_log, dsn):
-    """The events' NDJSON export is written by PostgreSQL (events.EVENT_LINE): held here, byte for
-    byte, to the service's own rendering of the same entries (orjson over the store's Events), on a
-    log with every kind of entry and every shape a field takes."""
+@pytest.fixture
+def every_shape(client, reporter, admin_key, busy_log):
+    """The busy log and entries in every shape a field takes: microseconds and half-hour offsets,
+    -00:30, days, months and unknown times, several targets and acts, casualties, channels,
+    control characters and non-Latin text, cells a spreadsheet would run, places with negative,
+    whole and no coordinates, an actor whose slug and name begin as a formula, and a void."""
     made = client.post(
         "/v1/sources",
         json={"slug": "monthly", "publisher": "Wire", "published_at": "2031-04", "text": "Both sides said so."},
         headers=admin_key,
     )
     assert made.status_code == 201, made.get_json()
+    for path, body in (
+        (
+            "/v1/locations",
+            {"slug": "south-post", "name": "South, Post", "latitude": -33.5, "longitude": 18, "precision": "exact"},
+        ),
+        ("/v1/locations", {"slug": "-ridge", "name": "=Ridge", "precision": "region"}),
+        ("/v1/actors", {"slug": "-unit", "name": '@Unit "Nine"', "kind": "armed-group", "parent": "armenia"}),
+    ):
+        made = client.post(path, json=body, headers=admin_key)
+        assert made.status_code == 201, made.get_json()
     for overrides in (
         {
             "occurred_from": "2020-10-12T09:00:00.000250-05:30",
@@ -304,7 +317,7 @@ def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, 
         },
         {
             "target": None,
-            "targets": ["armenia", "armenia-mod"],
+            "targets": ["armenia", "armenia-mod", "-unit"],
             "act": None,
             "acts": ["shelling", "drone-strike"],
             "summary": 'Tabs\tand "quotes", a \\ backslash, \u0007 a bell, émigrés and 中文 ✓',
@@ -315,13 +328,24 @@ def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, 
             "locations": [],
         },
         {"stated_at": None, "source": "monthly", "occurred_from": "2020-10", "occurred_to": "2020"},
-        {"stated_at": "2031-04", "source": "monthly", "time_note": "'in April'"},
+        {
+            "stated_at": "2031-04",
+            "source": "monthly",
+            "time_note": "'in April'",
+            "quotes": ["Both sides", "said so."],
+            "locations": ["south-post", "-ridge", "agdam"],
+        },
+        {"target": "-unit", "summary": "-3 posts shelled, =SUM(A1)", "channel_name": "+ a wire", "via": "\tTAB"},
     ):
         posted = post_accusation(client, reporter, **overrides)
         assert posted.status_code == 201, posted.get_json()
     voided = client.post(f"/v1/events/{busy_log[5]}/voids", json={"reason": "a duplicate"}, headers=admin_key)
     assert voided.status_code == 201, voided.get_json()
 
+
+def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, every_shape, dsn):
+    """The events' NDJSON export is written by PostgreSQL (events.EVENT_LINE): held here, byte for
+    byte, to the service's own rendering of the same entries (orjson over the store's Events)."""
     exported = client.get("/v1/events?format=ndjson").get_data()
     with connect(dsn) as conn:
         own = b"".join(
@@ -334,4 +358,34 @@ def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, 
     assert exported == own
     assert client.get("/v1/events?format=ndjson&after=10&as_of=20").get_data() == b"".join(
         line + b"\n" for line in own.splitlines()[10:20]
+    )
+
+
+def test_the_csv_postgresql_writes_is_the_services_own_byte_for_byte(client, every_shape, dsn):
+    """The events' CSV export is written by PostgreSQL (csv_lines.EVENT_CSV): held here, byte for
+    byte, to formats/csv.py writing rows.event_row of the same entries, quoting, formula cells,
+    coordinates and all."""
+    exported = client.get("/v1/events?format=csv").get_data()
+    with connect(dsn) as conn:
+        catalogue = names.read(conn)
+        own = b"".join(
+            csv_writer.write(
+                events.after(conn, 0, 100_000), rows.EVENT_COLUMNS, lambda event: rows.event_row(event, catalogue)
+            )
+        )
+    assert exported.count(b"\r\n") > 60
+    for written, rendered in zip(exported.split(b"\r\n"), own.split(b"\r\n"), strict=True):
+        assert written == rendered
+    assert exported == own
+    for cell in (
+        b"'-3 posts shelled",
+        b'"\'@Unit ""Nine"""',
+        b"'-33.5 18.0; ; 39.9911 46.9297",
+        b"'-unit",
+        b'"Both sides\nsaid so."',
+    ):
+        assert cell in exported
+    header, *lines = own.split(b"\r\n")
+    assert client.get("/v1/events?format=csv&after=10&as_of=20").get_data() == b"".join(
+        line + b"\r\n" for line in [header, *lines[10:20]]
     )

@@ -11,6 +11,7 @@ from flask import request, url_for
 
 from service import domain, formats, log
 from service.api import Blueprint, exportable, exports, id_in_path, refusals
+from service.formats import rows
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
@@ -27,7 +28,7 @@ from service.pipeline.schemas import (
     VoidIn,
 )
 from service.pipeline.writes import Write, writes
-from service.store import events, names
+from service.store import csv_lines, events, names
 
 blp = Blueprint(
     "events",
@@ -172,8 +173,8 @@ EXPORT_BATCH = 2000
 
 def export(after: int, as_of: int | None, format: str):
     exports.refuse_page_arguments()
-    if format == "ndjson":
-        return _lines(after, as_of)
+    if format in LINES:
+        return _lines(after, as_of, format)
     with snapshot() as conn:
         catalogue = names.read(conn)
         as_of = events.check_as_of(as_of, events.head(conn))
@@ -191,25 +192,33 @@ def export(after: int, as_of: int | None, format: str):
     return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})
 
 
-# Entries an NDJSON export reads at a time: written by PostgreSQL, a batch is one string.
+# Entries an NDJSON or CSV export reads at a time: written by PostgreSQL, a batch is one string.
 LINES_BATCH = 2000
 
+# The exports PostgreSQL writes: each one's query of lines, how a line ends, and what comes first.
+LINES = {
+    "ndjson": (events.EVENT_LINE, "\n", b""),
+    "csv": (csv_lines.EVENT_CSV, "\r\n", (",".join(rows.EVENT_COLUMNS) + "\r\n").encode()),
+}
 
-def _lines(after: int, as_of: int | None):
-    """The log as NDJSON, each batch of lines written by PostgreSQL (events.lines_after), in
-    snapshots that agree as `export`'s do."""
+
+def _lines(after: int, as_of: int | None, format: str):
+    """The log as NDJSON or CSV, each batch of lines written by PostgreSQL (events.lines_after),
+    in snapshots that agree as `export`'s do."""
+    query, end, header = LINES[format]
     with snapshot() as conn:
         as_of = events.check_as_of(as_of, events.head(conn))
-        first = events.lines_after(conn, after, LINES_BATCH, until=as_of)
+        lines_after = partial(events.lines_after, limit=LINES_BATCH, until=as_of, lines=query, end=end)
+        first = lines_after(conn, after)
 
     def every() -> Iterator[bytes]:
         lines, count, last = first
-        yield lines
+        yield header + lines
         while count == LINES_BATCH:
-            lines, count, last = read(partial(events.lines_after, seq=last, limit=LINES_BATCH, until=as_of))
+            lines, count, last = read(partial(lines_after, seq=last))
             yield lines
 
-    return exports.streamed("events", "ndjson", every(), as_of, {"after": after} if after else {})
+    return exports.streamed("events", format, every(), as_of, {"after": after} if after else {})
 
 
 @blp.route("/<event_id>", methods=["GET"])

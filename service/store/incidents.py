@@ -16,7 +16,7 @@ from psycopg import sql
 from service import domain
 from service.store import Connection
 from service.store import filters as filters_sql
-from service.store.events import EVENT_ROWS, RESPONSES, SELECT_EVENTS, Event, check_as_of, fold, head, void_of
+from service.store.events import RESPONSES, SELECT_EVENTS, Event, check_as_of, event_rows, fold, head, void_of
 
 
 @dataclass
@@ -80,7 +80,7 @@ def page(
     refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
     query, params = page_query(filters, refs, after, limit, as_of)
-    with conn.cursor(row_factory=EVENT_ROWS) as cur:
+    with conn.cursor(row_factory=event_rows) as cur:
         # A search is planned for its own words: one prepared plan served common and rare words
         # alike, and as of an early seq took 13.7 ms where a plan for "mortar" took 4.6.
         accusations = cur.execute(query, params, prepare=False if filters.get("q") else None).fetchall()
@@ -172,7 +172,7 @@ ACCUSATION = SELECT_EVENTS + (
 def get(conn: Connection, incident_id: UUID, as_of: int | None = None) -> Incident | None:
     """One incident with its thread, now or as of a seq (the caller reads in one snapshot)."""
     reflects = check_as_of(as_of, head(conn))
-    with conn.cursor(row_factory=EVENT_ROWS) as cur:
+    with conn.cursor(row_factory=event_rows) as cur:
         accusation = cur.execute(ACCUSATION, {"id": incident_id, "as_of": reflects}).fetchone()
     return None if accusation is None else threads(conn, [accusation], reflects)[0]
 
@@ -217,7 +217,7 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
     ids = [accusation.id for accusation in accusations]
     # The threads' entries and each incident's status (derived by the database, migration 0012,
     # and never again here), in one round trip.
-    with conn.pipeline(), conn.cursor(row_factory=EVENT_ROWS) as responses, conn.cursor() as states:
+    with conn.pipeline(), conn.cursor(row_factory=event_rows) as responses, conn.cursor() as states:
         responses.execute(RESPONSES, {"ids": ids, "as_of": as_of})
         states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
         entries = responses.fetchall()
