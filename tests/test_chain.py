@@ -20,7 +20,7 @@ from service.pipeline.db import connect
 from service.running.cli import cli
 from tests.api import counts, make_key, post_accusation, problem_of
 from tests.test_archive import broken, export, first_event_line, lines_of, load, write
-from tests.test_exports import busy_log  # noqa: F401 (a fixture)
+from tests.test_exports import busy_log, every_shape  # noqa: F401 (fixtures)
 
 
 def feed(client) -> list[dict]:
@@ -227,3 +227,28 @@ def test_verify_over_an_archive_holds_it_to_its_end_line(dsn, busy_log, tmp_path
     write(tmp_path / "tail.ndjson", [*lines, lines[-1]])
     tail = verify(dsn, str(tmp_path / "tail.ndjson"))
     assert tail.exit_code == 1 and "a line after the end line" in tail.output, tail.output
+
+
+def test_a_batch_is_hashed_by_the_same_canonical_form_as_one_entry(conn, every_shape, dsn, empty, tmp_path):
+    """A batch's canonical forms are built by one query (entries_canonical, 0032), one entry's by
+    entry_canonical: the two agree on entries of every shape, and a batch appended in one
+    transaction chains to the same hashes as its entries appended one by one."""
+    forms = conn.execute(
+        "SELECT e.seq, entry_canonical(e) AS one, c.canonical AS batch "
+        "FROM event e JOIN entries_canonical(0, (SELECT max(seq) FROM event)) c ON c.seq = e.seq ORDER BY e.seq"
+    ).fetchall()
+    assert len(forms) > 60
+    assert [row["seq"] for row in forms if row["one"] != row["batch"]] == []
+    shapes = "".join(row["one"] for row in forms)
+    for field in ('"targets"', '"acts"', '"quotes"', '"casualties"', '"stated_at_unit"', '"voids"', '"locations"'):
+        assert field in shapes
+
+    # The log's entries went in one at a time; imported into an empty log they go in as one
+    # batch, and the import refuses any entry whose hash differs from the one its archive carries.
+    path = tmp_path / "log.ndjson"
+    exported = export(dsn, path)
+    loaded = load(empty, path)
+    assert loaded.entries == exported.entries > 60
+    with connect(dsn) as before, connect(empty) as after:
+        hashes = "SELECT seq, hash FROM entry_hash ORDER BY seq"
+        assert after.execute(hashes).fetchall() == before.execute(hashes).fetchall()
