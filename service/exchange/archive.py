@@ -27,6 +27,7 @@ import psycopg
 
 from service import chain, days, domain
 from service.pipeline import catalogue_schemas as schemas
+from service.pipeline.auth import ROLES
 from service.pipeline.errors import in_one_line
 from service.store import Connection, actors, acts, bulk, ceasefires, events, locations, sources
 from service.store.instants import localise
@@ -329,7 +330,7 @@ def _record(line: bytes, number: int, path: Path) -> dict:
 def _catalogue(conn: Connection, kind: str, record: dict, number: int, path: Path) -> int:
     """Add a catalogue row the log does not hold yet (by slug, or a key by name); 1 if added."""
     if kind == "key":
-        if set(record) != {"name", "role"} or record["role"] not in ("reporter", "reviewer", "editor", "admin"):
+        if set(record) != {"name", "role"} or record["role"] not in ROLES:
             raise _error(path, number, 'a key line is {"type": "key", "name": ..., "role": ...}, with a known role')
         return _guarded(path, number, lambda: conn.execute(IMPORTED_KEY, record).fetchone() is not None)
     if kind not in CATALOGUE_SCHEMAS:

@@ -12,6 +12,7 @@ from marshmallow import fields
 
 from service import days, domain
 from service.formats import MEDIA_TYPES
+from service.pipeline.auth import ROLES
 from service.pipeline.reads import at_least
 from service.store import counts
 
@@ -781,7 +782,8 @@ class Assessment(Strict):
     recorded_at = fields.DateTime(required=True)
 
 
-KEY_ROLES = ("reporter", "reviewer", "editor", "admin")
+# The roles a key may hold, in the order of what they may do (auth.ROLES).
+KEY_ROLES = tuple(ROLES)
 
 
 class KeyIn(Strict):

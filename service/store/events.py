@@ -372,11 +372,11 @@ SELECT (SELECT coalesce(jsonb_object_agg(slug, jsonb_build_object('id', id, 'pat
        (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM location WHERE slug = ANY(%(locations)s)) AS locations,
        (SELECT coalesce(jsonb_object_agg(slug, id), '{}') FROM act WHERE slug = ANY(%(acts)s)) AS acts,
        (SELECT id FROM ceasefire WHERE slug = %(ceasefire)s) AS ceasefire_id,
-       (SELECT jsonb_build_object('id', id, 'text', CASE WHEN %(quoted)s THEN text END) FROM source
-         WHERE slug = %(source)s) AS source,
-       (SELECT published_at FROM source WHERE slug = %(source)s) AS published_at,
-       (SELECT published_at_offset FROM source WHERE slug = %(source)s) AS published_at_offset,
-       (SELECT published_at_unit FROM source WHERE slug = %(source)s) AS published_at_unit
+       CASE WHEN s.id IS NOT NULL THEN jsonb_build_object('id', s.id, 'text', CASE WHEN %(quoted)s THEN s.text END)
+       END AS source,
+       s.published_at, s.published_at_offset, s.published_at_unit
+  FROM (SELECT 1) one
+  LEFT JOIN source s ON s.slug = %(source)s
 """
 
 RESPONDING = f"""
