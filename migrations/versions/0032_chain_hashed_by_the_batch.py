@@ -105,10 +105,10 @@ DECLARE
     seqs bigint[] := '{}';
     hashes bytea[] := '{}';
 BEGIN
-    IF EXISTS (SELECT 1 FROM entry_hash h WHERE h.seq = NEW.seq) THEN
-        RETURN NULL;  -- hashed with the entries before it in its transaction
-    END IF;
     SELECT h.seq, h.hash INTO last_seq, previous FROM entry_hash h ORDER BY h.seq DESC LIMIT 1;
+    IF last_seq >= NEW.seq THEN
+        RETURN NULL;  -- hashed with the entries before it in its transaction: the chain is hashed in seq order
+    END IF;
     head := (SELECT max(e.seq) FROM event e);
     IF head = NEW.seq AND NEW.seq - coalesce(last_seq, 0) = 1 THEN
         INSERT INTO entry_hash (seq, hash) VALUES (NEW.seq, entry_hash_of(previous, NEW));
