@@ -336,6 +336,9 @@ def every_shape(client, reporter, admin_key, busy_log):
             "locations": ["south-post", "-ridge", "agdam"],
         },
         {"target": "-unit", "summary": "-3 posts shelled, =SUM(A1)", "channel_name": "+ a wire", "via": "\tTAB"},
+        # Further acts and a single target, and further targets and a single act.
+        {"act": None, "acts": ["shelling", "drone-strike"]},
+        {"target": None, "targets": ["armenia", "-unit"]},
     ):
         posted = post_accusation(client, reporter, **overrides)
         assert posted.status_code == 201, posted.get_json()

@@ -33,10 +33,11 @@ def _side(actor: str) -> str:
 
 def _listed(name: str, of: Callable[[str], str]) -> str:
     """An entry's targets or acts (`name`), as `of(alias)` gives each, joined with '; ': the
-    first (joined as `first_<name>`) alone, or with the further ones."""
+    first (joined as `first_<name>`) alone, or with the further ones (an entry may name further
+    acts and no further target: then none is joined, not an empty one)."""
     first = of(f"first_{name}")
     return f"""CASE WHEN e.more_named = 0 THEN {first}
-                   ELSE concat_ws('; ', {first}, array_to_string(ARRAY({more(name, of("x"))}), '; ')) END"""
+                   ELSE concat_ws('; ', {first}, nullif(array_to_string(ARRAY({more(name, of("x"))}), '; '), '')) END"""
 
 
 def _float(value: str) -> str:
