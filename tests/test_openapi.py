@@ -60,9 +60,10 @@ def test_the_document_tells_a_generated_client_the_truth(client):
                 )
         if method == "post":
             assert {"400", "401", "403", "413", "415"} <= set(operation["responses"]), path
-            # A new key's secret is shown once and never stored to replay: that write takes no key.
+            # A new key's secret is shown once and never stored to replay, and the assistant's
+            # proposals write nothing: they take no key.
             takes_key = "Idempotency-Key" in [parameter["name"] for parameter in operation.get("parameters", [])]
-            assert takes_key == (path != "/v1/keys"), path
+            assert takes_key == (path not in {"/v1/keys", "/v1/sources/{slug}/proposals"}), path
             assert operation["security"] == [{"bearer": []}]
         elif path.startswith("/v1/keys"):
             # The keys are an admin's to read and revoke, not the public log.

@@ -25,9 +25,9 @@ IDEMPOTENCY_KEY = {
 BODY_METHODS = {"post", "put", "patch"}
 # Liveness says nothing of the database, so it can answer neither 503 nor 401.
 WITHOUT_DATABASE = {"/healthz"}
-# Writes whose answer is never stored to replay (`@writes(..., replayable=False)`): they take no
-# Idempotency-Key.
-NOT_REPLAYABLE = {"keys.make"}
+# POSTs that take no Idempotency-Key: a write whose answer is never stored to replay
+# (`@writes(..., replayable=False)`), and the assistant's proposals, which write nothing to retry.
+NOT_REPLAYABLE = {"keys.make", "proposals.propose"}
 
 
 def by_kind(schemas: dict[str, str]) -> dict:
