@@ -14,30 +14,43 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from uuid import UUID, uuid4
 
+import psycopg
+
 from service import days, domain
 from service.store import Connection, events
 from service.store.instants import offset
 
+# How a checked entry is written: events.insert at once, or a batch's collector (append_batch).
+Insert = Callable[..., dict]
 
-def append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None = None) -> events.Event:
+
+def append(
+    conn: Connection,
+    report: dict,
+    recorded_by: str,
+    corrects: events.Event | None = None,
+    insert: Insert = events.insert,
+) -> events.Event:
     """Check a claim (an accusation, a denial, a retraction) against the log and append it, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong, as the report
     spelt it (`target` or `targets`). `corrects`: the entry, at its current version, whose whole
-    record this one corrects (it then has that entry's kind and answers what that entry answers)."""
+    record this one corrects (it then has that entry's kind and answers what that entry answers).
+    `insert` writes the checked entry (events.insert's arguments) and returns its seq,
+    recorded_at and hash."""
     if report["kind"] == "mention":
-        return mention(conn, dict(report), recorded_by)
+        return mention(conn, dict(report), recorded_by, insert)
     report, spelt = domain.listed(report)
     try:
-        return _append(conn, report, recorded_by, corrects)
+        return _append(conn, report, recorded_by, corrects, insert)
     except domain.Refusal as refusal:
         if type(refusal) is domain.Refusal:
             refusal.errors = {spelt.get(name, name): messages for name, messages in refusal.errors.items()}
         raise
 
 
-def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None) -> events.Event:
-    if report["kind"] == "mention":
-        return mention(conn, report, recorded_by)
+def _append(
+    conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None, insert: Insert
+) -> events.Event:
     kind = domain.KINDS[report["kind"]]
     answering = None
     if report.get("responds_to") is not None:
@@ -151,7 +164,7 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
         "targets": [refs["actors"][slug]["id"] for slug in report["targets"][1:]],
         "acts": [refs["acts"][slug] for slug in report["acts"][1:]],
     }
-    inserted = events.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes, more)
+    inserted = insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes, more)
     # The answer is built from what was just written instead of read back.
     return events.Event(
         id=row["id"],
@@ -184,40 +197,106 @@ def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.E
 
 
 def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tuple[list[events.Event], dict[str, UUID]]:
-    """Append reports in order, in the caller's transaction, each through `append`: an entry may
-    answer an earlier one by its `ref` ("#a1"). Every refusal is named by the entry's index
-    (entries.3.claimant); one refusal refuses the batch, and the caller's rollback keeps nothing.
-    Returns the entries and the id of each ref."""
+    """Append reports in order, in the caller's transaction, each checked as `append` checks it:
+    an entry may answer an earlier one by its `ref` ("#a1"). Every refusal is named by the entry's
+    index (entries.3.claimant); one refusal refuses the batch, and the caller's rollback keeps
+    nothing. Returns the entries and the id of each ref.
+
+    The checked entries are written together, one statement a table (events.insert_many), so the
+    log's rules and derived tables are kept once for them, as for an import: at the end, and
+    before an entry answering one of them is checked, which needs what it answers in the log."""
+    batch = _Batch(conn, recorded_by)
     appended: list[events.Event] = []
-    ids: dict[str, UUID] = {}
-    refused: set[str] = set()
     errors: dict[str, list[str]] = {}
     for index, given in enumerate(reports):
         report = dict(given)
         ref = report.pop("ref", None)
+        if any(batch.holds(report.get(link)) for link in ("responds_to", "cites")):
+            errors |= batch.write()
         unnamed = False
         for link in ("responds_to", "cites"):
-            named = _linked(report.get(link), ids, refused)
+            named = _linked(report.get(link), batch.ids, batch.refused)
             if isinstance(named, str):
                 errors[f"entries.{index}.{link}"] = [named]
                 unnamed = True
             elif named is not None:
                 report[link] = named
         if unnamed:
-            refused.add(ref or "")
+            batch.refused.add(ref or "")
             continue
         try:
-            event = append(conn, report, recorded_by)
+            appended.append(batch.append(index, report, ref))
         except domain.Refusal as refusal:
             errors |= {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
-            refused.add(ref or "")
-            continue
-        appended.append(event)
-        if ref:
-            ids[ref] = event.id
+            batch.refused.add(ref or "")
+    if not errors:
+        errors = batch.write()
     if errors:
         raise domain.Refusal(errors)
-    return appended, ids
+    return appended, batch.ids
+
+
+class _Batch:
+    """A batch's entries that are checked and not yet written, the id of each ref, and the refs
+    of the entries refused."""
+
+    def __init__(self, conn: Connection, recorded_by: str):
+        self.conn, self.recorded_by = conn, recorded_by
+        self.ids: dict[str, UUID] = {}
+        self.refused: set[str] = set()
+        # Each checked entry: its index, report and ref, what insert was given, and the entry.
+        self.pending: list[tuple[int, dict, str | None, tuple, events.Event]] = []
+        self.pending_refs: set[str] = set()
+
+    def holds(self, link: str | None) -> bool:
+        """Whether `link` ("#ref") names an entry checked and not yet written."""
+        return link is not None and link.startswith("#") and link[1:] in self.pending_refs
+
+    def append(self, index: int, report: dict, ref: str | None) -> events.Event:
+        written: list[tuple] = []
+
+        def collect(conn: Connection, row: dict, location_ids: list, quotes: list, more: dict | None = None) -> dict:
+            written.append((row, location_ids, quotes, more or {}))
+            return {"seq": 0, "recorded_at": None, "hash": None}  # filled in when written
+
+        event = append(self.conn, dict(report), self.recorded_by, insert=collect)
+        self.pending.append((index, report, ref, written[0], event))
+        if ref:
+            self.ids[ref] = event.id
+            self.pending_refs.add(ref)
+        return event
+
+    def write(self) -> dict[str, list[str]]:
+        """Write the checked entries together; returns the refusals, by field, when the database
+        refuses what only the entries together break (two denials of one accusation): they are
+        then appended again one at a time, each checked against the ones before it, which names
+        the entry and the field as `append` does. The entries are updated in place."""
+        pending, self.pending, self.pending_refs = self.pending, [], set()
+        if not pending:
+            return {}
+        try:
+            with self.conn.transaction():
+                written = events.insert_many(self.conn, [arguments for _, _, _, arguments, _ in pending])
+        except psycopg.errors.IntegrityError:
+            return self._one_at_a_time(pending)
+        for (*_, event), inserted in zip(pending, written, strict=True):
+            event.seq, event.recorded_at, event.hash = inserted["seq"], inserted["recorded_at"], inserted["hash"]
+        return {}
+
+    def _one_at_a_time(self, pending: list) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for index, report, ref, _, event in pending:
+            try:
+                again = append(self.conn, dict(report), self.recorded_by)
+            except domain.Refusal as refusal:
+                errors |= {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
+                self.refused.add(ref or "")
+                continue
+            for name in again.__slots__:
+                setattr(event, name, getattr(again, name))
+            if ref:
+                self.ids[ref] = again.id
+        return errors
 
 
 def _linked(given: str | None, ids: dict[str, UUID], refused: set[str]) -> UUID | str | None:
@@ -266,7 +345,7 @@ def correct(
     return correction
 
 
-def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
+def mention(conn: Connection, report: dict, recorded_by: str, insert: Insert = events.insert) -> events.Event:
     """Append that another source reports a statement already in the log, or that the statement's
     side said it again (`cites`): its own claimant, time, source, quotes and channel; the
     statement's situation, which it only restates, stays the statement's."""
@@ -327,7 +406,7 @@ def mention(conn: Connection, report: dict, recorded_by: str) -> events.Event:
         "cites": report["cites"],
         "voids": None,
     }
-    inserted = events.insert(conn, row, [], quotes)
+    inserted = insert(conn, row, [], quotes)
     return events.Event(
         id=row["id"],
         seq=inserted["seq"],

@@ -3,6 +3,7 @@ later entries answering earlier ones by ref, each refusal named by its entry's i
 
 from __future__ import annotations
 
+from service import chain
 from tests.api import ACCUSATION, counts, problem_of
 
 DENIAL = {
@@ -86,3 +87,67 @@ def test_a_batch_answers_what_the_log_holds_already(client, reporter):
     )
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["refs"] == {}
+
+
+RETRACTION = {
+    **ACCUSATION,
+    "kind": "retraction",
+    "summary": "Azerbaijan's army withdrew the claim.",
+    "stated_at": "2020-10-12T13:00:00+04:00",
+}
+
+
+def test_entries_that_break_a_rule_only_together_are_refused_by_name(client, reporter, dsn):
+    """The entries of a batch are written together: two retractions of one accusation already in
+    the log pass each check alone, and the database refuses them together; the refusal names the
+    second, as it would had they been sent one after the other, and nothing is kept."""
+    accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
+    before = counts(dsn)
+    twice = {"entries": [{**RETRACTION, "responds_to": accusation["id"]}] * 2}
+    problem = problem_of(client.post("/v1/batches", json=twice, headers=reporter), 422)
+    assert list(problem["errors"]) == ["entries.1.responds_to"]
+    assert "a retraction already" in problem["errors"]["entries.1.responds_to"][0]
+    assert counts(dsn) == before
+
+
+def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn):
+    """A batch of 300 entries: accusations, each denied or countered by the entry after it (so
+    the batch is written in parts, each before the entry that answers it) and mentioned. They
+    take one run of seqs in the batch's order, every incident has the status its answers give
+    it, and every hash is the one the chain computes."""
+    entries = []
+    for n in range(100):
+        accusation = {**ACCUSATION, "ref": f"a{n}", "summary": f"Shelling report {n}."}
+        answer = {**DENIAL, "responds_to": f"#a{n}"} if n % 2 else {**COUNTER, "responds_to": f"#a{n}"}
+        mention = {
+            "kind": "mention",
+            "cites": f"#a{n}",
+            "claimant": "azerbaijan-military",
+            "stated_at": "2020-10-13T09:00:00+04:00",
+            "summary": f"Said again, {n}.",
+            "source": "moscow-ceasefire-article",
+        }
+        entries += [accusation, answer, mention]
+    answer = client.post("/v1/batches", json={"entries": entries}, headers=reporter)
+    assert answer.status_code == 201, answer.get_json()
+    written = answer.get_json()["entries"]
+    seqs = [entry["seq"] for entry in written]
+    assert seqs == list(range(seqs[0], seqs[0] + 300))
+    assert [entry["kind"] for entry in written[:6]] == [
+        "accusation",
+        "accusation",
+        "mention",
+        "accusation",
+        "denial",
+        "mention",
+    ]
+    statuses = {client.get(f"/v1/incidents/{written[3 * n]['id']}").get_json()["status"] for n in range(0, 100, 2)}
+    assert statuses == {"countered"}
+    assert {client.get(f"/v1/incidents/{written[3 * n]['id']}").get_json()["status"] for n in range(1, 100, 2)} == {
+        "disputed"
+    }
+    log = client.get("/v1/events?after=0&limit=1000").get_json()["items"]
+    matched, head, broken_at = chain.verify(log)
+    assert broken_at is None and matched == len(log)
+    by_seq = {entry["seq"]: entry for entry in log}
+    assert [by_seq[entry["seq"]]["hash"] for entry in written] == [entry["hash"] for entry in written]
