@@ -268,7 +268,7 @@ class _Batch:
 
     def write(self) -> dict[str, list[str]]:
         """Write the checked entries together; returns the refusals, by field, when the database
-        refuses what only the entries together break (two denials of one accusation): they are
+        refuses what only the entries together break (two retractions of one accusation): they are
         then appended again one at a time, each checked against the ones before it, which names
         the entry and the field as `append` does. The entries are updated in place."""
         pending, self.pending, self.pending_refs = self.pending, [], set()
