@@ -11,6 +11,7 @@ checking them here first names every broken rule at once, by field.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -20,8 +21,18 @@ from service import days, domain
 from service.store import Connection, events
 from service.store.instants import offset
 
-# How a checked entry is written: events.insert at once, or a batch's collector (append_batch).
-Insert = Callable[..., dict]
+
+@dataclass(frozen=True)
+class Via:
+    """How an entry being checked has its names looked up (events.resolve's arguments and answer)
+    and, once checked, is written (events.insert's): one entry at once (AT_ONCE), or through a
+    batch, which looks its names up once and writes its entries together (_Batch)."""
+
+    resolve: Callable[..., dict]
+    insert: Callable[..., dict]
+
+
+AT_ONCE = Via(events.resolve, events.insert)
 
 
 def append(
@@ -29,28 +40,25 @@ def append(
     report: dict,
     recorded_by: str,
     corrects: events.Event | None = None,
-    insert: Insert = events.insert,
+    via: Via = AT_ONCE,
 ) -> events.Event:
     """Check a claim (an accusation, a denial, a retraction) against the log and append it, in the
     caller's transaction. Raises domain.Refusal naming every field that is wrong, as the report
     spelt it (`target` or `targets`). `corrects`: the entry, at its current version, whose whole
     record this one corrects (it then has that entry's kind and answers what that entry answers).
-    `insert` writes the checked entry (events.insert's arguments) and returns its seq,
-    recorded_at and hash."""
+    `via`: how its names are looked up and how it is written."""
     if report["kind"] == "mention":
-        return mention(conn, dict(report), recorded_by, insert)
+        return mention(conn, dict(report), recorded_by, via)
     report, spelt = domain.listed(report)
     try:
-        return _append(conn, report, recorded_by, corrects, insert)
+        return _append(conn, report, recorded_by, corrects, via)
     except domain.Refusal as refusal:
         if type(refusal) is domain.Refusal:
             refusal.errors = {spelt.get(name, name): messages for name, messages in refusal.errors.items()}
         raise
 
 
-def _append(
-    conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None, insert: Insert
-) -> events.Event:
+def _append(conn: Connection, report: dict, recorded_by: str, corrects: events.Event | None, via: Via) -> events.Event:
     kind = domain.KINDS[report["kind"]]
     answering = None
     if report.get("responds_to") is not None:
@@ -83,7 +91,7 @@ def _append(
     # A claim that names no place (and answers none that names one) is about no place in particular.
     report["locations"] = report.get("locations") or []
 
-    refs = events.resolve(
+    refs = via.resolve(
         conn,
         actors=[report["claimant"], *report["targets"]],
         locations=report["locations"],
@@ -164,7 +172,7 @@ def _append(
         "targets": [refs["actors"][slug]["id"] for slug in report["targets"][1:]],
         "acts": [refs["acts"][slug] for slug in report["acts"][1:]],
     }
-    inserted = insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes, more)
+    inserted = via.insert(conn, row, [refs["locations"][slug] for slug in report["locations"]], quotes, more)
     # The answer is built from what was just written instead of read back.
     return events.Event(
         id=row["id"],
@@ -205,7 +213,7 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     The checked entries are written together, one statement a table (events.insert_many), so the
     log's rules and derived tables are kept once for them, as for an import: at the end, and
     before an entry answering one of them is checked, which needs what it answers in the log."""
-    batch = _Batch(conn, recorded_by)
+    batch = _Batch(conn, recorded_by, reports)
     appended: list[events.Event] = []
     errors: dict[str, list[str]] = {}
     for index, given in enumerate(reports):
@@ -236,12 +244,64 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     return appended, batch.ids
 
 
+class _Names:
+    """What a batch's entries name, looked up for the whole batch in one round trip when the first
+    entry is checked (events.resolve), and again only for a name, ceasefire or source not asked
+    for yet: an entry's answer is then composed from what the batch was told."""
+
+    def __init__(self, reports: list[dict]):
+        self.wanted: dict[str, set[str]] = {"actors": set(), "locations": set(), "acts": set()}
+        for report in reports:
+            named = {
+                "actors": [report.get("claimant"), report.get("target"), *(report.get("targets") or [])],
+                "locations": report.get("locations") or [],
+                "acts": [report.get("act"), *(report.get("acts") or [])],
+            }
+            for catalogue, slugs in named.items():
+                self.wanted[catalogue] |= {slug for slug in slugs if isinstance(slug, str)}
+        self.known: dict[str, dict] = {"actors": {}, "locations": {}, "acts": {}}
+        self.asked: dict[str, set[str]] = {"actors": set(), "locations": set(), "acts": set()}
+        self.ceasefires: dict[str | None, int | None] = {}
+        self.sources: dict[tuple[str | None, bool], dict] = {}
+
+    def resolve(
+        self,
+        conn: Connection,
+        actors: list[str],
+        locations: list[str],
+        acts: list[str],
+        ceasefire: str | None,
+        source: str | None,
+        quoted: bool,
+    ) -> dict:
+        given = {"actors": actors, "locations": locations, "acts": acts}
+        missing = {catalogue: set(slugs) - self.asked[catalogue] for catalogue, slugs in given.items()}
+        if any(missing.values()) or ceasefire not in self.ceasefires or (source, quoted) not in self.sources:
+            ask = {catalogue: sorted(missing[catalogue] | self.wanted[catalogue]) for catalogue in given}
+            self.wanted = {catalogue: set() for catalogue in given}
+            told = events.resolve(conn, ask["actors"], ask["locations"], ask["acts"], ceasefire, source, quoted)
+            for catalogue in given:
+                self.known[catalogue] |= told[catalogue]
+                self.asked[catalogue] |= set(ask[catalogue])
+            self.ceasefires[ceasefire] = told["ceasefire_id"]
+            self.sources[(source, quoted)] = {"source": told["source"], "published_at": told["published_at"]}
+        return {
+            **{
+                catalogue: {slug: self.known[catalogue][slug] for slug in slugs if slug in self.known[catalogue]}
+                for catalogue, slugs in given.items()
+            },
+            "ceasefire_id": self.ceasefires[ceasefire],
+            **self.sources[(source, quoted)],
+        }
+
+
 class _Batch:
     """A batch's entries that are checked and not yet written, the id of each ref, and the refs
     of the entries refused."""
 
-    def __init__(self, conn: Connection, recorded_by: str):
+    def __init__(self, conn: Connection, recorded_by: str, reports: list[dict]):
         self.conn, self.recorded_by = conn, recorded_by
+        self.names = _Names(reports)
         self.ids: dict[str, UUID] = {}
         self.refused: set[str] = set()
         # Each checked entry: its index, report and ref, what insert was given, and the entry.
@@ -259,7 +319,7 @@ class _Batch:
             written.append((row, location_ids, quotes, more or {}))
             return {"seq": 0, "recorded_at": None, "hash": None}  # filled in when written
 
-        event = append(self.conn, dict(report), self.recorded_by, insert=collect)
+        event = append(self.conn, dict(report), self.recorded_by, via=Via(self.names.resolve, collect))
         self.pending.append((index, report, ref, written[0], event))
         if ref:
             self.ids[ref] = event.id
@@ -345,7 +405,7 @@ def correct(
     return correction
 
 
-def mention(conn: Connection, report: dict, recorded_by: str, insert: Insert = events.insert) -> events.Event:
+def mention(conn: Connection, report: dict, recorded_by: str, via: Via = AT_ONCE) -> events.Event:
     """Append that another source reports a statement already in the log, or that the statement's
     side said it again (`cites`): its own claimant, time, source, quotes and channel; the
     statement's situation, which it only restates, stays the statement's."""
@@ -364,7 +424,7 @@ def mention(conn: Connection, report: dict, recorded_by: str, insert: Insert = e
         raise domain.Refusal(
             {"cites": [f"a mention cites an accusation, a denial or a retraction as first recorded; this is {what}"]}
         )
-    refs = events.resolve(
+    refs = via.resolve(
         conn, [report["claimant"]], [], [], None, source=report["source"], quoted=bool(report.get("quotes"))
     )
     said_at = stated(report, refs) if refs["source"] is not None else None
@@ -406,7 +466,7 @@ def mention(conn: Connection, report: dict, recorded_by: str, insert: Insert = e
         "cites": report["cites"],
         "voids": None,
     }
-    inserted = insert(conn, row, [], quotes)
+    inserted = via.insert(conn, row, [], quotes)
     return events.Event(
         id=row["id"],
         seq=inserted["seq"],

@@ -3,6 +3,8 @@ later entries answering earlier ones by ref, each refusal named by its entry's i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from service import chain
 from tests.api import ACCUSATION, counts, problem_of
 
@@ -151,3 +153,35 @@ def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn
     assert broken_at is None and matched == len(log)
     by_seq = {entry["seq"]: entry for entry in log}
     assert [by_seq[entry["seq"]]["hash"] for entry in written] == [entry["hash"] for entry in written]
+
+
+def test_each_entry_of_a_batch_is_read_against_its_own_source_and_catalogue(client, reporter, admin_key, dsn):
+    """A batch looks its names up once; each entry still gets its own: its source's text for its
+    quotes, its source's date for a time it does not give, and a refusal for a place that only
+    it names."""
+    text = "The ministry said the truce was largely holding."
+    made = client.post(
+        "/v1/sources",
+        json={"slug": "wire", "publisher": "Wire", "published_at": "2020-10-13", "text": text},
+        headers=admin_key,
+    )
+    assert made.status_code == 201, made.get_json()
+    entries = [
+        {**ACCUSATION, "quotes": ["largely holding"]},
+        {**ACCUSATION, "source": "wire", "quotes": ["largely holding"], "stated_at": "2020-10-13"},
+        {**ACCUSATION, "source": "wire", "stated_at": None, "summary": "Said some time that day."},
+        {**ACCUSATION, "locations": ["atlantis"]},
+    ]
+    before = counts(dsn)
+    problem = problem_of(client.post("/v1/batches", json={"entries": entries}, headers=reporter), 422)
+    assert problem["errors"] == {"entries.3.locations": ["unknown location: atlantis"]}
+    assert counts(dsn) == before
+
+    answer = client.post("/v1/batches", json={"entries": entries[:3]}, headers=reporter)
+    assert answer.status_code == 201, answer.get_json()
+    seeded, wired, undated = answer.get_json()["entries"]
+    seed_text = (Path(__file__).parent.parent / "seeds" / "moscow-ceasefire-article.txt").read_text()
+    assert seeded["quotes"][0]["start"] == seed_text.index("largely holding")
+    assert wired["quotes"][0]["start"] == text.index("largely holding")
+    assert undated["stated_at"] is None
+    assert client.get(f"/v1/events/{undated['id']}").get_json()["stated_at"] is None
