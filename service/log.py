@@ -210,9 +210,10 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
     index (entries.3.claimant); one refusal refuses the batch, and the caller's rollback keeps
     nothing. Returns the entries and the id of each ref.
 
-    The checked entries are written together, one statement a table (events.insert_many), so the
-    log's rules and derived tables are kept once for them, as for an import: at the end, and
-    before an entry answering one of them is checked, which needs what it answers in the log."""
+    What the entries name is looked up once for the batch (_Names). The checked entries are
+    written together, one statement a table (events.insert_many), so the log's rules and derived
+    tables are kept once for them, as for an import: at the end, and before an entry answering
+    one of them is checked, which needs what it answers in the log."""
     batch = _Batch(conn, recorded_by, reports)
     appended: list[events.Event] = []
     errors: dict[str, list[str]] = {}
