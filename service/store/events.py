@@ -537,7 +537,9 @@ LISTED_ROWS = {
 }
 
 
-def insert_many(conn: Connection, entries: list[tuple[dict, list[int], list[dict], dict[str, list[int]]]]) -> list[dict]:
+def insert_many(
+    conn: Connection, entries: list[tuple[dict, list[int], list[dict], dict[str, list[int]]]]
+) -> list[dict]:
     """Insert prepared entries (each as `insert` takes it: its row, places, quotes and further
     targets and acts) in their order, one statement a table: the rules' statement triggers run
     once for them all, not once an entry. Returns each one's `seq`, `recorded_at` and `hash`."""
