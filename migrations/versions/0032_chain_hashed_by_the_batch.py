@@ -110,7 +110,9 @@ BEGIN
         RETURN NULL;  -- hashed with the entries before it in its transaction: the chain is hashed in seq order
     END IF;
     head := (SELECT max(e.seq) FROM event e);
-    IF head = NEW.seq AND NEW.seq - coalesce(last_seq, 0) = 1 THEN
+    -- Alone when nothing lies between the chain's last entry and it (seqs have gaps where a
+    -- transaction that took one rolled back).
+    IF head = NEW.seq AND NOT EXISTS (SELECT 1 FROM event e WHERE e.seq > coalesce(last_seq, 0) AND e.seq < NEW.seq) THEN
         INSERT INTO entry_hash (seq, hash) VALUES (NEW.seq, entry_hash_of(previous, NEW));
         RETURN NULL;
     END IF;
