@@ -236,7 +236,7 @@ def append_batch(conn: Connection, reports: list[dict], recorded_by: str) -> tup
         try:
             appended.append(batch.append(index, report, ref))
         except domain.Refusal as refusal:
-            errors |= {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
+            errors |= _of_entry(index, refusal)
             batch.refused.add(ref or "")
     if not errors:
         errors = batch.write()
@@ -350,7 +350,7 @@ class _Batch:
             try:
                 again = append(self.conn, dict(report), self.recorded_by)
             except domain.Refusal as refusal:
-                errors |= {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
+                errors |= _of_entry(index, refusal)
                 self.refused.add(ref or "")
                 continue
             for name in again.__slots__:
@@ -358,6 +358,11 @@ class _Batch:
             if ref:
                 self.ids[ref] = again.id
         return errors
+
+
+def _of_entry(index: int, refusal: domain.Refusal) -> dict[str, list[str]]:
+    """A refusal of a batch's entry, each field named by the entry's index (entries.3.claimant)."""
+    return {f"entries.{index}.{name}": messages for name, messages in refusal.errors.items()}
 
 
 def _linked(given: str | None, ids: dict[str, UUID], refused: set[str]) -> UUID | str | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from service.store.events import ENTRIES_IN_RANGE, instant_text, more
+from service.domain import SINGULAR
+from service.store.events import ENTRIES_IN_RANGE, NAMES_JOINED, instant_text, more
 
 
 def _cell(value: str) -> str:
@@ -33,9 +34,9 @@ def _side(actor: str) -> str:
 
 def _listed(name: str, of: Callable[[str], str]) -> str:
     """An entry's targets or acts (`name`), as `of(alias)` gives each, joined with '; ': the
-    first (joined as `first_<name>`) alone, or with the further ones (an entry may name further
-    acts and no further target: then none is joined, not an empty one)."""
-    first = of(f"first_{name}")
+    first (joined as `target` or `act`, NAMES_JOINED) alone, or with the further ones (an entry
+    may name further acts and no further target: then none is joined, not an empty one)."""
+    first = of(SINGULAR[name])
     return f"""CASE WHEN e.more_named = 0 THEN {first}
                    ELSE concat_ws('; ', {first}, nullif(array_to_string(ARRAY({more(name, of("x"))}), '; '), '')) END"""
 
@@ -95,11 +96,7 @@ CELLS = {
 EVENT_CSV = f"""
 SELECT e.seq, concat_ws(',', {", ".join(CELLS.values())}) AS line
   FROM event e
-  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
-  LEFT JOIN actor first_targets ON first_targets.id = e.target_id
-  LEFT JOIN act first_acts ON first_acts.id = e.act_id
-  LEFT JOIN source ON source.id = e.source_id
-  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
+{NAMES_JOINED}
   LEFT JOIN LATERAL (
       SELECT string_agg(l.slug::text, '; ' ORDER BY el.position) AS slugs,
              string_agg(l.name, '; ' ORDER BY el.position) AS names,

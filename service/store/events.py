@@ -96,6 +96,14 @@ def more(name: str, slug: str = "x.slug::text") -> str:
     )
 
 
+# The catalogue rows an entry `e` names once, joined by every read that writes their slugs or names.
+NAMES_JOINED = """  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
+  LEFT JOIN actor target ON target.id = e.target_id
+  LEFT JOIN act ON act.id = e.act_id
+  LEFT JOIN source ON source.id = e.source_id
+  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id"""
+
+
 # Every read of events goes through this one shape, so the log, one event and an incident's
 # thread always agree on the wire. Locations and quotes come as arrays in the same row: one
 # round trip a page, whatever its size. A correction holds the kind of the record it corrects
@@ -127,11 +135,7 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
                                    'civilians_injured', e.civilians_injured) END AS casualties
   FROM event e
   LEFT JOIN entry_hash h ON h.seq = e.seq
-  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
-  LEFT JOIN actor target ON target.id = e.target_id
-  LEFT JOIN act ON act.id = e.act_id
-  LEFT JOIN source ON source.id = e.source_id
-  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
+{NAMES_JOINED}
 """
 
 INSTANTS = ("occurred_from", "occurred_to", "stated_at")
@@ -180,7 +184,7 @@ QUOTES_JSON = _list_json(
 
 
 # The entries of a range of the log, for a query of lines written by PostgreSQL (lines_after).
-ENTRIES_IN_RANGE = "WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s"
+ENTRIES_IN_RANGE = " WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s"
 
 
 # Each entry as one line of NDJSON, written by PostgreSQL byte for byte as the service writes an
@@ -230,11 +234,7 @@ SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
     || ',"revisions":[]}}' AS line
   FROM event e
   LEFT JOIN entry_hash h ON h.seq = e.seq
-  LEFT JOIN actor claimant ON claimant.id = e.claimant_id
-  LEFT JOIN actor target ON target.id = e.target_id
-  LEFT JOIN act ON act.id = e.act_id
-  LEFT JOIN source ON source.id = e.source_id
-  LEFT JOIN ceasefire ON ceasefire.id = e.ceasefire_id
+{NAMES_JOINED}
  {ENTRIES_IN_RANGE}
 """
 
@@ -361,7 +361,7 @@ def after(conn: Connection, seq: int, limit: int, until: int | None = None) -> l
     nothing twice."""
     with conn.cursor(row_factory=event_rows) as cur:
         return cur.execute(
-            SELECT_EVENTS + " WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s",
+            SELECT_EVENTS + ENTRIES_IN_RANGE,
             {"seq": seq, "limit": limit, "until": BIGINT if until is None else until},
         ).fetchall()
 
@@ -481,29 +481,13 @@ def insert(
     insert to the commit the transaction holds the log's head (0001's log_head): every other
     writer waits. The hash, which the database computes at the commit once the entry's places and
     quotes are in (migration 0014), is computed here instead, for the answer to carry it."""
+    listed = _listed_rows([(row, location_ids, quotes, more or {})])
     with conn.pipeline():
         with conn.cursor() as cur:
-            for table, column in (("event_target", "actor_id"), ("event_act", "act_id")):
-                ids = (more or {}).get(table.removeprefix("event_") + "s") or []
-                if ids:
-                    cur.executemany(
-                        f"INSERT INTO {table} (event_id, {column}, position) VALUES (%s, %s, %s)",
-                        [(row["id"], id_, position) for position, id_ in enumerate(ids, 1)],
-                    )
+            _insert_listed(cur, listed, BEFORE_ENTRY, one_by_one=True)
         inserted = conn.execute(INSERT, row)
         with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO event_location (event_id, location_id, position) VALUES (%s, %s, %s)",
-                [(row["id"], location_id, position) for position, location_id in enumerate(location_ids)],
-            )
-            if quotes:
-                cur.executemany(
-                    "INSERT INTO quote (event_id, position, text, span_start, span_end) VALUES (%s, %s, %s, %s, %s)",
-                    [
-                        (row["id"], position, quote["text"], quote["start"], quote["end"])
-                        for position, quote in enumerate(quotes)
-                    ],
-                )
+            _insert_listed(cur, listed, AFTER_ENTRY, one_by_one=True)
         chain_now(conn)
         chained = conn.execute("SELECT encode(hash, 'hex') AS hash FROM entry_hash ORDER BY seq DESC LIMIT 1")
     return {**one(inserted.fetchone()), **one(chained.fetchone())}
@@ -524,50 +508,76 @@ SELECT {", ".join(UNSAID.get(name, f"b.{name}") for name in INSERTED)},
   FROM batch_event b ORDER BY b.line
 RETURNING id, seq, recorded_at
 """
-# Each list of an entry's rows, from arrays of its columns: one statement a table, whatever the count.
+# The tables of an entry's lists, each with its columns and their types.
+LIST_TABLES = {
+    "event_target": {"event_id": "uuid", "actor_id": "bigint", "position": "smallint"},
+    "event_act": {"event_id": "uuid", "act_id": "bigint", "position": "smallint"},
+    "event_location": {"event_id": "uuid", "location_id": "bigint", "position": "smallint"},
+    "quote": {
+        "event_id": "uuid",
+        "position": "smallint",
+        "text": "text",
+        "span_start": "integer",
+        "span_end": "integer",
+    },
+}
+# A row at a time, for one entry's few (an unnest of arrays costs a single append a tenth more),
+# and a table's rows for many entries from arrays of its columns, in one statement.
+LISTED_ROW = {
+    table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    for table, columns in LIST_TABLES.items()
+}
 LISTED_ROWS = {
-    "event_target": "INSERT INTO event_target (event_id, actor_id, position) "
-    "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::smallint[])",
-    "event_act": "INSERT INTO event_act (event_id, act_id, position) "
-    "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::smallint[])",
-    "event_location": "INSERT INTO event_location (event_id, location_id, position) "
-    "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::smallint[])",
-    "quote": "INSERT INTO quote (event_id, position, text, span_start, span_end) "
-    "SELECT * FROM unnest(%s::uuid[], %s::smallint[], %s::text[], %s::integer[], %s::integer[])",
+    table: f"INSERT INTO {table} ({', '.join(columns)}) "
+    f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in columns.values())})"
+    for table, columns in LIST_TABLES.items()
 }
 
 
-def insert_many(
-    conn: Connection, entries: list[tuple[dict, list[int], list[dict], dict[str, list[int]]]]
-) -> list[dict]:
+# The further targets and acts go in before their entries, for the rules that fire with the
+# entries to see (0027); places and quotes after.
+BEFORE_ENTRY, AFTER_ENTRY = ("event_target", "event_act"), ("event_location", "quote")
+# A prepared entry as insert takes it: its row, place ids, quotes, and further target and act ids.
+Prepared = tuple[dict, list[int], list[dict], dict[str, list[int]]]
+
+
+def _listed_rows(entries: list[Prepared]) -> dict[str, list[list]]:
+    """The rows of each list table for these entries, by table, in LIST_TABLES's column order."""
+    rows: dict[str, list[list]] = {table: [] for table in LIST_TABLES}
+    for row, location_ids, quotes, more in entries:
+        for table, ids in (("event_target", more.get("targets") or []), ("event_act", more.get("acts") or [])):
+            rows[table] += [[row["id"], id_, position] for position, id_ in enumerate(ids, 1)]
+        rows["event_location"] += [[row["id"], id_, position] for position, id_ in enumerate(location_ids)]
+        rows["quote"] += [
+            [row["id"], position, quote["text"], quote["start"], quote["end"]] for position, quote in enumerate(quotes)
+        ]
+    return rows
+
+
+def _insert_listed(cur, listed: dict[str, list[list]], tables: tuple[str, ...], one_by_one: bool = False) -> None:
+    for table in tables:
+        if not listed[table]:
+            continue
+        if one_by_one:
+            cur.executemany(LISTED_ROW[table], listed[table])
+        else:
+            cur.execute(LISTED_ROWS[table], [list(column) for column in zip(*listed[table], strict=True)])
+
+
+def insert_many(conn: Connection, entries: list[Prepared]) -> list[dict]:
     """Insert prepared entries (each as `insert` takes it: its row, places, quotes and further
     targets and acts) in their order, one statement a table: the rules' statement triggers run
     once for them all, not once an entry. Returns each one's `seq`, `recorded_at` and `hash`."""
-    columns: dict[str, list[list]] = {table: [] for table in LISTED_ROWS}
-    for row, location_ids, quotes, more in entries:
-        for table, ids in (("event_target", more.get("targets") or []), ("event_act", more.get("acts") or [])):
-            columns[table] += [[row["id"], id_, position] for position, id_ in enumerate(ids, 1)]
-        columns["event_location"] += [[row["id"], id_, position] for position, id_ in enumerate(location_ids)]
-        columns["quote"] += [
-            [row["id"], position, quote["text"], quote["start"], quote["end"]] for position, quote in enumerate(quotes)
-        ]
+    listed = _listed_rows(entries)
     with conn.cursor() as cur:
         cur.execute(STAGE)
         cur.execute("TRUNCATE batch_event")
         with cur.copy(f"COPY batch_event (line, quoted, {', '.join(INSERTED)}) FROM STDIN") as copy:
             for line, (row, *_) in enumerate(entries):
                 copy.write_row([line, row["quoted"], *(row[name] for name in INSERTED)])
-
-        def rows_of(table: str) -> None:
-            if columns[table]:
-                cur.execute(LISTED_ROWS[table], [list(column) for column in zip(*columns[table], strict=True)])
-
-        # The further targets and acts go in first, for the rules that fire with the entries (0027).
-        rows_of("event_target")
-        rows_of("event_act")
+        _insert_listed(cur, listed, BEFORE_ENTRY)
         written = {row["id"]: row for row in cur.execute(INSERT_STAGED).fetchall()}
-        rows_of("event_location")
-        rows_of("quote")
+        _insert_listed(cur, listed, AFTER_ENTRY)
     inserted = [written[row["id"]] for row, *_ in entries]
     hashes = chained(conn, [row["seq"] for row in inserted])
     return [{"seq": row["seq"], "recorded_at": row["recorded_at"], "hash": hashes[row["seq"]]} for row in inserted]
