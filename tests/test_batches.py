@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from service import chain
 from tests.api import ACCUSATION, counts, problem_of
 
@@ -99,27 +101,39 @@ RETRACTION = {
 }
 
 
-def test_entries_that_break_a_rule_only_together_are_refused_by_name(client, reporter, dsn):
+@pytest.mark.parametrize("others", [0, 10])
+def test_entries_that_break_a_rule_only_together_are_refused_by_name(client, reporter, dsn, others):
     """The entries of a batch are written together: two retractions of one accusation already in
-    the log pass each check alone, and the database refuses them together; the refusal names the
-    second, as it would had they been sent one after the other, and nothing is kept."""
+    the log pass each check alone, and the database refuses them together, whether they are
+    written one at a time (alone) or staged with other entries; the refusal names the second, as
+    it would had they been sent one after the other, and nothing is kept."""
     accusation = client.post("/v1/events", json=ACCUSATION, headers=reporter).get_json()
     before = counts(dsn)
-    twice = {"entries": [{**RETRACTION, "responds_to": accusation["id"]}] * 2}
+    fresh = [{**ACCUSATION, "summary": f"Shelling report {n}."} for n in range(others)]
+    twice = {"entries": [*fresh, *[{**RETRACTION, "responds_to": accusation["id"]}] * 2]}
     problem = problem_of(client.post("/v1/batches", json=twice, headers=reporter), 422)
-    assert list(problem["errors"]) == ["entries.1.responds_to"]
-    assert "a retraction already" in problem["errors"]["entries.1.responds_to"][0]
+    assert list(problem["errors"]) == [f"entries.{others + 1}.responds_to"]
+    assert "a retraction already" in problem["errors"][f"entries.{others + 1}.responds_to"][0]
     assert counts(dsn) == before
 
 
-def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn):
-    """A batch of 300 entries: accusations, each denied or countered by the entry after it (so
-    the batch is written in parts, each before the entry that answers it) and mentioned. They
-    take one run of seqs in the batch's order, every incident has the status its answers give
-    it, and every hash is the one the chain computes."""
-    entries = []
+@pytest.mark.parametrize("answered", ["each in turn", "after every accusation"])
+def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn, answered):
+    """A batch of 300 entries: 100 accusations (some naming two parties, two acts, two places and
+    a quote), each denied or countered and mentioned. Answered each in turn, the batch is written
+    a few entries at a time, each part before the entry that answers it; answered after every
+    accusation, in two large parts. Either way the entries take one run of seqs in the batch's
+    order, every incident has the status its answers give it, and every hash is the one the
+    chain computes."""
+    accusations, answers = [], []
     for n in range(100):
-        accusation = {**ACCUSATION, "ref": f"a{n}", "summary": f"Shelling report {n}."}
+        several = (
+            {"target": None, "targets": ["armenia", "armenia-mod"], "act": None, "acts": ["shelling", "drone-strike"]}
+            if n % 5 == 0
+            else {}
+        )
+        quoted = {"quotes": ["largely holding"], "locations": ["agdam", "tartar"]} if n % 7 == 0 else {}
+        accusations.append({**ACCUSATION, **several, **quoted, "ref": f"a{n}", "summary": f"Shelling report {n}."})
         answer = {**DENIAL, "responds_to": f"#a{n}"} if n % 2 else {**COUNTER, "responds_to": f"#a{n}"}
         mention = {
             "kind": "mention",
@@ -129,30 +143,27 @@ def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn
             "summary": f"Said again, {n}.",
             "source": "moscow-ceasefire-article",
         }
-        entries += [accusation, answer, mention]
+        answers.append([answer, mention])
+    if answered == "each in turn":
+        entries = [entry for n in range(100) for entry in (accusations[n], *answers[n])]
+    else:
+        entries = accusations + [entry for pair in answers for entry in pair]
     answer = client.post("/v1/batches", json={"entries": entries}, headers=reporter)
     assert answer.status_code == 201, answer.get_json()
     written = answer.get_json()["entries"]
     seqs = [entry["seq"] for entry in written]
     assert seqs == list(range(seqs[0], seqs[0] + 300))
-    assert [entry["kind"] for entry in written[:6]] == [
-        "accusation",
-        "accusation",
-        "mention",
-        "accusation",
-        "denial",
-        "mention",
-    ]
-    statuses = {client.get(f"/v1/incidents/{written[3 * n]['id']}").get_json()["status"] for n in range(0, 100, 2)}
-    assert statuses == {"countered"}
-    assert {client.get(f"/v1/incidents/{written[3 * n]['id']}").get_json()["status"] for n in range(1, 100, 2)} == {
-        "disputed"
-    }
+    assert [entry["summary"] for entry in written] == [entry["summary"] for entry in entries]
+    accused = [entry for entry in written if entry["summary"].startswith("Shelling report")]
+    assert accused[0]["targets"] == ["armenia", "armenia-mod"] and accused[0]["acts"] == ["shelling", "drone-strike"]
+    assert accused[0]["locations"] == ["agdam", "tartar"] and accused[0]["quotes"][0]["text"] == "largely holding"
+    statuses = [client.get(f"/v1/incidents/{entry['id']}").get_json()["status"] for entry in accused]
+    assert statuses == ["countered" if n % 2 == 0 else "disputed" for n in range(100)]
     log = client.get("/v1/events?after=0&limit=1000").get_json()["items"]
     matched, head, broken_at = chain.verify(log)
     assert broken_at is None and matched == len(log)
     by_seq = {entry["seq"]: entry for entry in log}
-    assert [by_seq[entry["seq"]]["hash"] for entry in written] == [entry["hash"] for entry in written]
+    assert [by_seq[entry["seq"]] for entry in written] == written
 
 
 def test_each_entry_of_a_batch_is_read_against_its_own_source_and_catalogue(client, reporter, admin_key, dsn):
