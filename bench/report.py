@@ -73,6 +73,7 @@ def verdicts(report: dict, plan: Plan) -> dict:
             "value": appends["events_per_s"],
             "target": TARGETS["appends_per_s"],
             "follower_exactly_once": appends["follower_exactly_once"],
+            "service_alone": appends["service_alone"]["appended_per_s"],
             "floor": appends["floor"]["events_per_s"],
             "over_floor": appends["over_floor"],
             "http_alone": appends["http_alone"]["events_per_s"],
@@ -158,7 +159,8 @@ def summary(report: dict) -> str:
         f"  service / sql    {v['service_over_sql']['worst']:8.2f}      (<= {v['service_over_sql']['target']})  "
         f"{mark(v['service_over_sql']['worst'] <= v['service_over_sql']['target'])}",
         f"  appends          {v['appends_per_s']['value']:8.0f} /s    (>= {v['appends_per_s']['target']:.0f}, "
-        f"follower exactly once: {v['appends_per_s']['follower_exactly_once']}; the floor "
+        f"follower exactly once: {v['appends_per_s']['follower_exactly_once']}; with no follower "
+        f"{v['appends_per_s']['service_alone']:.0f} /s; the floor "
         f"{v['appends_per_s']['floor']:.0f} /s, HTTP alone {v['appends_per_s']['http_alone']:.0f} /s, "
         f"the store alone {v['appends_per_s']['store_alone']:.0f} /s)  "
         f"{mark(v['appends_per_s']['value'] >= v['appends_per_s']['target'] and v['appends_per_s']['follower_exactly_once'])}",

@@ -82,7 +82,12 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     assert appends["retries_replayed"] == appends["retries_sent"] > 0
     assert appends["follower_exactly_once"] and appends["follower_in_seq_order"]
     assert appends["follower_seen"] == appends["events"]
-    assert appends["over_floor"] > 0
+    # The service with no follower, as the floor is measured: every request answered, and each
+    # report appended once (its retry replayed).
+    alone = appends["service_alone"]
+    assert alone["post_ms"]["n"] == appends["requests"] and alone["appended_per_s"] < alone["events_per_s"]
+    assert appends["over_floor"] == round(alone["appended_per_s"] / appends["floor"]["events_per_s"], 3)
+    assert report["verdicts"]["appends_per_s"]["service_alone"] == alone["appended_per_s"]
     rungs = ("floor", "http_alone", "store_alone")
     # The rungs over HTTP send the retries too; the store alone appends each report once.
     sent = {"floor": appends["requests"], "http_alone": appends["requests"], "store_alone": appends["events"]}
