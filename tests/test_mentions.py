@@ -190,3 +190,11 @@ def test_the_database_refuses_a_mention_that_breaks_a_rule(conn):
         insert,
         {"claimant": "azerbaijan-military", "cites": mentioned, "act": None},
     )
+
+
+def test_an_incident_whose_sources_name_no_publisher_says_nothing_of_publishers(client):
+    # The seed's article is held without its publisher: one source, and no publisher known.
+    incident = client.get("/v1/incidents").get_json()["items"][0]
+    assert (incident["sources"], incident["publishers"]) == (1, 0)
+    page = client.get(f"/incidents/{incident['id']}").get_data(as_text=True)
+    assert "reported by 1 source" in page and "0 publishers" not in page
