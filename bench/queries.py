@@ -87,7 +87,7 @@ def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = No
     """EXPLAIN (ANALYZE, BUFFERS) of the page query and of the responses query after it."""
     with connect(dsn, autocommit=True) as conn:
         refs = filters_sql.resolve(conn, filters)
-        query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of)
+        _, query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of)
         page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
         ids = [row["id"] for row in conn.execute(query, params).fetchall()]
         responses_plan = conn.execute(
