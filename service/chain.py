@@ -19,11 +19,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from service import days
 
 GENESIS = bytes(32)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 # Where each time's day alone is held: service/days.py.
 INSTANTS: dict[str, days.Bound] = {"occurred_from": "first", "occurred_to": "last", "stated_at": "last"}
 
@@ -73,8 +75,14 @@ def canonical(entry: Mapping) -> bytes:
 
 def _ordered(fields: Mapping) -> dict:
     """The fields that are not null, in jsonb's order: shortest name first, then alphabetically."""
-    kept = {name: value for name, value in fields.items() if value is not None}
-    return dict(sorted(kept.items(), key=lambda field: (len(field[0]), field[0])))
+    return {name: fields[name] for name in _jsonb_order(tuple(fields)) if fields[name] is not None}
+
+
+@cache
+def _jsonb_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    # Every entry's form has the same names in the same order: sorted once, not once an entry
+    # (sorting them was a sixth of `verify`'s time).
+    return tuple(sorted(names, key=lambda name: (len(name), name)))
 
 
 def link(previous: bytes | None, entry: Mapping) -> bytes:
@@ -120,4 +128,4 @@ def _instant(value, bound: days.Bound, spans: bool = True) -> datetime | None:
 
 
 def _micros(instant: datetime | None) -> int | None:
-    return None if instant is None else (instant - EPOCH) // timedelta(microseconds=1)
+    return None if instant is None else (instant - EPOCH) // MICROSECOND
