@@ -151,6 +151,21 @@ def test_a_window_pages_through_every_incident_once_in_order(client, data, query
     assert paged == whole
 
 
+@pytest.mark.parametrize("query", ["q=shelling", "q=shelling&party=azerbaijan", "q=shelling&sort=occurred"])
+def test_a_search_pages_through_every_match_once_in_order(client, data, query):
+    """A search's walk is planned for its words and its entries read apart (store/incidents.py):
+    a page at a time, it finds what one page finds, in the same order, and says when it ends."""
+    whole = ids(client, query)
+    assert len(whole) >= 2
+    paged, url = [], f"/v1/incidents?{query}&limit=1"
+    while url:
+        body = client.get(url).get_json()
+        assert len(body["items"]) == 1
+        paged += [incident["id"] for incident in body["items"]]
+        url = body["next"]
+    assert paged == whole
+
+
 def test_disputed_pages_follow_their_cursor(client, data):
     first = client.get("/v1/incidents?status=disputed&limit=1").get_json()
     second = client.get(first["next"]).get_json()
