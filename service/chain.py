@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import lru_cache
 
 from service import days
 
@@ -78,7 +78,8 @@ def _ordered(fields: Mapping) -> dict:
     return {name: fields[name] for name in _jsonb_order(tuple(fields)) if fields[name] is not None}
 
 
-@cache
+# Bounded: an archive being verified may hold casualties under any names.
+@lru_cache(maxsize=64)
 def _jsonb_order(names: tuple[str, ...]) -> tuple[str, ...]:
     # Every entry's form has the same names in the same order: sorted once, not once an entry
     # (sorting them was a sixth of `verify`'s time).
