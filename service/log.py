@@ -250,8 +250,10 @@ class _Names:
     entry is checked (events.resolve), and again only for a name, ceasefire or source not asked
     for yet: an entry's answer is then composed from what the batch was told."""
 
+    CATALOGUES = ("actors", "locations", "acts")
+
     def __init__(self, reports: list[dict]):
-        self.wanted: dict[str, set[str]] = {"actors": set(), "locations": set(), "acts": set()}
+        self.wanted: dict[str, set[str]] = {catalogue: set() for catalogue in self.CATALOGUES}
         for report in reports:
             named = {
                 "actors": [report.get("claimant"), report.get("target"), *(report.get("targets") or [])],
@@ -260,8 +262,8 @@ class _Names:
             }
             for catalogue, slugs in named.items():
                 self.wanted[catalogue] |= {slug for slug in slugs if isinstance(slug, str)}
-        self.known: dict[str, dict] = {"actors": {}, "locations": {}, "acts": {}}
-        self.asked: dict[str, set[str]] = {"actors": set(), "locations": set(), "acts": set()}
+        self.known: dict[str, dict] = {catalogue: {} for catalogue in self.CATALOGUES}
+        self.asked: dict[str, set[str]] = {catalogue: set() for catalogue in self.CATALOGUES}
         self.ceasefires: dict[str | None, int | None] = {}
         self.sources: dict[tuple[str | None, bool], dict] = {}
 
@@ -279,7 +281,7 @@ class _Names:
         missing = {catalogue: set(slugs) - self.asked[catalogue] for catalogue, slugs in given.items()}
         if any(missing.values()) or ceasefire not in self.ceasefires or (source, quoted) not in self.sources:
             ask = {catalogue: sorted(missing[catalogue] | self.wanted[catalogue]) for catalogue in given}
-            self.wanted = {catalogue: set() for catalogue in given}
+            self.wanted = {catalogue: set() for catalogue in self.CATALOGUES}
             told = events.resolve(conn, ask["actors"], ask["locations"], ask["acts"], ceasefire, source, quoted)
             for catalogue in given:
                 self.known[catalogue] |= told[catalogue]

@@ -21,7 +21,7 @@ from psycopg import sql
 from service import days
 from service.domain import CASUALTIES
 from service.store import Connection, first_line
-from service.store.events import HEAD_SEQ
+from service.store.events import HEAD_SEQ, search
 from service.store.instants import offset
 
 STAGE = """
@@ -126,7 +126,7 @@ SELECT s.id, {staged_seq}CASE WHEN s.corrects IS NULL THEN s.kind ELSE {correcte
        s.channel, s.channel_name, s.via, s.violations, s.killed, s.injured, s.civilians_killed, s.civilians_injured,
        s.cites, s.voids, {unknown}, CASE WHEN {unknown} THEN source.published_at_unit ELSE s.stated_at_unit END,
        greatest(cardinality(s.targets) - 1, 0) + greatest(cardinality(s.acts) - 1, 0),
-       to_tsvector('english', s.summary) || to_tsvector('english', s.quoted)
+       {search}
   FROM bulk_entry s
   LEFT JOIN actor claimant ON claimant.slug = s.claimant
   LEFT JOIN actor target ON target.slug = s.targets[1]
@@ -310,6 +310,7 @@ def _write(conn: Connection, entries: list[Entry], keep_seq: bool) -> None:
         answered_kind=sql.SQL(KIND_OF.format(id="s.responds_to")),
         unknown=sql.SQL(UNKNOWN_TIME),
         bound=sql.SQL(PUBLICATION_BOUND),
+        search=sql.SQL(search("s.summary", "s.quoted")),
     )
     span = {"first": entries[0].line, "last": entries[-1].line}
     try:

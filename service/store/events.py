@@ -402,18 +402,25 @@ INSERTED = (
     "channel_name", "via", "violations", "killed", "injured", "civilians_killed", "civilians_injured", "cites", "voids",
     "stated_unknown", "stated_at_unit", "more_named",
 )  # fmt: skip
-INSERT = """
-INSERT INTO event (id, kind, claimant_id, target_id, responds_to, responds_to_kind, act_id,
-                   occurred_from, occurred_to, time_precision, time_note, stated_at, ceasefire_id, summary,
-                   source_id, recorded_by, occurred_from_offset, occurred_to_offset, stated_at_offset,
-                   corrects, verdict, channel, channel_name, via, violations, killed, injured, civilians_killed,
-                   civilians_injured, cites, voids, stated_unknown, stated_at_unit, more_named, search)
-VALUES (%(id)s, %(kind)s, %(claimant_id)s, %(target_id)s, %(responds_to)s, %(responds_to_kind)s, %(act_id)s,
-        %(occurred_from)s, %(occurred_to)s, %(time_precision)s, %(time_note)s, %(stated_at)s, %(ceasefire_id)s,
-        %(summary)s, %(source_id)s, %(recorded_by)s, %(occurred_from_offset)s, %(occurred_to_offset)s,
-        %(stated_at_offset)s, %(corrects)s, %(verdict)s, %(channel)s, %(channel_name)s, %(via)s, %(violations)s,
-        %(killed)s, %(injured)s, %(civilians_killed)s, %(civilians_injured)s, %(cites)s, %(voids)s,
-        coalesce(%(stated_unknown)s, false), %(stated_at_unit)s, coalesce(%(more_named)s, 0), to_tsvector('english', %(summary)s) || to_tsvector('english', %(quoted)s))
+
+
+def search(summary: str, quoted: str) -> str:
+    """SQL of an entry's search column (0001): the words of its summary and of its quotes' text."""
+    return f"to_tsvector('english', {summary}) || to_tsvector('english', {quoted})"
+
+
+# What INSERT fills in where a row leaves it out, around the value given.
+UNSAID = {"stated_unknown": "coalesce({}, false)", "more_named": "coalesce({}, 0)"}
+
+
+def _inserted(value: str) -> str:
+    """The values of INSERTED's columns, each written as `value` with its name in it."""
+    return ", ".join(UNSAID.get(name, "{}").format(value.format(name)) for name in INSERTED)
+
+
+INSERT = f"""
+INSERT INTO event ({", ".join(INSERTED)}, search)
+VALUES ({_inserted("%({})s")}, {search("%(summary)s", "%(quoted)s")})
 RETURNING seq, recorded_at
 """
 
@@ -499,12 +506,9 @@ STAGE = f"""
 CREATE TEMP TABLE IF NOT EXISTS batch_event AS
 SELECT 0::bigint AS line, ''::text AS quoted, {", ".join(f"e.{name}" for name in INSERTED)} FROM event e WITH NO DATA
 """
-# What INSERT fills in where a row leaves it out.
-UNSAID = {"stated_unknown": "coalesce(b.stated_unknown, false)", "more_named": "coalesce(b.more_named, 0)"}
 INSERT_STAGED = f"""
 INSERT INTO event ({", ".join(INSERTED)}, search)
-SELECT {", ".join(UNSAID.get(name, f"b.{name}") for name in INSERTED)},
-       to_tsvector('english', b.summary) || to_tsvector('english', b.quoted)
+SELECT {_inserted("b.{}")}, {search("b.summary", "b.quoted")}
   FROM batch_event b ORDER BY b.line
 RETURNING id, seq, recorded_at
 """
