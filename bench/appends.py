@@ -297,8 +297,9 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
 
 
 # The entries appended while the chain's trigger was off, chained after the last entry that has a
-# hash, as migration 0014 chains a log it finds (derived tables refuse writers other than their
-# triggers, which the replica role switches off for this transaction).
+# hash, as migration 0014 chains a log it finds, and their lines written as 0034 writes them
+# (derived tables refuse writers other than their triggers, which the replica role switches off
+# for this transaction).
 CHAIN_THE_REST = """
 DO $$
 DECLARE
@@ -310,6 +311,8 @@ BEGIN
         previous := entry_hash_of(previous, entry);
         INSERT INTO entry_hash (seq, hash) VALUES (entry.seq, previous);
     END LOOP;
+    INSERT INTO entry_line (seq, line)
+    SELECT l.seq, l.line FROM entry_lines((SELECT coalesce(max(seq), 0) FROM entry_line), (SELECT max(seq) FROM event)) l;
 END $$
 """
 

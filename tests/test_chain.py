@@ -55,12 +55,16 @@ def test_a_write_that_fails_leaves_the_chain_as_it_was(client, reporter, dsn):
     assert posted["hash"] == chain.link(bytes.fromhex(before["hash"]), posted).hex()
 
 
-def test_the_chain_is_written_by_the_database_alone_and_never_changed(conn):
+def test_the_chain_and_the_lines_are_written_by_the_database_alone_and_never_changed(conn):
     for statement in (
         "UPDATE entry_hash SET hash = sha256('x')",
         "DELETE FROM entry_hash",
         "TRUNCATE entry_hash",
         "INSERT INTO entry_hash (seq, hash) VALUES (999, sha256('x'))",
+        "UPDATE entry_line SET line = '{}'",
+        "DELETE FROM entry_line",
+        "TRUNCATE entry_line",
+        "INSERT INTO entry_line (seq, line) VALUES (999, '{}')",
     ):
         with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
             conn.execute(statement)
@@ -232,7 +236,7 @@ def test_verify_over_an_archive_holds_it_to_its_end_line(dsn, busy_log, tmp_path
 def test_a_batch_is_hashed_by_the_same_canonical_form_as_one_entry(conn, every_shape, dsn, empty, tmp_path):
     """A batch's canonical forms are built by one query (entries_canonical, 0032), one entry's by
     entry_canonical: the two agree on entries of every shape, and a batch appended in one
-    transaction chains to the same hashes as its entries appended one by one."""
+    transaction chains to the same hashes, and the same lines, as its entries appended one by one."""
     forms = conn.execute(
         "SELECT e.seq, entry_canonical(e) AS one, c.canonical AS batch "
         "FROM event e JOIN entries_canonical(0, (SELECT max(seq) FROM event)) c ON c.seq = e.seq ORDER BY e.seq"
@@ -248,7 +252,11 @@ def test_a_batch_is_hashed_by_the_same_canonical_form_as_one_entry(conn, every_s
     path = tmp_path / "log.ndjson"
     exported = export(dsn, path)
     loaded = load(empty, path)
-    assert loaded.entries == exported.entries > 60
+    assert loaded.entries == exported.entries > 64
     with connect(dsn) as before, connect(empty) as after:
         hashes = "SELECT seq, hash FROM entry_hash ORDER BY seq"
         assert after.execute(hashes).fetchall() == before.execute(hashes).fetchall()
+        # So are their lines of the NDJSON export (0034): the import writes them for its range at
+        # once, the log wrote them an entry or a few at a time.
+        lines = "SELECT seq, line FROM entry_line ORDER BY seq"
+        assert after.execute(lines).fetchall() == before.execute(lines).fetchall()

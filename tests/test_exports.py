@@ -344,6 +344,22 @@ def every_shape(client, reporter, admin_key, busy_log):
         assert posted.status_code == 201, posted.get_json()
     voided = client.post(f"/v1/events/{busy_log[5]}/voids", json={"reason": "a duplicate"}, headers=admin_key)
     assert voided.status_code == 201, voided.get_json()
+    # A few entries in one transaction, an answer to one of them among them: at the commit the
+    # database hashes them one by one and writes their lines together (0032, 0034).
+    batch = [
+        {**ACCUSATION, "ref": "dawn", "summary": "Shelling of Agdam at dawn."},
+        {
+            **ACCUSATION,
+            "kind": "denial",
+            "responds_to": "#dawn",
+            "claimant": "armenia-mod",
+            "target": "azerbaijan-military",
+            "summary": "Denied.",
+        },
+        {**ACCUSATION, "summary": "Shelling of Agdam at noon."},
+    ]
+    written = client.post("/v1/batches", json={"entries": batch}, headers=reporter)
+    assert written.status_code == 201, written.get_json()
 
 
 def test_the_ndjson_postgresql_writes_is_the_services_own_byte_for_byte(client, every_shape, dsn):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from service.domain import SINGULAR
-from service.store.events import ENTRIES_IN_RANGE, NAMES_JOINED, instant_text, more
+from service.store.events import ENTRIES_IN_RANGE, NAMES_JOINED, more
 
 
 def _cell(value: str) -> str:
@@ -41,6 +41,11 @@ def _listed(name: str, of: Callable[[str], str]) -> str:
                    ELSE concat_ws('; ', {first}, nullif(array_to_string(ARRAY({more(name, of("x"))}), '; '), '')) END"""
 
 
+def _time(column: str, offset: str, unit: str = "NULL") -> str:
+    """SQL of a time as the wire writes it (migration 0034's wire_time, as the NDJSON lines do)."""
+    return f"wire_time({column}, {offset}, {unit})"
+
+
 def _float(value: str) -> str:
     """A coordinate as Python's repr writes a float: both write the shortest text that reads back
     the same, but Python ends a whole number in '.0' (40.0, where PostgreSQL writes 40)."""
@@ -66,12 +71,12 @@ CELLS = {
     "locations": _cell("p.slugs"),
     "location_names": _cell("p.names"),
     "location_coordinates": _cell("p.coordinates"),
-    "occurred_from": _number(instant_text("e.occurred_from", "e.occurred_from_offset")),
-    "occurred_to": _number(instant_text("e.occurred_to", "e.occurred_to_offset")),
+    "occurred_from": _number(_time("e.occurred_from", "e.occurred_from_offset")),
+    "occurred_to": _number(_time("e.occurred_to", "e.occurred_to_offset")),
     "time_precision": _number("e.time_precision"),
     "time_note": _cell("e.time_note"),
     "stated_at": _number(
-        f"CASE WHEN NOT e.stated_unknown THEN {instant_text('e.stated_at', 'e.stated_at_offset', 'e.stated_at_unit')} END"
+        f"CASE WHEN NOT e.stated_unknown THEN {_time('e.stated_at', 'e.stated_at_offset', 'e.stated_at_unit')} END"
     ),
     "ceasefire": _cell("ceasefire.slug::text"),
     "ceasefire_name": _cell("ceasefire.name"),
@@ -90,7 +95,7 @@ CELLS = {
     "civilians_injured": _number("e.civilians_injured"),
     "verdict": _number("e.verdict"),
     "recorded_by": _cell("e.recorded_by"),
-    "recorded_at": _number(instant_text("e.recorded_at", "0")),
+    "recorded_at": _number(_time("e.recorded_at", "0")),
 }
 
 EVENT_CSV = f"""

@@ -141,102 +141,15 @@ SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' E
 INSTANTS = ("occurred_from", "occurred_to", "stated_at")
 
 
-def instant_text(column: str, offset: str, unit: str | None = None) -> str:
-    """SQL writing a time as the wire does (NULL for none): an instant in RFC 3339 at its own
-    offset (microseconds only when there are some), a day, month or year alone as its date
-    (service/days.py)."""
-    width = f"CASE {unit} WHEN 'month' THEN 7 WHEN 'year' THEN 4 ELSE 10 END" if unit else "10"
-    local = f"(({column} AT TIME ZONE 'UTC') + make_interval(mins => {offset}))"
-    return f"""CASE WHEN {column} IS NULL THEN NULL
-     WHEN {offset} IS NULL THEN left(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD'), {width})
-     ELSE to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS')
-          || CASE WHEN date_part('microseconds', {column})::bigint %% 1000000 <> 0 THEN to_char({local}, '.US') ELSE '' END
-          || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END || to_char(make_interval(mins => abs({offset})), 'HH24:MI')
-     END"""
-
-
-def _instant_json(column: str, offset: str, unit: str | None = None) -> str:
-    return f"""coalesce('"' || {instant_text(column, offset, unit)} || '"', 'null')"""
-
-
-def _text_json(expression: str) -> str:
-    return f"coalesce(to_json({expression})::text, 'null')"
-
-
-def _list_json(select: str) -> str:
-    return f"'[' || array_to_string(ARRAY({select}), ',') || ']'"
-
-
-def _listed_json(name: str, first: str) -> str:
-    """An entry's targets or acts as a JSON list: none, its first (joined as `first`) alone, or
-    its first and the further ones."""
-    slug = f"to_json({first}.slug::text)::text"
-    return f"""CASE WHEN {first}.id IS NULL THEN '[]'
-                   WHEN e.more_named = 0 THEN '[' || {slug} || ']'
-                   ELSE {_list_json(f"SELECT {slug} UNION ALL ({more(name, 'to_json(x.slug::text)::text')})")} END"""
-
-
-QUOTES_JSON = _list_json(
-    """SELECT '{"text":' || to_json(q.text)::text || ',"start":' || coalesce(q.span_start::text, 'null') """
-    """|| ',"end":' || coalesce(q.span_end::text, 'null') || '}' FROM quote q WHERE q.event_id = e.id """
-    "ORDER BY q.position"
-)
-
-
 # The entries of a range of the log, for a query of lines written by PostgreSQL (lines_after).
 ENTRIES_IN_RANGE = " WHERE e.seq > %(seq)s AND e.seq <= %(until)s ORDER BY e.seq LIMIT %(limit)s"
 
 
-# Each entry as one line of NDJSON, written by PostgreSQL byte for byte as the service writes an
-# Event (orjson, in the dataclass's field order; tests/test_exports.py holds the two to each
-# other): an export of a million entries is a few string functions a row, not a Python object.
-EVENT_LINE = f"""
-SELECT e.seq, '{{"id":"' || e.id || '","seq":' || e.seq
-    || ',"kind":"' || CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END
-    || '","claimant":' || {_text_json("claimant.slug::text")}
-    || ',"targets":' || {_listed_json("targets", "target")}
-    || ',"target":' || {_text_json("target.slug::text")}
-    || ',"responds_to":' || {_text_json("e.responds_to")}
-    || ',"acts":' || {_listed_json("acts", "act")}
-    || ',"act":' || {_text_json("act.slug::text")}
-    || ',"locations":' || {
-    _list_json(
-        "SELECT to_json(l.slug::text)::text FROM event_location el JOIN location l ON l.id = el.location_id "
-        "WHERE el.event_id = e.id ORDER BY el.position"
-    )
-}
-    || ',"occurred_from":' || {_instant_json("e.occurred_from", "e.occurred_from_offset")}
-    || ',"occurred_to":' || {_instant_json("e.occurred_to", "e.occurred_to_offset")}
-    || ',"time_precision":' || {_text_json("e.time_precision")}
-    || ',"time_note":' || {_text_json("e.time_note")}
-    || ',"stated_at":' || CASE WHEN e.stated_unknown THEN 'null'
-                              ELSE {_instant_json("e.stated_at", "e.stated_at_offset", "e.stated_at_unit")} END
-    || ',"ceasefire":' || {_text_json("ceasefire.slug::text")}
-    || ',"summary":' || to_json(e.summary)::text
-    || ',"source":' || {_text_json("source.slug::text")}
-    || ',"quotes":' || {QUOTES_JSON}
-    || ',"recorded_by":' || to_json(e.recorded_by)::text
-    || ',"recorded_at":' || {_instant_json("e.recorded_at", "0")}
-    || ',"corrects":' || {_text_json("e.corrects")}
-    || ',"verdict":' || {_text_json("e.verdict")}
-    || ',"channel":' || {_text_json("e.channel")}
-    || ',"channel_name":' || {_text_json("e.channel_name")}
-    || ',"via":' || {_text_json("e.via")}
-    || ',"violations":' || coalesce(e.violations::text, 'null')
-    || ',"casualties":' || CASE WHEN num_nonnulls(e.killed, e.injured, e.civilians_killed, e.civilians_injured) > 0
-         THEN '{{"killed":' || coalesce(e.killed::text, 'null') || ',"injured":' || coalesce(e.injured::text, 'null')
-              || ',"civilians_killed":' || coalesce(e.civilians_killed::text, 'null')
-              || ',"civilians_injured":' || coalesce(e.civilians_injured::text, 'null') || '}}'
-         ELSE 'null' END
-    || ',"cites":' || {_text_json("e.cites")}
-    || ',"voids":' || {_text_json("e.voids")}
-    || ',"hash":' || coalesce('"' || encode(h.hash, 'hex') || '"', 'null')
-    || ',"revisions":[]}}' AS line
-  FROM event e
-  LEFT JOIN entry_hash h ON h.seq = e.seq
-{NAMES_JOINED}
- {ENTRIES_IN_RANGE}
-"""
+# Each entry as one line of NDJSON, byte for byte as the service writes an Event (orjson, in the
+# dataclass's field order; tests/test_exports.py holds the two to each other). PostgreSQL writes
+# each entry's line once, as the chain hashes it (migration 0034): an export of a million entries
+# reads them, it does not write them again.
+EVENT_LINE = "SELECT e.seq, e.line FROM entry_line e" + ENTRIES_IN_RANGE
 
 
 # The columns each read puts together, by the field they become: an instant with its offset and
