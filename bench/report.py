@@ -32,6 +32,9 @@ def _query_ratios(report: dict) -> dict:
     out = {}
     for name, figures in large.items():
         out[name] = {
+            # A window of time holds more incidents as the log grows, up to a full page: the
+            # target asks its growth to be no more than its SQL's own.
+            "window": "occurred_after=" in figures["query"] or "occurred_before=" in figures["query"],
             "growth": round(figures["service_ms"]["median"] / small[name]["service_ms"]["median"], 2),
             "growth_sql": round(figures["sql_ms"]["median"] / small[name]["sql_ms"]["median"], 2),
             "deep_over_first": round(figures["deep_service_ms"]["median"] / figures["service_ms"]["median"], 2),
@@ -56,7 +59,11 @@ def verdicts(report: dict, plan: Plan) -> dict:
             "target": TARGETS["median_ms_at_1m"],
             "at_events": plan.events,
         },
-        "growth": {"worst": max(r["growth"] for r in ratio.values()), "target": TARGETS["growth"]},
+        "growth": {
+            "worst": max(r["growth"] for r in ratio.values() if not r["window"]),
+            "target": TARGETS["growth"],
+            "windows": {name: [r["growth"], r["growth_sql"]] for name, r in ratio.items() if r["window"]},
+        },
         "deep_over_first": {
             "worst": max(r["deep_over_first"] for r in ratio.values()),
             "target": TARGETS["deep_over_first"],
@@ -150,8 +157,9 @@ def summary(report: dict) -> str:
         "targets:",
         f"  median page      {v['median_ms']['worst']:8.2f} ms   (<= {v['median_ms']['target']} ms at 1,000,000; "
         f"this run {plan['events']:,})  {mark(v['median_ms']['worst'] <= v['median_ms']['target'])}",
-        f"  growth           {v['growth']['worst']:8.2f}      (<= {v['growth']['target']})  "
-        f"{mark(v['growth']['worst'] <= v['growth']['target'])}",
+        f"  growth           {v['growth']['worst']:8.2f}      (<= {v['growth']['target']}; windows <= their SQL's own: "
+        + ", ".join(f"{name} {g:.2f} <= {sql:.2f}" for name, (g, sql) in v["growth"]["windows"].items())
+        + f")  {mark(_growth_met(v['growth']))}",
         f"  deep / first     {v['deep_over_first']['worst']:8.2f}      (<= {v['deep_over_first']['target']})  "
         f"{mark(v['deep_over_first']['worst'] <= v['deep_over_first']['target'])}",
         f"  as of / first    {v['as_of_over_first']['worst']:8.2f}      (<= {v['as_of_over_first']['target']}, "
@@ -211,3 +219,7 @@ def memory_bytes() -> int:
 
 def write(report: dict, output: Path) -> None:
     output.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
+def _growth_met(growth: dict) -> bool:
+    return growth["worst"] <= growth["target"] and all(g <= sql for g, sql in growth["windows"].values())

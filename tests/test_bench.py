@@ -71,6 +71,9 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
             for page in report[size]["pages"].values()
         )
     assert report["verdicts"]["page_ms"]["worst"] > 0
+    # The two windows of time are held to their SQL's growth, the other queries to the target.
+    assert set(report["verdicts"]["growth"]["windows"]) == {"country_window", "month_disputed"}
+    assert "windows <= their SQL's own: country_window" in done.stdout
     if shutil.which("wrk"):  # .ci/run installs it
         crowd = report["large"]["crowd"]
         for run in ("service", "floor", "not_modified"):
