@@ -297,7 +297,8 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
 
 
 # The entries appended while the chain's trigger was off, chained after the last entry that has a
-# hash, as migration 0014 chains a log it finds, and their lines written as 0034 writes them
+# hash, as migration 0014 chains a log it finds, and their lines and cells written as 0034 and 0035
+# write them
 # (derived tables refuse writers other than their triggers, which the replica role switches off
 # for this transaction).
 CHAIN_THE_REST = """
@@ -313,6 +314,8 @@ BEGIN
     END LOOP;
     INSERT INTO entry_line (seq, line)
     SELECT l.seq, l.line FROM entry_lines((SELECT coalesce(max(seq), 0) FROM entry_line), (SELECT max(seq) FROM event)) l;
+    INSERT INTO entry_csv (seq, parts)
+    SELECT c.seq, c.parts FROM entry_csv_parts((SELECT coalesce(max(seq), 0) FROM entry_csv), (SELECT max(seq) FROM event)) c;
 END $$
 """
 

@@ -55,7 +55,7 @@ def test_a_write_that_fails_leaves_the_chain_as_it_was(client, reporter, dsn):
     assert posted["hash"] == chain.link(bytes.fromhex(before["hash"]), posted).hex()
 
 
-def test_the_chain_and_the_lines_are_written_by_the_database_alone_and_never_changed(conn):
+def test_the_chain_lines_and_cells_are_written_by_the_database_alone_and_never_changed(conn):
     for statement in (
         "UPDATE entry_hash SET hash = sha256('x')",
         "DELETE FROM entry_hash",
@@ -65,6 +65,10 @@ def test_the_chain_and_the_lines_are_written_by_the_database_alone_and_never_cha
         "DELETE FROM entry_line",
         "TRUNCATE entry_line",
         "INSERT INTO entry_line (seq, line) VALUES (999, '{}')",
+        "UPDATE entry_csv SET parts = parts",
+        "DELETE FROM entry_csv",
+        "TRUNCATE entry_csv",
+        "INSERT INTO entry_csv (seq, parts) VALUES (999, '{a,b,c,d,e,f}')",
     ):
         with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
             conn.execute(statement)
@@ -256,7 +260,7 @@ def test_a_batch_is_hashed_by_the_same_canonical_form_as_one_entry(conn, every_s
     with connect(dsn) as before, connect(empty) as after:
         hashes = "SELECT seq, hash FROM entry_hash ORDER BY seq"
         assert after.execute(hashes).fetchall() == before.execute(hashes).fetchall()
-        # So are their lines of the NDJSON export (0034): the import writes them for its range at
-        # once, the log wrote them an entry or a few at a time.
-        lines = "SELECT seq, line FROM entry_line ORDER BY seq"
+        # So are their lines of the NDJSON export and their cells of the CSV (0034, 0035): the
+        # import writes them for its range at once, the log wrote them an entry or a few at a time.
+        lines = "SELECT l.seq, l.line, c.parts FROM entry_line l JOIN entry_csv c ON c.seq = l.seq ORDER BY l.seq"
         assert after.execute(lines).fetchall() == before.execute(lines).fetchall()

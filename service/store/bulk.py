@@ -344,7 +344,7 @@ def _values(row, *names):
 
 # The tables a bulk load fills and the incident queries plan from.
 LOADED = (
-    "event", "event_location", "event_target", "event_act", "quote", "entry_hash", "entry_line",
+    "event", "event_location", "event_target", "event_act", "quote", "entry_hash", "entry_line", "entry_csv",
     "incident_state", "incident_actor", "incident_place", "incident_act",
 )  # fmt: skip
 
