@@ -11,7 +11,7 @@ import pytest
 
 from service.exchange import archive
 from service.pipeline.db import connect
-from tests.api import counts
+from tests.api import counts, post_accusation
 from tests.test_cli import run
 from tests.test_exports import busy_log  # noqa: F401 (a fixture)
 
@@ -250,3 +250,23 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_loaded(dsn, busy_log
         ).fetchall()
     # reltuples is -1 for a table never analysed (PostgreSQL 14 and later), its rows once it is.
     assert [(row["relname"], row["reltuples"] > 0) for row in rows] == [("event", True), ("incident_state", True)]
+
+
+@pytest.mark.slow  # runs the command line, a process
+def test_an_entry_appended_with_the_chains_trigger_off_stops_an_export_rather_than_go_missing(
+    dsn, client, reporter, tmp_path
+):
+    """The exports read each entry's line and cells as the chain's trigger wrote them (0034,
+    0035). An entry appended with the trigger off has none: an export refuses to leave it out."""
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE event DISABLE TRIGGER event_chain")
+    assert post_accusation(client, reporter).status_code == 201
+    path = tmp_path / "log.ndjson"
+    exported = run("export", str(path), env={"DATABASE_URL": dsn})
+    assert exported.returncode == 1 and not path.exists()
+    (said,) = exported.stderr.strip().splitlines()
+    assert said.startswith(f"ceasefire-log: {path}: the log holds 5 entries after seq 0 in this batch, but only 4 ")
+    assert "have their line of the export" in said and "ceasefire-log verify" in said
+    for format in ("ndjson", "csv"):  # a fault of the server's, not of the request
+        answer = client.get(f"/v1/events?format={format}")
+        assert answer.status_code == 500 and answer.content_type == "application/problem+json"

@@ -295,6 +295,8 @@ def export_log(file: Path, as_of: int | None) -> None:
             raise Failure(f"{file}: cannot write: {error.strerror}") from None
         except Refusal as refusal:  # an --as-of past the log's last entry
             raise Failure(f"--as-of {as_of}: {' '.join(refusal.errors['as_of'])}") from None
+        except events.Unwritten as error:
+            raise Failure(f"{file}: {error}") from None
         finally:
             if partial is not None:
                 partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
