@@ -297,10 +297,9 @@ def measure_appends(dsn: str, host: str, port: int, plan: Plan, say: Callable[[s
 
 
 # The entries appended while the chain's trigger was off, chained after the last entry that has a
-# hash, as migration 0014 chains a log it finds, and their lines and cells written as 0034 and 0035
-# write them
-# (derived tables refuse writers other than their triggers, which the replica role switches off
-# for this transaction).
+# hash, as migration 0014 chains a log it finds, with their lines and cells of the exports (0034,
+# 0035). Derived tables refuse writers other than their triggers, which the replica role switches
+# off for this transaction.
 CHAIN_THE_REST = """
 DO $$
 DECLARE
