@@ -240,7 +240,7 @@ def test_verify_over_an_archive_holds_it_to_its_end_line(dsn, busy_log, tmp_path
 def test_a_batch_is_hashed_by_the_same_canonical_form_as_one_entry(conn, every_shape, dsn, empty, tmp_path):
     """A batch's canonical forms are built by one query (entries_canonical, 0032), one entry's by
     entry_canonical: the two agree on entries of every shape, and a batch appended in one
-    transaction chains to the same hashes, and the same lines, as its entries appended one by one."""
+    transaction chains to the same hashes, lines and cells as its entries appended one by one."""
     forms = conn.execute(
         "SELECT e.seq, entry_canonical(e) AS one, c.canonical AS batch "
         "FROM event e JOIN entries_canonical(0, (SELECT max(seq) FROM event)) c ON c.seq = e.seq ORDER BY e.seq"

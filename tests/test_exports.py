@@ -345,7 +345,7 @@ def every_shape(client, reporter, admin_key, busy_log):
     voided = client.post(f"/v1/events/{busy_log[5]}/voids", json={"reason": "a duplicate"}, headers=admin_key)
     assert voided.status_code == 201, voided.get_json()
     # A few entries in one transaction, an answer to one of them among them: at the commit the
-    # database hashes them one by one and writes their lines together (0032, 0034).
+    # database hashes them one by one and writes their lines and cells together (0032, 0034, 0035).
     batch = [
         {**ACCUSATION, "ref": "dawn", "summary": "Shelling of Agdam at dawn."},
         {

@@ -6,6 +6,7 @@ import pytest
 
 from service.pipeline.db import connect
 from service.store import migrate
+from tests.api import ACCUSATION
 
 TABLES = {
     "actor",
@@ -111,6 +112,21 @@ def test_incident_states_are_derived_from_the_log_already_there(dsn):
     assert [status for summary, status in held if summary != denied["summary"]] == ["uncontested", "uncontested"]
     # The shelling of Agdam changed three times: accused, denied, answered with a counter-accusation.
     assert len(states) == len(held) + 2
+
+
+def test_the_exports_kept_rows_are_written_for_the_log_already_there(dsn, client, reporter):
+    """0034 and 0035 write the lines and cells of a log they find as the chain's trigger writes
+    them for each entry appended after: stepping down and up again gives the same rows."""
+    for summary in ("Mortar fire near Agdam, the ministry said.", 'It called the report "a lie", twice.'):
+        assert client.post("/v1/events", json={**ACCUSATION, "summary": summary}, headers=reporter).status_code == 201
+    kept = "SELECT l.seq, l.line, c.parts FROM entry_line l JOIN entry_csv c ON c.seq = l.seq ORDER BY l.seq"
+    with connect(dsn) as conn:
+        written = conn.execute(kept).fetchall()
+    migrate.downgrade(dsn, "0033")
+    migrate.upgrade(dsn)
+    with connect(dsn) as conn:
+        assert conn.execute(kept).fetchall() == written
+        assert len(written) == conn.execute("SELECT count(*) AS n FROM event").fetchone()["n"] == 6
 
 
 def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, client, admin_key):
