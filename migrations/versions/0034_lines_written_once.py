@@ -150,100 +150,29 @@ CREATE TRIGGER entry_line_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ent
     FOR EACH STATEMENT EXECUTE FUNCTION append_only();
 """
 
-# 0032's event_chain, writing each entry's line after the hashes of those it chains. Its
-# statements keep one plan for any entry: PostgreSQL priced a plan for a range it cannot see above
-# one planned for a range of one entry, and so planned the lines of every append afresh (1.5 ms
-# an append; the range of many is planned for itself, by EXECUTE).
-CHAIN = r"""
-CREATE OR REPLACE FUNCTION event_chain() RETURNS trigger LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan AS $$
-DECLARE
-    last_seq bigint;
-    through_seq bigint;
-    previous bytea;
-    waiting bigint;
-    one event;
-    entry record;
-    seqs bigint[] := '{}';
-    hashes bytea[] := '{}';
-BEGIN
-    SELECT h.seq, h.hash INTO last_seq, previous FROM entry_hash h ORDER BY h.seq DESC LIMIT 1;
-    IF last_seq >= NEW.seq THEN
-        RETURN NULL;  -- hashed with the entries before it in its transaction: the chain is hashed in seq order
-    END IF;
-    last_seq := coalesce(last_seq, 0);
-    waiting := (SELECT count(*) FROM event e WHERE e.seq > last_seq);
-    IF waiting = 1 THEN
-        INSERT INTO entry_hash (seq, hash) VALUES (NEW.seq, entry_hash_of(previous, NEW));
-        INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines(last_seq, NEW.seq) l;
-        RETURN NULL;
-    END IF;
-    through_seq := (SELECT max(e.seq) FROM event e);
-    IF waiting <= 64 THEN
-        -- A few (a batch written a pair at a time): one at a time on the kept plan, since the
-        -- query for a range is planned afresh each time (2 ms).
-        FOR one IN SELECT * FROM event e WHERE e.seq > last_seq ORDER BY e.seq LOOP
-            previous := entry_hash_of(previous, one);
-            INSERT INTO entry_hash (seq, hash) VALUES (one.seq, previous);
-        END LOOP;
-        INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines(last_seq, through_seq) l;
-        RETURN NULL;
-    END IF;
-    -- Planned for the range it reads (a plan kept from a range of one would look up each entry).
-    FOR entry IN EXECUTE 'SELECT c.seq, c.canonical FROM entries_canonical($1, $2) c ORDER BY c.seq'
-                 USING last_seq, through_seq LOOP
-        previous := sha256(coalesce(previous, decode(repeat('00', 32), 'hex')) || convert_to(entry.canonical, 'UTF8'));
-        seqs := seqs || entry.seq;
-        hashes := hashes || previous;
-    END LOOP;
-    INSERT INTO entry_hash (seq, hash) SELECT * FROM unnest(seqs, hashes);
-    EXECUTE 'INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines($1, $2) l'
-        USING last_seq, through_seq;
-    RETURN NULL;
-END $$;
-"""
+# Where 0032's event_chain has hashed the entries it chains, one, a few or many, and the line it
+# writes after each: for the range it hashed, the many planned for themselves by EXECUTE.
+HASHED = (
+    "INSERT INTO entry_hash (seq, hash) VALUES (NEW.seq, entry_hash_of(previous, NEW));",
+    "INSERT INTO entry_hash (seq, hash) VALUES (one.seq, previous);\n        END LOOP;",
+    "INSERT INTO entry_hash (seq, hash) SELECT * FROM unnest(seqs, hashes);",
+)
+LINES = (
+    "\n        INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines(coalesce(last_seq, 0), NEW.seq) l;",
+    "\n        INSERT INTO entry_line (seq, line)\n"
+    "        SELECT l.seq, l.line FROM entry_lines(coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e)) l;",
+    "\n    EXECUTE 'INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines($1, $2) l'\n"
+    "        USING coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e);",
+)
 
-# event_chain as 0032 made it.
-HASHES_ALONE = r"""
-CREATE OR REPLACE FUNCTION event_chain() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    last_seq bigint;
-    previous bytea;
-    waiting bigint;
-    one event;
-    entry record;
-    seqs bigint[] := '{}';
-    hashes bytea[] := '{}';
-BEGIN
-    SELECT h.seq, h.hash INTO last_seq, previous FROM entry_hash h ORDER BY h.seq DESC LIMIT 1;
-    IF last_seq >= NEW.seq THEN
-        RETURN NULL;  -- hashed with the entries before it in its transaction: the chain is hashed in seq order
-    END IF;
-    waiting := (SELECT count(*) FROM event e WHERE e.seq > coalesce(last_seq, 0));
-    IF waiting = 1 THEN
-        INSERT INTO entry_hash (seq, hash) VALUES (NEW.seq, entry_hash_of(previous, NEW));
-        RETURN NULL;
-    END IF;
-    IF waiting <= 64 THEN
-        -- A few (a batch written a pair at a time): one at a time on the kept plan, since the
-        -- query for a range is planned afresh each time (2 ms).
-        FOR one IN SELECT * FROM event e WHERE e.seq > coalesce(last_seq, 0) ORDER BY e.seq LOOP
-            previous := entry_hash_of(previous, one);
-            INSERT INTO entry_hash (seq, hash) VALUES (one.seq, previous);
-        END LOOP;
-        RETURN NULL;
-    END IF;
-    -- Planned for the range it reads (a plan kept from a range of one would look up each entry).
-    FOR entry IN EXECUTE 'SELECT c.seq, c.canonical FROM entries_canonical($1, $2) c ORDER BY c.seq'
-                 USING coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e) LOOP
-        previous := sha256(coalesce(previous, decode(repeat('00', 32), 'hex')) || convert_to(entry.canonical, 'UTF8'));
-        seqs := seqs || entry.seq;
-        hashes := hashes || previous;
-    END LOOP;
-    INSERT INTO entry_hash (seq, hash) SELECT * FROM unnest(seqs, hashes);
-    RETURN NULL;
-END $$;
-"""
+
+def _chain(with_lines: bool) -> None:
+    body = op.get_bind().exec_driver_sql("SELECT pg_get_functiondef('event_chain'::regproc)").scalar()
+    for hashed, lines in zip(HASHED, LINES, strict=True):
+        old, new = (hashed, hashed + lines) if with_lines else (hashed + lines, hashed)
+        assert body.count(old) == 1, old
+        body = body.replace(old, new)
+    op.execute(body)
 
 
 def upgrade() -> None:
@@ -251,11 +180,16 @@ def upgrade() -> None:
     op.execute(ENTRY_LINES)
     op.execute(TABLE)
     op.execute(WRITTEN)
-    op.execute(CHAIN)
+    _chain(with_lines=True)
+    # Its statements keep one plan for any entry: PostgreSQL priced a plan for a range it cannot
+    # see above one planned for a range of one entry, and so planned the line of every append
+    # afresh (1.5 ms an append).
+    op.execute("ALTER FUNCTION event_chain() SET plan_cache_mode = force_generic_plan")
 
 
 def downgrade() -> None:
-    op.execute(HASHES_ALONE)
+    op.execute("ALTER FUNCTION event_chain() RESET plan_cache_mode")
+    _chain(with_lines=False)
     op.execute("DROP TABLE entry_line")
     op.execute("DROP FUNCTION entry_lines(bigint, bigint)")
     op.execute("DROP FUNCTION wire_time(timestamptz, integer, text)")

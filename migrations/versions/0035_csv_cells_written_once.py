@@ -118,16 +118,17 @@ CREATE TRIGGER entry_csv_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON entr
 
 # Where 0034's event_chain writes the lines, and what it writes now: the cells after them.
 LINES = (
-    "INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines(last_seq, NEW.seq) l;",
-    "INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines(last_seq, through_seq) l;",
-    "EXECUTE 'INSERT INTO entry_line (seq, line) SELECT l.seq, l.line FROM entry_lines($1, $2) l'\n"
-    "        USING last_seq, through_seq;",
+    "SELECT l.seq, l.line FROM entry_lines(coalesce(last_seq, 0), NEW.seq) l;",
+    "SELECT l.seq, l.line FROM entry_lines(coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e)) l;",
+    "USING coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e);",
 )
 CSV = (
-    "\n        INSERT INTO entry_csv (seq, parts) SELECT c.seq, c.parts FROM entry_csv_parts(last_seq, NEW.seq) c;",
-    "\n        INSERT INTO entry_csv (seq, parts) SELECT c.seq, c.parts FROM entry_csv_parts(last_seq, through_seq) c;",
+    "\n        INSERT INTO entry_csv (seq, parts)\n"
+    "        SELECT c.seq, c.parts FROM entry_csv_parts(coalesce(last_seq, 0), NEW.seq) c;",
+    "\n        INSERT INTO entry_csv (seq, parts)\n"
+    "        SELECT c.seq, c.parts FROM entry_csv_parts(coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e)) c;",
     "\n    EXECUTE 'INSERT INTO entry_csv (seq, parts) SELECT c.seq, c.parts FROM entry_csv_parts($1, $2) c'\n"
-    "        USING last_seq, through_seq;",
+    "        USING coalesce(last_seq, 0), (SELECT max(e.seq) FROM event e);",
 )
 
 
