@@ -11,6 +11,7 @@ import pytest
 
 from service.exchange import archive
 from service.pipeline.db import connect
+from service.store import bulk
 from tests.api import counts, post_accusation
 from tests.test_cli import run
 from tests.test_exports import busy_log  # noqa: F401 (a fixture)
@@ -250,6 +251,33 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_loaded(dsn, busy_log
         ).fetchall()
     # reltuples is -1 for a table never analysed (PostgreSQL 14 and later), its rows once it is.
     assert [(row["relname"], row["reltuples"] > 0) for row in rows] == [("event", True), ("incident_state", True)]
+
+
+def test_an_import_keeps_the_planner_statistics_in_step_with_the_log_as_it_loads(
+    dsn, busy_log, empty, tmp_path, monkeypatch
+):
+    """Autovacuum sees nothing of an import before it commits, so its batches were planned on an
+    empty log's statistics to the end. The import analyses the log each time it has doubled, and
+    once more at the end: each analysis describes every entry loaded so far."""
+    export(dsn, tmp_path / "log.ndjson")
+    monkeypatch.setattr(archive, "BATCH", 3)
+    described = []
+    analyse = bulk.analyse
+
+    def counted(conn):
+        analyse(conn)
+        described.append(
+            conn.execute(
+                "SELECT reltuples::bigint AS n, (SELECT count(*) FROM event) AS held FROM pg_class "
+                "WHERE relname = 'event'"
+            ).fetchone()
+        )
+
+    monkeypatch.setattr(bulk, "analyse", counted)
+    summary = load(empty, tmp_path / "log.ndjson")
+    assert summary.entries > 48
+    assert [row["n"] for row in described] == [3, 6, 12, 24, 48, summary.entries]
+    assert all(row["n"] == row["held"] for row in described)
 
 
 @pytest.mark.slow  # runs the command line, a process

@@ -180,6 +180,7 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
     try:
         with conn.transaction():
             bulk.prepare(conn)
+            statistics = bulk.Statistics(conn)
             batch: list[bulk.Entry] = []
             hashes: dict[int, str] = {}  # by line: the hash each entry line says it has
             last_seq = 0
@@ -190,7 +191,7 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
                     raise _error(path, number, "a line after the end line: the end line comes last")
                 if kind == "end":
                     if batch:
-                        summary = _flush(conn, batch, hashes, summary, path)
+                        summary = _flush(conn, batch, hashes, summary, path, statistics)
                         batch, hashes = [], {}
                     _check_end(record, number, path, summary, last_seq, last_hash, line_digest=digest.before)
                     end = record
@@ -215,24 +216,23 @@ def import_(conn: Connection, path: Path, unverified: bool = False) -> Summary:
                     last_seq = seq
                     batch.append(entry)
                     if len(batch) == BATCH:
-                        summary = _flush(conn, batch, hashes, summary, path)
+                        summary = _flush(conn, batch, hashes, summary, path, statistics)
                         batch, hashes = [], {}
                 elif batch or summary.entries or summary.present:
                     raise _error(path, number, f"a {kind} line after the entries: the catalogue comes first")
                 else:
                     summary.catalogue += _catalogue(conn, kind, record, number, path)
             if batch:
-                summary = _flush(conn, batch, hashes, summary, path)
+                summary = _flush(conn, batch, hashes, summary, path, statistics)
             if end is None and not unverified:
                 raise ArchiveError(
                     f"{path.name}: no end line: the file is cut short, or was written before archives carried "
                     "their count and digest; nothing was loaded (`import --unverified` loads such a file)"
                 )
             summary.unverified = end is None
+            statistics.grew(0, last=True)
     except OSError as error:
         raise ArchiveError(f"{path}: cannot read: {error.strerror}") from None
-    if summary.entries:
-        bulk.analyse(conn)
     summary.sha256 = digest.whole()
     return summary
 
@@ -438,7 +438,14 @@ def _counts(casualties, violations) -> bool:
     )
 
 
-def _flush(conn: Connection, batch: list[bulk.Entry], hashes: dict[int, str], summary: Summary, path: Path) -> Summary:
+def _flush(
+    conn: Connection,
+    batch: list[bulk.Entry],
+    hashes: dict[int, str],
+    summary: Summary,
+    path: Path,
+    statistics: bulk.Statistics,
+) -> Summary:
     try:
         added, present = bulk.load(conn, batch, keep_seq=True)
     except bulk.BulkError as error:
@@ -455,6 +462,7 @@ def _flush(conn: Connection, batch: list[bulk.Entry], hashes: dict[int, str], su
                 f"entry seq {entry.seq} says its hash is {said}; chained after the entries before it, it is "
                 f"{held.get(entry.seq or 0)}: this entry, or one before it, is not as it was written",
             )
+    statistics.grew(added)
     summary.entries += added
     summary.present += present
     return summary
