@@ -3,9 +3,16 @@ documented schemas describe, so a client cannot tell which path wrote a page."""
 
 from __future__ import annotations
 
-from service.pipeline.schemas import EventPage, IncidentPage
+from urllib.parse import parse_qsl
+
+import orjson
+import pytest
+
+from service import days
+from service.pipeline.schemas import EventPage, IncidentArgs, IncidentPage
 from service.store import events, incidents
 from tests.api import make_key, post_accusation
+from tests.test_exports import busy_log, every_shape  # noqa: F401 (fixtures)
 
 
 def test_incident_pages_are_what_the_schema_describes(client, conn, dsn):
@@ -21,3 +28,106 @@ def test_event_pages_are_what_the_schema_describes(client, conn):
     body = client.get("/v1/events?after=0&limit=50").get_json()
     assert body["items"] == EventPage().dump({"items": events.after(conn, 0, 50), "next": None})["items"]
     assert any(item["quotes"] for item in body["items"]) and any(item["responds_to"] for item in body["items"])
+
+
+@pytest.fixture
+def every_thread(client, reporter, admin_key, dsn, every_shape, busy_log):
+    """Every shape of entry, and every shape of thread: besides the busy log's denials, its
+    correction, retraction and review, a mention of an accusation, a denial corrected and then
+    retracted, and a second review."""
+    reviewer = make_key(dsn, "assessor", "reviewer")
+    accusation = busy_log[9]  # denied (every third), neither corrected nor reviewed
+    (denial,) = client.get(f"/v1/incidents/{accusation}").get_json()["denials"]
+    posted = [
+        client.post(
+            "/v1/events",
+            json={
+                "kind": "mention",
+                "cites": accusation,
+                "claimant": "azerbaijan-military",
+                "stated_at": "2020-10-25T08:00:00+04:00",
+                "summary": "The ministry repeated the charge.",
+                "quotes": [],
+                "source": "moscow-ceasefire-article",
+            },
+            headers=reporter,
+        ),
+        client.post(
+            f"/v1/events/{denial['id']}/corrections",
+            json={
+                **{
+                    name: denial[name]
+                    for name in ("claimant", "targets", "acts", "locations", "occurred_from", "occurred_to")
+                    + ("time_precision", "stated_at", "source", "quotes")
+                },
+                "summary": "Denied, and called a provocation.",
+            },
+            headers=reporter,
+        ),
+        client.post(
+            "/v1/events",
+            json={
+                "kind": "retraction",
+                "claimant": "armenia-mod",
+                "responds_to": denial["id"],
+                "stated_at": "2020-10-26T08:00:00+04:00",
+                "summary": "The denial is withdrawn.",
+                "quotes": [],
+                "source": "moscow-ceasefire-article",
+            },
+            headers=reporter,
+        ),
+    ]
+    for verdict in ("plausible", "confirmed"):
+        posted.append(
+            client.post(
+                f"/v1/events/{accusation}/reviews", json={"verdict": verdict, "note": "Seen."}, headers=reviewer
+            )
+        )
+    for answer in posted:
+        assert answer.status_code == 201, answer.get_json()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "status=disputed", "sort=occurred", "sort=stated", "q=shelling", "party=armenia", "assessment=confirmed"],
+)
+def test_a_page_shows_each_entry_as_the_log_wrote_it_and_each_corrected_one_at_its_version(
+    client, conn, every_thread, query
+):
+    """A page of the API shows each entry nothing has corrected as the line the log wrote for it
+    (incidents.page_as_written), and the others as read whole: the same bytes, page after page and
+    as of any seq, as the incidents built from Events, which every other read of them uses."""
+    head, walked = events.head(conn), []
+    for as_of in (None, head // 3, head // 2, head - 6, head - 1):
+        query_as_of = f"{query}&as_of={as_of}" if as_of else query
+        filters = IncidentArgs().load({"limit": "7", **dict(parse_qsl(query_as_of))})
+        url: str | None = f"/v1/incidents?limit=7&{query_as_of}"
+        after, reflects, pages = None, filters.get("as_of"), 0
+        while url:
+            written = client.get(url)
+            assert written.status_code == 200, written.get_json()
+            page, more, reflects = incidents.page(conn, filters, after, 7, reflects)
+            url = written.get_json()["next"]
+            assert written.get_data() == orjson.dumps(
+                {"items": page, "next": url, "as_of": reflects}, default=days.json
+            )
+            assert (url is not None) == more
+            after = incidents.position(page[-1], filters["sort"]) if more else None
+            pages += 1
+        walked.append(pages)
+    assert max(walked) > 1 or query.startswith("assessment")
+
+
+def test_a_page_reads_whole_an_entry_the_chain_wrote_no_line_for(client, conn, dsn):
+    """An entry appended with the chain's trigger off has no line of its own (0034): a page of
+    incidents reads it whole rather than leave it out."""
+    reporter = make_key(dsn)
+    conn.execute("ALTER TABLE event DISABLE TRIGGER event_chain")
+    posted = post_accusation(client, reporter, summary="Shelling reported with the chain switched off.")
+    conn.execute("ALTER TABLE event ENABLE TRIGGER event_chain")
+    assert posted.status_code == 201, posted.get_json()
+    written = client.get("/v1/incidents?limit=50")
+    page, _, as_of = incidents.page(conn, IncidentArgs().load({"limit": "50"}), None, 50, None)
+    assert written.get_data() == orjson.dumps({"items": page, "next": None, "as_of": as_of}, default=days.json)
+    assert written.get_json()["items"][0]["accusation"]["id"] == posted.get_json()["id"]

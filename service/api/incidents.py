@@ -13,7 +13,7 @@ from service import formats, log
 from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
-from service.pipeline.pagination import filters_digest, incident_next, incident_position
+from service.pipeline.pagination import after_incident, filters_digest, incident_position
 from service.pipeline.reads import read, snapshot
 from service.pipeline.schemas import (
     CountsArgs,
@@ -61,16 +61,14 @@ def list_incidents(filters: dict):
     Asked for NDJSON, CSV or GeoJSON (by `Accept` or `format`), it answers every match as one
     stream instead of a page, in the same order, as of one seq (`X-As-Of`, and the file name).
     """
-    sort = filters.get("sort", "-stated")
     format = formats.chosen(filters.pop("format", None), request.accept_mimetypes)
     if format != "json":
         return export(filters, format)
     digest = filters_digest(filters)
     after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
-        page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
-    url = incident_next(page, more, sort, as_of, digest)
-    return wire.page(page, url, as_of)
+        page, last, as_of = incidents.page_as_written(conn, filters, after, filters["limit"], as_of)
+    return wire.page(page, after_incident(last, as_of, digest), as_of)
 
 
 @blp.route("/counts", methods=["GET"])

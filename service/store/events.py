@@ -252,9 +252,7 @@ BIGINT = 2**63 - 1
 
 # Every entry answering any of the accusations %(ids)s (and their corrections), every retraction of
 # their denials, and every correction of the accusations themselves, up to a seq.
-RESPONSES = (
-    SELECT_EVENTS
-    + """
+IN_THREADS = """
  WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
                 UNION ALL
                 SELECT r.id FROM event d JOIN event r ON r.responds_to = d.id
@@ -265,7 +263,7 @@ RESPONSES = (
                 SELECT m.id FROM event m WHERE m.cites = ANY(%(ids)s))
    AND e.seq <= %(as_of)s AND NOT entry_voided(coalesce(e.corrects, e.id), %(as_of)s)
  ORDER BY e.seq"""
-)
+RESPONSES = SELECT_EVENTS + IN_THREADS
 
 
 def after(conn: Connection, seq: int, limit: int, until: int | None = None) -> list[Event]:

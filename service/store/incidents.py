@@ -1,22 +1,39 @@
 """Incidents: accusations with their responses, filtered and paged, now or as of any seq.
 
 A page is three round trips whatever its size or depth: the filters' slugs with the log's head,
-the page of accusations, and every entry of their threads. The page walks the index the filters
-choose (store/filters.py) in sort order.
+the page of accusations, and every entry of their threads (a fourth on the API's JSON when some
+entry of the page has been corrected). The page walks the index the filters choose
+(store/filters.py) in sort order.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from psycopg import sql
+import orjson
+from psycopg import Cursor, sql
+from psycopg.rows import RowMaker
 
 from service import domain
 from service.store import Connection
 from service.store import filters as filters_sql
-from service.store.events import RESPONSES, SELECT_EVENTS, Event, check_as_of, event_rows, fold, head, void_of
+from service.store.events import (
+    IN_THREADS,
+    RESPONSES,
+    SELECT_EVENTS,
+    Event,
+    check_as_of,
+    event_rows,
+    fold,
+    head,
+    void_of,
+)
+from service.store.instants import local
 
 
 @dataclass
@@ -31,23 +48,28 @@ class Assessment:
     recorded_at: datetime
 
 
+# How an incident holds its entries: as Events, or on a page of the API, each entry nothing has
+# corrected as the line the log wrote for it (Written, below), which the page shows as it is.
+Shown = TypeVar("Shown", Event, Event | orjson.Fragment)
+
+
 @dataclass
-class Incident:
+class Incident(Generic[Shown]):
     id: UUID
     status: str
     assessment: Assessment | None
-    accusation: Event
-    denials: list[Event]
-    counter_accusations: list[Event]
-    retractions: list[Event]
-    reviews: list[Event]
+    accusation: Shown
+    denials: list[Shown]
+    counter_accusations: list[Shown]
+    retractions: list[Shown]
+    reviews: list[Shown]
     # Mentions of its accusation: other sources reporting it, or its side saying it again.
-    mentions: list[Event]
+    mentions: list[Shown]
     # How many sources, and how many publishers, report its accusation: its own and its mentions'.
     sources: int
     publishers: int
 
-    def entries(self) -> list[Event]:
+    def entries(self: Incident[Event]) -> list[Event]:
         """Every entry of its thread, in log order."""
         return sorted(
             [
@@ -72,30 +94,87 @@ SORTS = {
 
 def page(
     conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
-) -> tuple[list[Incident], bool, int]:
+) -> tuple[list[Incident[Event]], bool, int]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
     Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
     in one snapshot (reads.snapshot), so "now" is one state of the log across its queries."""
+    accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, SELECT_EVENTS, event_rows)
+    return threads(conn, accusations, reflects), more, reflects
+
+
+def page_as_written(
+    conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
+) -> tuple[list[Incident[Event | orjson.Fragment]], list | None, int]:
+    """The same page for the API's JSON, each entry that nothing has corrected (as of the page's
+    seq) shown as the line the log wrote for it as it chained it (migration 0034): the line is
+    the entry as GET /v1/events shows it, and the Event it would be built into would be written
+    back to those very bytes (tests/test_wire.py holds the two pages to each other). Built from
+    its 35 columns, each entry cost a page 20 to 40 µs of the database's time and as much again
+    of the worker's. Returns the incidents, the cursor position of the last when more follow, and
+    the seq the page reflects."""
+    accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, WRITTEN, written_rows)
+    if not accusations:
+        return [], None, reflects
+    ids = [accusation.id for accusation in accusations]
+    with conn.pipeline(), conn.cursor(row_factory=written_rows) as responses, conn.cursor() as states:
+        responses.execute(WRITTEN + IN_THREADS, {"ids": ids, "as_of": reflects})
+        states.execute(STATUS_AS_OF, {"ids": ids, "as_of": reflects})
+        entries: list[Event | Written] = list(responses.fetchall())
+        state = {row["event_id"]: row for row in states.fetchall()}
+    # An entry with corrections is shown at its version as of the page, with its revisions: it and
+    # its corrections are read whole, as every other read of them is (a few a page). So is an
+    # entry the chain's trigger wrote no line for, rather than left out.
+    whole = {entry.corrects for entry in entries if entry.corrects is not None} | {
+        entry.id for entry in [*accusations, *entries] if isinstance(entry, Written) and entry.line is None
+    }
+    if whole:
+        with conn.cursor(row_factory=event_rows) as cur:
+            versions = {
+                event.id: event for event in cur.execute(VERSIONS_OF, {"ids": list(whole), "as_of": reflects})
+            }
+        entries = [versions.get(entry.id, entry) for entry in entries]
+        accusations = [versions.get(accusation.id, accusation) for accusation in accusations]
+    listed = _assemble(accusations, entries, state)
+    if not more:
+        return listed, None, reflects
+    # The cursor's position: the accusation at its version on the page (a corrected one, folded).
+    shown = listed[-1].accusation
+    return (
+        listed,
+        placed(shown if isinstance(shown, Event) else accusations[-1], filters.get("sort") or "-stated"),
+        reflects,
+    )
+
+
+def _accusations(
+    conn: Connection,
+    filters: dict,
+    after: tuple | None,
+    limit: int,
+    as_of: int | None,
+    select: str,
+    rows: Any,
+) -> tuple[list, bool, int]:
+    """The page's accusations, each read by `select` into `rows`; whether more follow; its seq."""
     refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
-    walk, query, params = page_query(filters, refs, after, limit, as_of)
-    with conn.cursor(row_factory=event_rows) as cur:
+    walk, query, params = page_query(filters, refs, after, limit, as_of, select)
+    with conn.cursor(row_factory=rows) as cur:
         if filters.get("q"):
             # A search is planned for its own words: one prepared plan served common and rare
             # words alike, and as of an early seq took 13.7 ms where a plan for "mortar" took 4.6.
             # Only its walk is planned so, and the entries are then read by id on a kept plan:
             # planned with the walk, their joins cost a search 2 ms of every page (the walk 0.2).
             ids = [row["id"] for row in conn.execute(walk, params, prepare=False)]
-            accusations = cur.execute(BY_ID, {"ids": ids}).fetchall()
+            accusations = cur.execute(select + BY_ID, {"ids": ids}).fetchall()
         else:
             accusations = cur.execute(query, params).fetchall()
-    more = len(accusations) > limit
-    return threads(conn, accusations[:limit], reflects), more, reflects
+    return accusations[:limit], len(accusations) > limit, reflects
 
 
 def page_query(
-    filters: dict, refs: dict, after: tuple | None, limit: int, as_of: int | None
+    filters: dict, refs: dict, after: tuple | None, limit: int, as_of: int | None, select: str = SELECT_EVENTS
 ) -> tuple[sql.Composed, sql.Composed, dict]:
     """The page's accusations (one more row than `limit`, to tell whether more follow): the walk
     to them, a query of their ids in the page's order, and the query of their entries with the
@@ -165,14 +244,69 @@ def page_query(
         matching = sql.SQL("{selected} ORDER BY k.{column} {dir}, k.seq {dir} LIMIT {rows}").format(
             selected=selected, column=sql.Identifier(column), dir=direction_sql, rows=rows
         )
-    query = sql.SQL(SELECT_EVENTS) + sql.SQL(
+    query = sql.SQL(select) + sql.SQL(
         " JOIN ({matching}) page ON page.id = e.id ORDER BY page.sort_key {dir}, page.sort_seq {dir}"
     ).format(matching=matching, dir=direction_sql)
     return matching, query, params
 
 
-# Entries by id, in the order of the ids given.
-BY_ID = SELECT_EVENTS + " JOIN unnest(%(ids)s::uuid[]) WITH ORDINALITY page (id, n) ON page.id = e.id ORDER BY page.n"
+# Entries by id, in the order of the ids given (after a select of them).
+BY_ID = " JOIN unnest(%(ids)s::uuid[]) WITH ORDINALITY page (id, n) ON page.id = e.id ORDER BY page.n"
+
+# Originals %(ids)s and their corrections up to a seq, in log order: joined, as BY_ID is, and the
+# ids an InitPlan the planner cannot see into. (As `e.id = ANY(...) OR e.corrects = ANY(...)`,
+# or with the ids a parameter, each page's few ids were priced below the kept plan and the query
+# was planned afresh for every page, 4 ms; as `e.id IN (...)` its kept plan read the whole log.)
+VERSIONS_OF = SELECT_EVENTS + (
+    " JOIN (SELECT o.id FROM unnest((SELECT %(ids)s::uuid[])) o (id)"
+    " UNION ALL SELECT c.id FROM unnest((SELECT %(ids)s::uuid[])) o (id) JOIN event c ON c.corrects = o.id) version"
+    " ON version.id = e.id WHERE e.seq <= %(as_of)s ORDER BY e.seq"
+)
+
+
+@dataclass(slots=True)
+class Written:
+    """An entry as the log wrote it: what a thread is put together by, its times (for a cursor),
+    and its line of the export, which a page of the API shows as it is."""
+
+    id: UUID
+    seq: int
+    kind: str
+    responds_to: UUID | None
+    corrects: UUID | None
+    cites: UUID | None
+    verdict: str | None
+    summary: str
+    recorded_by: str
+    recorded_at: datetime
+    stated_at: datetime | None
+    occurred_from: datetime | None
+    # None for an entry appended with the chain's trigger off (it has no line): it is read whole.
+    line: orjson.Fragment | None
+
+
+WRITTEN = """
+SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind, e.responds_to,
+       e.corrects, e.cites, e.verdict, e.summary, e.recorded_by, e.recorded_at,
+       CASE WHEN NOT e.stated_unknown THEN e.stated_at END AS stated_at, e.stated_at_offset, e.stated_at_unit,
+       e.occurred_from, e.occurred_from_offset, l.line
+  FROM event e
+  LEFT JOIN entry_line l ON l.seq = e.seq
+"""
+
+
+def written_rows(cursor: Cursor[Any]) -> RowMaker[Written]:
+    """Each row of WRITTEN as a Written: its times at their offsets, as an Event holds them."""
+    names = [sys.intern(column.name) for column in cursor.description or ()]
+
+    def make(values: Sequence) -> Written:
+        row = dict(zip(names, values, strict=True))
+        for name in ("stated_at", "occurred_from"):
+            row[name] = local(row[name], row.pop(f"{name}_offset"), row.pop(f"{name}_unit", None))
+        row["line"] = None if row["line"] is None else orjson.Fragment(row["line"])
+        return Written(**row)
+
+    return make
 
 
 ACCUSATION = SELECT_EVENTS + (
@@ -221,7 +355,7 @@ STATUS_AS_OF = sql.SQL(
 )
 
 
-def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Incident]:
+def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Incident[Event]]:
     """Each accusation with its responses (and the retractions of its denials), each entry at its
     version as of `as_of`, fetched for the whole page in one query."""
     if not accusations:
@@ -232,12 +366,24 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
     with conn.pipeline(), conn.cursor(row_factory=event_rows) as responses, conn.cursor() as states:
         responses.execute(RESPONSES, {"ids": ids, "as_of": as_of})
         states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
-        entries = responses.fetchall()
+        entries: list[Event | Written] = list(responses.fetchall())
         state = {row["event_id"]: row for row in states.fetchall()}
+    # Every entry is an Event, so every incident holds Events only.
+    return cast(list[Incident[Event]], _assemble(list(accusations), entries, state))
+
+
+def _assemble(
+    accusations: list[Event | Written], entries: list[Event | Written], state: dict
+) -> list[Incident[Event | orjson.Fragment]]:
+    """The incidents of these accusations, each with its thread from `entries` (the originals
+    and their corrections, in log order) and its `state` (status, sources, publishers). An
+    original with corrections is read whole (an Event) and folded to its latest version; one
+    without is shown as it is, an Event as an Event, a Written entry as its line."""
     corrections: dict[UUID, list[Event]] = {}
     originals = []
     for entry in entries:
         if entry.corrects is not None:
+            assert isinstance(entry, Event), "a correction is read whole"
             corrections.setdefault(entry.corrects, []).append(entry)
         else:
             originals.append(entry)
@@ -245,13 +391,15 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
     denied: dict[UUID | None, UUID | None] = {
         entry.id: entry.responds_to for entry in originals if entry.kind == "denial"
     }
-    by_accusation: dict[UUID | None, list[Event]] = {}
+    by_accusation: dict[UUID | None, list[Event | Written]] = {}
     for entry in originals:
         accusation_id = entry.cites if entry.kind == "mention" else denied.get(entry.responds_to, entry.responds_to)
-        by_accusation.setdefault(accusation_id, []).append(fold(entry, corrections.get(entry.id, [])))
+        by_accusation.setdefault(accusation_id, []).append(_folded(entry, corrections))
     incidents = []
     for accusation in accusations:
-        thread: dict[str, list[Event]] = {kind.in_thread: [] for kind in domain.KINDS.values() if kind.in_thread}
+        thread: dict[str, list[Event | Written]] = {
+            kind.in_thread: [] for kind in domain.KINDS.values() if kind.in_thread
+        }
         for entry in by_accusation.get(accusation.id, []):
             thread[domain.KINDS[entry.kind].in_thread].append(entry)
         latest = domain.assessment(thread)
@@ -263,30 +411,50 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
             )
         )
         incidents.append(
-            Incident(
+            Incident[Event | orjson.Fragment](
                 id=accusation.id,
                 status=state[accusation.id]["status"],
                 sources=state[accusation.id]["sources"],
                 publishers=state[accusation.id]["publishers"],
                 assessment=assessment,
-                accusation=fold(accusation, corrections.get(accusation.id, [])),
-                **thread,
+                accusation=_shown(_folded(accusation, corrections)),
+                **{name: [_shown(entry) for entry in listed] for name, listed in thread.items()},
             )
         )
     return incidents
 
 
-def position(incident: Incident, sort: str) -> tuple[datetime, int]:
+def _folded(entry: Event | Written, corrections: dict[UUID, list[Event]]) -> Event | Written:
+    return fold(entry, corrections.get(entry.id, [])) if isinstance(entry, Event) else entry
+
+
+def _shown(entry: Event | Written) -> Event | orjson.Fragment:
+    if isinstance(entry, Event):
+        return entry
+    assert entry.line is not None, "an entry without its line is read whole"
+    return entry.line
+
+
+def position(incident: Incident[Event], sort: str) -> tuple[datetime, int]:
     """The keyset position of an incident in a listing's order: its sort key and its seq."""
+    return _position(incident.accusation, sort)
+
+
+def _position(accusation: Event | Written, sort: str) -> tuple[datetime, int]:
     column = SORTS[sort][0]
-    value = incident.accusation.stated_at if column == "stated_at" else incident.accusation.occurred_from
+    value = accusation.stated_at if column == "stated_at" else accusation.occurred_from
     if value is None:
-        raise ValueError(f"accusation {incident.accusation.id} has no {column}; the log requires both times")
-    return value, incident.accusation.seq
+        raise ValueError(f"accusation {accusation.id} has no {column}; the log requires both times")
+    return value, accusation.seq
 
 
-def sort_position(incident: Incident, sort: str) -> list:
+def sort_position(incident: Incident[Event], sort: str) -> list:
     """The position as a cursor holds it."""
-    value, seq = position(incident, sort)
+    return placed(incident.accusation, sort)
+
+
+def placed(accusation: Event | Written, sort: str) -> list:
+    """An accusation's position as a cursor holds it."""
+    value, seq = _position(accusation, sort)
     # The instant itself: a day alone would write only its date.
     return [datetime.isoformat(value), seq]
