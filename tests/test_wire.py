@@ -131,3 +131,31 @@ def test_a_page_reads_whole_an_entry_the_chain_wrote_no_line_for(client, conn, d
     page, _, as_of = incidents.page(conn, IncidentArgs().load({"limit": "50"}), None, 50, None)
     assert written.get_data() == orjson.dumps({"items": page, "next": None, "as_of": as_of}, default=days.json)
     assert written.get_json()["items"][0]["accusation"]["id"] == posted.get_json()["id"]
+
+
+def test_the_log_s_pages_are_the_lines_it_wrote_and_the_entries_read_whole_alike(client, conn, reporter, every_shape):
+    """A page of the log shows each entry as the line the log wrote for it (0034): the bytes of
+    the page built from the entries' columns, page after page, as of any seq; an entry appended
+    with the chain's trigger off, which has no line, is read whole rather than left out."""
+    head = events.head(conn)
+    for as_of in (None, head // 2, head - 3):
+        url: str | None = "/v1/events?after=0&limit=7" + (f"&as_of={as_of}" if as_of else "")
+        after, pages = 0, 0
+        while url:
+            written = client.get(url)
+            page = events.after(conn, after, 7, until=as_of or head)
+            url = written.get_json()["next"]
+            assert written.get_data() == orjson.dumps(
+                {"items": page, "next": url, "as_of": as_of or head}, default=days.json
+            )
+            after, pages = page[-1].seq, pages + 1
+        assert pages == -(-(as_of or head) // 7)
+    conn.execute("ALTER TABLE event DISABLE TRIGGER event_chain")
+    posted = post_accusation(client, reporter, summary="Shelling reported with the chain switched off.")
+    conn.execute("ALTER TABLE event ENABLE TRIGGER event_chain")
+    written = client.get(f"/v1/events?after={head - 2}&limit=7")
+    assert [item["seq"] for item in written.get_json()["items"]] == [head - 1, head, head + 1]
+    assert written.get_json()["items"][-1]["id"] == posted.get_json()["id"]
+    assert written.get_data() == orjson.dumps(
+        {"items": events.after(conn, head - 2, 7), "next": None, "as_of": head + 1}, default=days.json
+    )

@@ -4,7 +4,8 @@ A page of 50 incidents with their threads is about a thousand fields: through ma
 and the standard json module it took longer than the database did. orjson writes the dataclasses
 (their UUIDs as strings, their UTC datetimes in RFC 3339) exactly as EventOut, IncidentOut and
 their pages in schemas.py describe them (tests/test_wire.py holds them to it); the schemas stay
-the documentation and serve every other answer.
+the documentation and serve every other answer. Entries the log has written lines for (migration
+0034) come as those lines, orjson.Fragment, the same bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from service.store.events import Event
 from service.store.incidents import Incident
 
 
-def page(items: list[Event] | list[Incident], next_url: str | None, as_of: int) -> Response:
+def page(items: list[Event] | list[Incident] | orjson.Fragment, next_url: str | None, as_of: int) -> Response:
     """A page of the log's contract: its items, the URL of the next (in `next` and the `Link`
     header), and the seq of the last entry of the log it reflects (`as_of`)."""
     return Response(

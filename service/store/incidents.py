@@ -130,9 +130,7 @@ def page_as_written(
     }
     if whole:
         with conn.cursor(row_factory=event_rows) as cur:
-            versions = {
-                event.id: event for event in cur.execute(VERSIONS_OF, {"ids": list(whole), "as_of": reflects})
-            }
+            versions = {event.id: event for event in cur.execute(VERSIONS_OF, {"ids": list(whole), "as_of": reflects})}
         entries = [versions.get(entry.id, entry) for entry in entries]
         accusations = [versions.get(accusation.id, accusation) for accusation in accusations]
     listed = _assemble(accusations, entries, state)
