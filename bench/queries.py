@@ -58,14 +58,15 @@ def as_filters(args: dict) -> dict:
 
 
 def time_sql(dsn: str, filters: dict, after: tuple | None, as_of: int | None, runs: int, warm_up: int) -> dict:
-    """Latency in ms of the same page through psycopg alone: the store's three queries."""
+    """Latency in ms of the same page through psycopg alone: the store's queries, as the API's
+    JSON reads them (incidents.page_as_written)."""
     samples = []
     with connect(dsn, autocommit=True) as conn:
         for _ in range(warm_up):
-            incidents.page(conn, filters, after, filters["limit"], as_of)
+            incidents.page_as_written(conn, filters, after, filters["limit"], as_of)
         for _ in range(runs):
             started = time.perf_counter()
-            incidents.page(conn, filters, after, filters["limit"], as_of)
+            incidents.page_as_written(conn, filters, after, filters["limit"], as_of)
             samples.append((time.perf_counter() - started) * 1000)
     return stats(samples)
 
@@ -87,11 +88,11 @@ def explain(dsn: str, filters: dict, after: tuple | None, as_of: int | None = No
     """EXPLAIN (ANALYZE, BUFFERS) of the page query and of the responses query after it."""
     with connect(dsn, autocommit=True) as conn:
         refs = filters_sql.resolve(conn, filters)
-        _, query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of)
+        _, query, params = incidents.page_query(filters, refs, after, filters["limit"], as_of, incidents.WRITTEN)
         page_plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ") + query, params).fetchone()
         ids = [row["id"] for row in conn.execute(query, params).fetchall()]
         responses_plan = conn.execute(
-            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + events.RESPONSES,
+            "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + incidents.WRITTEN + events.IN_THREADS,
             {"ids": ids, "as_of": refs["head"] if as_of is None else as_of},
         ).fetchone()
     result: dict[str, Any] = {}
