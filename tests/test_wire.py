@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from service import days
+from service.api import incidents as api_incidents
 from service.pipeline.schemas import EventPage, IncidentArgs, IncidentPage
 from service.store import events, incidents
 from tests.api import make_key, post_accusation
@@ -158,4 +159,21 @@ def test_the_log_s_pages_are_the_lines_it_wrote_and_the_entries_read_whole_alike
     assert written.get_json()["items"][-1]["id"] == posted.get_json()["id"]
     assert written.get_data() == orjson.dumps(
         {"items": events.after(conn, head - 2, 7), "next": None, "as_of": head + 1}, default=days.json
+    )
+
+
+@pytest.mark.parametrize("query", ["", "status=disputed&sort=occurred", "as_of=40"])
+def test_an_ndjson_export_of_incidents_is_its_incidents_read_whole_byte_for_byte(
+    client, conn, every_thread, monkeypatch, query
+):
+    """The incidents' NDJSON export writes each incident as a page of the API does, its entries
+    as the log wrote them, in batches that follow one another: the bytes of the incidents built
+    from Events, one a line."""
+    monkeypatch.setattr(api_incidents, "EXPORT_BATCH", 4)
+    filters = IncidentArgs().load(dict(parse_qsl(query)))
+    every, _, _ = incidents.page(conn, filters, None, 10_000, filters.get("as_of"))
+    exported = client.get(f"/v1/incidents?format=ndjson&{query}").get_data()
+    assert len(every) > 8
+    assert exported == b"".join(
+        orjson.dumps(incident, default=days.json, option=orjson.OPT_APPEND_NEWLINE) for incident in every
     )

@@ -4,6 +4,7 @@ or as of any seq of the log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from functools import partial
 from uuid import UUID
 
@@ -96,18 +97,18 @@ EXPORT_BATCH = 500
 
 def export(filters: dict, format: str):
     exports.refuse_page_arguments()
-    sort = filters["sort"]
+    # NDJSON writes each incident as a page of the API does: its entries as the log wrote them.
+    as_written = format == "ndjson"
     with snapshot() as conn:
         catalogue = names.read(conn)
-        first, more, as_of = incidents.page(conn, filters, None, EXPORT_BATCH, filters.get("as_of"))
+        first, after, as_of = _batch(conn, filters, None, filters.get("as_of"), as_written)
 
     def every() -> Iterator[incidents.Incident]:
-        batch, remaining = first, more
+        batch, position = first, after
         yield from batch
-        while remaining:
-            after = incidents.position(batch[-1], sort)
-            batch, remaining, _ = read(
-                partial(incidents.page, filters=filters, after=after, limit=EXPORT_BATCH, as_of=as_of)
+        while position is not None:
+            batch, position, _ = read(
+                partial(_batch, filters=filters, after=position, as_of=as_of, as_written=as_written)
             )
             yield from batch
 
@@ -117,6 +118,18 @@ def export(filters: dict, format: str):
         if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")
     }
     return exports.response("incidents", format, every(), catalogue, as_of, named_by)
+
+
+def _batch(
+    conn, filters: dict, after: tuple | None, as_of: int | None, as_written: bool
+) -> tuple[list[incidents.Incident], tuple | None, int]:
+    """A batch of an export's incidents after the position `after`, the position after its last
+    (None after the last batch), and the seq it reflects."""
+    if as_written:
+        shown, last, reflects = incidents.page_as_written(conn, filters, after, EXPORT_BATCH, as_of)
+        return shown, None if last is None else (datetime.fromisoformat(last[0]), last[1]), reflects
+    whole, more, reflects = incidents.page(conn, filters, after, EXPORT_BATCH, as_of)
+    return whole, incidents.position(whole[-1], filters["sort"]) if more else None, reflects
 
 
 @blp.route("/<incident_id>", methods=["GET"])
