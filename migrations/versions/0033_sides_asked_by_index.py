@@ -11,7 +11,7 @@ Revises: 0032
 Create Date: 2026-12-06
 """
 
-from alembic import op
+from migrations import functions
 
 revision = "0033"
 down_revision = "0032"
@@ -25,15 +25,9 @@ PROBED = """OR EXISTS (SELECT 1 FROM actor_member m
                       AND subpath((SELECT member.path FROM actor member WHERE member.id = m.member_id), 0, 1) @> speaker)"""
 
 
-def _rewrite(old: str, new: str) -> None:
-    body = op.get_bind().exec_driver_sql("SELECT pg_get_functiondef('on_side_of'::regproc)").scalar()
-    assert body.count(old) == 1, old
-    op.execute(body.replace(old, new))
-
-
 def upgrade() -> None:
-    _rewrite(JOINED, PROBED)
+    functions.rewrite("on_side_of", [(JOINED, PROBED)])
 
 
 def downgrade() -> None:
-    _rewrite(PROBED, JOINED)
+    functions.rewrite("on_side_of", [(PROBED, JOINED)])

@@ -24,6 +24,8 @@ Create Date: 2026-12-07
 
 from alembic import op
 
+from migrations import functions
+
 revision = "0034"
 down_revision = "0033"
 branch_labels = None
@@ -166,21 +168,12 @@ LINES = (
 )
 
 
-def _chain(with_lines: bool) -> None:
-    body = op.get_bind().exec_driver_sql("SELECT pg_get_functiondef('event_chain'::regproc)").scalar()
-    for hashed, lines in zip(HASHED, LINES, strict=True):
-        old, new = (hashed, hashed + lines) if with_lines else (hashed + lines, hashed)
-        assert body.count(old) == 1, old
-        body = body.replace(old, new)
-    op.execute(body)
-
-
 def upgrade() -> None:
     op.execute(WIRE_TIME)
     op.execute(ENTRY_LINES)
     op.execute(TABLE)
     op.execute(WRITTEN)
-    _chain(with_lines=True)
+    functions.rewrite("event_chain", [(old, old + new) for old, new in zip(HASHED, LINES, strict=True)])
     # Its statements keep one plan for any entry: PostgreSQL priced a plan for a range it cannot
     # see above one planned for a range of one entry, and so planned the line of every append
     # afresh (1.5 ms an append).
@@ -189,7 +182,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("ALTER FUNCTION event_chain() RESET plan_cache_mode")
-    _chain(with_lines=False)
+    functions.rewrite("event_chain", [(old + new, old) for old, new in zip(HASHED, LINES, strict=True)])
     op.execute("DROP TABLE entry_line")
     op.execute("DROP FUNCTION entry_lines(bigint, bigint)")
     op.execute("DROP FUNCTION wire_time(timestamptz, integer, text)")

@@ -20,6 +20,8 @@ Create Date: 2026-12-07
 
 from alembic import op
 
+from migrations import functions
+
 revision = "0035"
 down_revision = "0034"
 branch_labels = None
@@ -132,25 +134,16 @@ CSV = (
 )
 
 
-def _chain(with_cells: bool) -> None:
-    body = op.get_bind().exec_driver_sql("SELECT pg_get_functiondef('event_chain'::regproc)").scalar()
-    for lines, cells in zip(LINES, CSV, strict=True):
-        old, new = (lines, lines + cells) if with_cells else (lines + cells, lines)
-        assert body.count(old) == 1, old
-        body = body.replace(old, new)
-    op.execute(body)
-
-
 def upgrade() -> None:
     op.execute(CELLS)
     op.execute(ENTRY_CSV_PARTS)
     op.execute(TABLE)
     op.execute(WRITTEN)
-    _chain(with_cells=True)
+    functions.rewrite("event_chain", [(old, old + new) for old, new in zip(LINES, CSV, strict=True)])
 
 
 def downgrade() -> None:
-    _chain(with_cells=False)
+    functions.rewrite("event_chain", [(old + new, old) for old, new in zip(LINES, CSV, strict=True)])
     op.execute("DROP TABLE entry_csv")
     op.execute("DROP FUNCTION entry_csv_parts(bigint, bigint)")
     op.execute("DROP FUNCTION csv_cell(text)")
