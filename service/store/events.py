@@ -250,8 +250,9 @@ def get(conn: Connection, event_id: UUID, as_of: int | None = None) -> Event | N
 BIGINT = 2**63 - 1
 
 
-# Every entry answering any of the accusations %(ids)s (and their corrections), every retraction of
-# their denials, and every correction of the accusations themselves, up to a seq.
+# The condition, after a select of entries `e`, of every entry answering any of the accusations
+# %(ids)s (and their corrections), every retraction of their denials, and every correction of the
+# accusations themselves, up to a seq.
 IN_THREADS = """
  WHERE e.id IN (SELECT r.id FROM event r WHERE r.responds_to = ANY(%(ids)s)
                 UNION ALL
@@ -263,7 +264,6 @@ IN_THREADS = """
                 SELECT m.id FROM event m WHERE m.cites = ANY(%(ids)s))
    AND e.seq <= %(as_of)s AND NOT entry_voided(coalesce(e.corrects, e.id), %(as_of)s)
  ORDER BY e.seq"""
-RESPONSES = SELECT_EVENTS + IN_THREADS
 
 
 def after(conn: Connection, seq: int, limit: int, until: int | None = None) -> list[Event]:

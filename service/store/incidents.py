@@ -24,7 +24,6 @@ from service.store import Connection
 from service.store import filters as filters_sql
 from service.store.events import (
     IN_THREADS,
-    RESPONSES,
     SELECT_EVENTS,
     Event,
     check_as_of,
@@ -116,12 +115,7 @@ def page_as_written(
     accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, WRITTEN, written_rows)
     if not accusations:
         return [], None, reflects
-    ids = [accusation.id for accusation in accusations]
-    with conn.pipeline(), conn.cursor(row_factory=written_rows) as responses, conn.cursor() as states:
-        responses.execute(WRITTEN + IN_THREADS, {"ids": ids, "as_of": reflects})
-        states.execute(STATUS_AS_OF, {"ids": ids, "as_of": reflects})
-        entries: list[Event | Written] = list(responses.fetchall())
-        state = {row["event_id"]: row for row in states.fetchall()}
+    entries, state = _in_threads(conn, accusations, reflects, WRITTEN, written_rows)
     # An entry with corrections is shown at its version as of the page, with its revisions: it and
     # its corrections are read whole, as every other read of them is (a few a page). So is an
     # entry the chain's trigger wrote no line for, rather than left out.
@@ -358,16 +352,24 @@ def threads(conn: Connection, accusations: list[Event], as_of: int) -> list[Inci
     version as of `as_of`, fetched for the whole page in one query."""
     if not accusations:
         return []
-    ids = [accusation.id for accusation in accusations]
-    # The threads' entries and each incident's status (derived by the database, migration 0012,
-    # and never again here), in one round trip.
-    with conn.pipeline(), conn.cursor(row_factory=event_rows) as responses, conn.cursor() as states:
-        responses.execute(RESPONSES, {"ids": ids, "as_of": as_of})
-        states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
-        entries: list[Event | Written] = list(responses.fetchall())
-        state = {row["event_id"]: row for row in states.fetchall()}
+    entries, state = _in_threads(conn, accusations, as_of, SELECT_EVENTS, event_rows)
     # Every entry is an Event, so every incident holds Events only.
     return cast(list[Incident[Event]], _assemble(list(accusations), entries, state))
+
+
+def _in_threads(
+    conn: Connection, accusations: list, as_of: int, select: str, rows: Any
+) -> tuple[list[Event | Written], dict]:
+    """The entries of these accusations' threads up to `as_of`, each read by `select` into
+    `rows`, and each incident's status (derived by the database, migration 0012, and never again
+    here) with its sources and publishers by its id: in one round trip."""
+    ids = [accusation.id for accusation in accusations]
+    with conn.pipeline(), conn.cursor(row_factory=rows) as responses, conn.cursor() as states:
+        responses.execute(select + IN_THREADS, {"ids": ids, "as_of": as_of})
+        states.execute(STATUS_AS_OF, {"ids": ids, "as_of": as_of})
+        entries = list(responses.fetchall())
+        state = {row["event_id"]: row for row in states.fetchall()}
+    return entries, state
 
 
 def _assemble(
