@@ -4,7 +4,6 @@ or as of any seq of the log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from functools import partial
 from uuid import UUID
 
@@ -126,8 +125,7 @@ def _batch(
     """A batch of an export's incidents after the position `after`, the position after its last
     (None after the last batch), and the seq it reflects."""
     if as_written:
-        shown, last, reflects = incidents.page_as_written(conn, filters, after, EXPORT_BATCH, as_of)
-        return shown, None if last is None else (datetime.fromisoformat(last[0]), last[1]), reflects
+        return incidents.page_as_written(conn, filters, after, EXPORT_BATCH, as_of)
     whole, more, reflects = incidents.page(conn, filters, after, EXPORT_BATCH, as_of)
     return whole, incidents.position(whole[-1], filters["sort"]) if more else None, reflects
 

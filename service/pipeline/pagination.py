@@ -83,13 +83,13 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
 def incident_next(page: list, more: bool, sort: str, as_of: int, digest: str) -> str | None:
     """The URL of a listing's next page, or None after its last: it resumes after the page's last
     incident, as of the same seq (incident_position reads both back)."""
-    return after_incident(incidents.sort_position(page[-1], sort) if more else None, as_of, digest)
+    return after_incident(incidents.position(page[-1], sort) if more else None, as_of, digest)
 
 
-def after_incident(position: list | None, as_of: int, digest: str) -> str | None:
-    """The URL of the listing's page after the cursor position `position` (incidents.placed), or
-    None when no page follows."""
-    return None if position is None else next_url(encode([*position, as_of], digest))
+def after_incident(position: tuple[datetime, int] | None, as_of: int, digest: str) -> str | None:
+    """The URL of the listing's page after the keyset position `position`, or None when no page
+    follows."""
+    return None if position is None else next_url(encode([*incidents.cursor_position(position), as_of], digest))
 
 
 def _typed(value, kind: type):

@@ -104,13 +104,13 @@ def page(
 
 def page_as_written(
     conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
-) -> tuple[list[Incident[Event | orjson.Fragment]], list | None, int]:
+) -> tuple[list[Incident[Event | orjson.Fragment]], tuple[datetime, int] | None, int]:
     """The same page for the API's JSON, each entry that nothing has corrected (as of the page's
     seq) shown as the line the log wrote for it as it chained it (migration 0034): the line is
     the entry as GET /v1/events shows it, and the Event it would be built into would be written
     back to those very bytes (tests/test_wire.py holds the two pages to each other). Built from
     its 35 columns, each entry cost a page 20 to 40 µs of the database's time and as much again
-    of the worker's. Returns the incidents, the cursor position of the last when more follow, and
+    of the worker's. Returns the incidents, the keyset position of the last when more follow, and
     the seq the page reflects."""
     accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, WRITTEN, written_rows)
     if not accusations:
@@ -134,7 +134,7 @@ def page_as_written(
     shown = listed[-1].accusation
     return (
         listed,
-        placed(shown if isinstance(shown, Event) else accusations[-1], filters.get("sort") or "-stated"),
+        _position(shown if isinstance(shown, Event) else accusations[-1], filters.get("sort") or "-stated"),
         reflects,
     )
 
@@ -450,11 +450,11 @@ def _position(accusation: Event | Written, sort: str) -> tuple[datetime, int]:
 
 def sort_position(incident: Incident[Event], sort: str) -> list:
     """The position as a cursor holds it."""
-    return placed(incident.accusation, sort)
+    return cursor_position(position(incident, sort))
 
 
-def placed(accusation: Event | Written, sort: str) -> list:
-    """An accusation's position as a cursor holds it."""
-    value, seq = _position(accusation, sort)
+def cursor_position(position: tuple[datetime, int]) -> list:
+    """A keyset position as a cursor holds it."""
+    value, seq = position
     # The instant itself: a day alone would write only its date.
     return [datetime.isoformat(value), seq]
