@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from service.api import events as api_events
 from tests.processes import base_env
 
 # Starts processes, servers or a browser: outside the fast subset (pytest -m 'not slow').
@@ -108,6 +109,8 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     data = report["large"]["data"]
     assert data["verify"]["all_match"] and data["verify_imported"]["all_match"]
     assert data["verify"]["entries"] == data["verify_imported"]["entries"] == data["export"]["entries"]
+    # The HTTP export, read batches ahead under gunicorn's gevent worker, holds every entry once.
+    assert data["http_ndjson"]["lines"] == data["export"]["entries"] > api_events.LINES_BATCH
 
     after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert after == before, "the benchmark's scratch databases must be dropped"

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import orjson
@@ -16,6 +17,7 @@ import shapely.geometry
 from geojson_pydantic import FeatureCollection
 
 from service import days
+from service.api import events as api_events
 from service.formats import csv as csv_writer
 from service.formats import rows
 from service.pipeline.db import connect
@@ -408,3 +410,33 @@ def test_the_csv_postgresql_writes_is_the_services_own_byte_for_byte(client, eve
     assert client.get("/v1/events?format=csv&after=10&as_of=20").get_data() == b"".join(
         line + b"\r\n" for line in [header, *lines[10:20]]
     )
+
+
+def test_an_export_read_batches_ahead_is_the_export_read_one_batch_at_a_time(
+    app, client, reporter, every_shape, dsn, monkeypatch
+):
+    """The events' exports read their next batches while one is sent (reads.read_ahead), each in
+    a snapshot of its own: in batches of 3, their ends looked up 2 at a time, the same bytes as
+    the export read in one batch, across a gap in the seqs (writes refused after they drew one),
+    from any seq and as of any seq. A client that stops reading leaves no connection taken."""
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute("SELECT nextval(pg_get_serial_sequence('event', 'seq')) FROM generate_series(1, 7)")
+    assert post_accusation(client, reporter, summary="Shelling after a gap in the log's seqs.").status_code == 201
+    queries = ("", "&after=10&as_of=20", "&after=4", "&as_of=9")
+    whole = {
+        (fmt, q): client.get(f"/v1/events?format={fmt}{q}").get_data() for fmt in ("ndjson", "csv") for q in queries
+    }
+    assert whole["ndjson", ""].count(b"\n") > 60 and whole["csv", "&as_of=9"].count(b"\r\n") == 10
+    monkeypatch.setattr(api_events, "LINES_BATCH", 3)
+    monkeypatch.setattr(api_events, "BATCH_ENDS", 2)
+    for (fmt, q), body in whole.items():
+        assert client.get(f"/v1/events?format={fmt}{q}").get_data() == body, (fmt, q)
+
+    pool = app.extensions["pool"]
+    stopped = client.get("/v1/events?format=csv", buffered=False)
+    assert next(stopped.response).startswith(b"id,seq,kind")
+    stopped.close()
+    deadline = time.monotonic() + 5
+    while (stats := pool.get_stats())["pool_available"] < stats["pool_size"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stats["pool_available"] == stats["pool_size"]

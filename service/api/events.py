@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from service.formats import rows
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
-from service.pipeline.reads import read, snapshot
+from service.pipeline.reads import read, read_ahead, snapshot
 from service.pipeline.schemas import (
     OWNED,
     CorrectionIn,
@@ -29,7 +29,7 @@ from service.pipeline.schemas import (
     VoidIn,
 )
 from service.pipeline.writes import Write, writes
-from service.store import csv_lines, events, names
+from service.store import Connection, csv_lines, events, names
 
 blp = Blueprint(
     "events",
@@ -203,6 +203,8 @@ def export(after: int, as_of: int | None, format: str):
 
 # Entries an NDJSON or CSV export reads at a time: written by PostgreSQL, a batch is one string.
 LINES_BATCH = 2000
+# How many batches' ends one look at the seq index finds (events.batch_ends).
+BATCH_ENDS = 16
 
 # The exports PostgreSQL writes: each one's query of lines, how a line ends, and what comes first.
 LINES = {
@@ -212,19 +214,37 @@ LINES = {
 
 
 def _lines(after: int, as_of: int | None, format: str):
-    """The log as NDJSON or CSV, each batch of lines written by PostgreSQL (events.lines_after),
-    in snapshots that agree as `export`'s do."""
+    """The log as NDJSON or CSV, each batch of lines written by PostgreSQL (events.lines_after)
+    in a snapshot of its own, the next ones read while one is sent (reads.read_ahead): the log
+    below the head never changes, so batches read apart agree as `export`'s do."""
     query, end, header = LINES[format]
     with snapshot() as conn:
         as_of = events.check_as_of(as_of, events.head(conn))
-        lines_after = partial(events.lines_after, limit=LINES_BATCH, until=as_of, lines=query, end=end)
-        first = lines_after(conn, after)
+    lines_after = partial(events.lines_after, limit=LINES_BATCH, until=as_of, lines=query, end=end)
+
+    def batches() -> Iterator[Callable[[Connection], tuple[bytes, int, int]]]:
+        seq = after
+        while True:
+            ends = read(partial(events.batch_ends, seq=seq, until=as_of, size=LINES_BATCH, count=BATCH_ENDS))
+            for last in ends:
+                yield partial(lines_after, seq=seq)
+                seq = last
+            if len(ends) < BATCH_ENDS:
+                yield partial(lines_after, seq=seq)  # what follows the last end: less than a batch
+                return
+
+    stream = read_ahead(batches())
+    # The first batch is read before the answer begins: a failure there (the database gone, an
+    # entry without its line, events.Unwritten) is answered as a problem, not a stream cut short.
+    try:
+        first, _, _ = next(stream)
+    except BaseException:
+        stream.close()
+        raise
 
     def every() -> Iterator[bytes]:
-        lines, count, last = first
-        yield header + lines
-        while count == LINES_BATCH:
-            lines, count, last = read(partial(lines_after, seq=last))
+        yield header + first
+        for lines, _, _ in stream:
             yield lines
 
     return exports.streamed("events", format, every(), as_of, {"after": after} if after else {})

@@ -570,6 +570,19 @@ def lines_after(
     return bytes(row["lines"]), row["count"], row["last"] or seq
 
 
+def batch_ends(conn: Connection, seq: int, until: int, size: int, count: int) -> list[int]:
+    """The seqs that end the next `count` batches of `size` entries after `seq` (through `until`),
+    read from the seq index alone: where an export's batches begin is known before any of them
+    is read, so several can be read at once (reads.read_ahead). Fewer than `count` means the
+    entries after the last one fill less than a batch."""
+    rows = conn.execute(
+        "SELECT seq FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM event "
+        "WHERE seq > %(seq)s AND seq <= %(until)s ORDER BY seq LIMIT %(most)s) s WHERE mod(n, %(size)s) = 0",
+        {"seq": seq, "until": until, "size": size, "most": size * count},
+    ).fetchall()
+    return [row["seq"] for row in rows]
+
+
 def every(conn: Connection, batch: int = 10_000) -> Iterator[Event]:
     """The whole log in seq order, `batch` entries a statement (in the caller's snapshot)."""
     last = 0
