@@ -313,8 +313,8 @@ BEGIN
     END LOOP;
     INSERT INTO entry_line (seq, line)
     SELECT l.seq, l.line FROM entry_lines((SELECT coalesce(max(seq), 0) FROM entry_line), (SELECT max(seq) FROM event)) l;
-    INSERT INTO entry_csv (seq, parts)
-    SELECT c.seq, c.parts FROM entry_csv_parts((SELECT coalesce(max(seq), 0) FROM entry_csv), (SELECT max(seq) FROM event)) c;
+    INSERT INTO entry_csv
+    SELECT c.* FROM entry_csv_parts((SELECT coalesce(max(seq), 0) FROM entry_csv), (SELECT max(seq) FROM event)) c;
 END $$
 """
 

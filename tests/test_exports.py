@@ -440,3 +440,22 @@ def test_an_export_read_batches_ahead_is_the_export_read_one_batch_at_a_time(
     while (stats := pool.get_stats())["pool_available"] < stats["pool_size"] and time.monotonic() < deadline:
         time.sleep(0.01)
     assert stats["pool_available"] == stats["pool_size"]
+
+
+def test_the_csv_writes_the_catalogue_s_names_as_they_stand_now(client, every_shape, dsn):
+    """A CSV row keeps its entry's own cells, and the ids of the catalogue rows it names (0036):
+    an actor, a place or a source renamed after the entry was written is written by its new name,
+    in every row that names it, several targets and places in their order included."""
+    with connect(dsn, autocommit=True) as conn:
+        conn.execute("UPDATE actor SET name = 'Republic of Armenia' WHERE slug = 'armenia'")
+        conn.execute("UPDATE location SET name = 'Aghdam' WHERE slug = 'agdam'")
+        conn.execute("UPDATE source SET title = 'Moscow truce report' WHERE slug = 'moscow-ceasefire-article'")
+    table = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv").get_data(as_text=True), newline="")))
+    named = [row for row in table if row["target"] == "armenia"]
+    assert len(named) > 10 and {row["target_name"] for row in named} == {"Republic of Armenia"}
+    several = next(row for row in table if row["target"] == "armenia; -unit")
+    assert several["target_name"] == 'Republic of Armenia; @Unit "Nine"'
+    places = next(row for row in table if row["locations"] == "south-post; -ridge; agdam")
+    assert places["location_names"].endswith("; Aghdam")
+    sourced = [row for row in table if row["source"] == "moscow-ceasefire-article"]
+    assert sourced and {row["source_title"] for row in sourced} == {"Moscow truce report"}

@@ -115,18 +115,38 @@ def test_incident_states_are_derived_from_the_log_already_there(dsn):
 
 
 def test_the_exports_kept_rows_are_written_for_the_log_already_there(dsn, client, reporter):
-    """0034 and 0035 write the lines and cells of a log they find as the chain's trigger writes
-    them for each entry appended after: stepping down and up again gives the same rows."""
+    """0034, 0035 and 0036 write the lines, cells and catalogue ids of a log they find as the
+    chain's trigger writes them for each entry appended after: stepping down and up again gives
+    the same rows, several targets and places in their order included."""
     for summary in ("Mortar fire near Agdam, the ministry said.", 'It called the report "a lie", twice.'):
         assert client.post("/v1/events", json={**ACCUSATION, "summary": summary}, headers=reporter).status_code == 201
-    kept = "SELECT l.seq, l.line, c.parts FROM entry_line l JOIN entry_csv c ON c.seq = l.seq ORDER BY l.seq"
+    several = {
+        **ACCUSATION,
+        "target": None,
+        "targets": ["armenia", "russia"],
+        "locations": ["tartar", "agdam"],
+        "summary": "Shelling of Tartar and Agdam blamed on two states.",
+    }
+    assert client.post("/v1/events", json=several, headers=reporter).status_code == 201
+    kept = (
+        "SELECT l.seq, l.line, c.parts, c.claimant_id, c.target_ids, c.location_ids, c.ceasefire_id, c.source_id "
+        "FROM entry_line l JOIN entry_csv c ON c.seq = l.seq ORDER BY l.seq"
+    )
     with connect(dsn) as conn:
         written = conn.execute(kept).fetchall()
+        actor = {row["slug"]: row["id"] for row in conn.execute("SELECT slug::text, id FROM actor")}
+        place = {row["slug"]: row["id"] for row in conn.execute("SELECT slug::text, id FROM location")}
+    assert written[-1]["target_ids"] == [actor["armenia"], actor["russia"]]
+    assert written[-1]["location_ids"] == [place["tartar"], place["agdam"]]
+    migrate.downgrade(dsn, "0035")
+    with connect(dsn) as conn:
+        columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'entry_csv'"
+        assert [row["column_name"] for row in conn.execute(columns)] == ["seq", "parts"]
     migrate.downgrade(dsn, "0033")
     migrate.upgrade(dsn)
     with connect(dsn) as conn:
         assert conn.execute(kept).fetchall() == written
-        assert len(written) == conn.execute("SELECT count(*) AS n FROM event").fetchone()["n"] == 6
+        assert len(written) == conn.execute("SELECT count(*) AS n FROM event").fetchone()["n"] == 7
 
 
 def test_a_log_with_corrections_or_reviews_cannot_go_back_before_them(dsn, client, admin_key):
