@@ -110,7 +110,7 @@ def test_a_quick_run_measures_everything_and_leaves_nothing_behind(server_dsn, a
     assert data["verify"]["all_match"] and data["verify_imported"]["all_match"]
     assert data["verify"]["entries"] == data["verify_imported"]["entries"] == data["export"]["entries"]
     # The HTTP export, read batches ahead under gunicorn's gevent worker, holds every entry once.
-    assert data["http_ndjson"]["lines"] == data["export"]["entries"] > api_events.LINES_BATCH
+    assert data["http_ndjson"]["lines"] == data["export"]["entries"] > api_events.EXPORT_BATCH
 
     after = {row[0] for row in admin.execute("SELECT datname FROM pg_database").fetchall()}
     assert after == before, "the benchmark's scratch databases must be dropped"

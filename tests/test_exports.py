@@ -20,6 +20,7 @@ from service import days
 from service.api import events as api_events
 from service.formats import csv as csv_writer
 from service.formats import rows
+from service.pipeline import reads
 from service.pipeline.db import connect
 from service.store import events, names
 from tests.api import ACCUSATION, make_key, post_accusation
@@ -417,18 +418,21 @@ def test_an_export_read_batches_ahead_is_the_export_read_one_batch_at_a_time(
 ):
     """The events' exports read their next batches while one is sent (reads.read_ahead), each in
     a snapshot of its own: in batches of 3, their ends looked up 2 at a time, the same bytes as
-    the export read in one batch, across a gap in the seqs (writes refused after they drew one),
-    from any seq and as of any seq. A client that stops reading leaves no connection taken."""
+    the export read in one batch (NDJSON, CSV and GeoJSON), across a gap in the seqs (writes
+    refused after they drew one), from any seq and as of any seq. A client that stops reading
+    leaves no connection taken."""
     with connect(dsn, autocommit=True) as conn:
         conn.execute("SELECT nextval(pg_get_serial_sequence('event', 'seq')) FROM generate_series(1, 7)")
     assert post_accusation(client, reporter, summary="Shelling after a gap in the log's seqs.").status_code == 201
     queries = ("", "&after=10&as_of=20", "&after=4", "&as_of=9")
     whole = {
-        (fmt, q): client.get(f"/v1/events?format={fmt}{q}").get_data() for fmt in ("ndjson", "csv") for q in queries
+        (fmt, q): client.get(f"/v1/events?format={fmt}{q}").get_data()
+        for fmt in ("ndjson", "csv", "geojson")
+        for q in queries
     }
     assert whole["ndjson", ""].count(b"\n") > 60 and whole["csv", "&as_of=9"].count(b"\r\n") == 10
-    monkeypatch.setattr(api_events, "LINES_BATCH", 3)
-    monkeypatch.setattr(api_events, "BATCH_ENDS", 2)
+    monkeypatch.setattr(api_events, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(reads, "ENDS_AT_A_LOOK", 2)
     for (fmt, q), body in whole.items():
         assert client.get(f"/v1/events?format={fmt}{q}").get_data() == body, (fmt, q)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from service.formats import rows
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import page_url
-from service.pipeline.reads import read, read_ahead, snapshot
+from service.pipeline.reads import batched, snapshot
 from service.pipeline.schemas import (
     OWNED,
     CorrectionIn,
@@ -176,35 +176,8 @@ def follow(after: int, limit: int, as_of: int | None = None, format: str | None 
     return wire.page(items, url, reflects)
 
 
-# Entries an export reads at a time, each batch on a connection taken from the pool for it alone.
+# Entries an export reads at a time: a batch of lines written by PostgreSQL is one string.
 EXPORT_BATCH = 2000
-
-
-def export(after: int, as_of: int | None, format: str):
-    exports.refuse_page_arguments()
-    if format in LINES:
-        return _lines(after, as_of, format)
-    with snapshot() as conn:
-        catalogue = names.read(conn)
-        as_of = events.check_as_of(as_of, events.head(conn))
-        first = events.after(conn, after, EXPORT_BATCH, until=as_of)
-
-    def every() -> Iterator[events.Event]:
-        # The log below the head never changes, so batches read apart agree with each other.
-        batch = first
-        yield from batch
-        while len(batch) == EXPORT_BATCH:
-            last = batch[-1].seq
-            batch = read(partial(events.after, seq=last, limit=EXPORT_BATCH, until=as_of))
-            yield from batch
-
-    return exports.response("events", format, every(), catalogue, as_of, {"after": after} if after else {})
-
-
-# Entries an NDJSON or CSV export reads at a time: written by PostgreSQL, a batch is one string.
-LINES_BATCH = 2000
-# How many batches' ends one look at the seq index finds (events.batch_ends).
-BATCH_ENDS = 16
 
 # The exports PostgreSQL writes: each one's query of lines, how a line ends, and what comes first.
 LINES = {
@@ -213,41 +186,49 @@ LINES = {
 }
 
 
-def _lines(after: int, as_of: int | None, format: str):
-    """The log as NDJSON or CSV, each batch of lines written by PostgreSQL (events.lines_after)
-    in a snapshot of its own, the next ones read while one is sent (reads.read_ahead): the log
-    below the head never changes, so batches read apart agree as `export`'s do."""
-    query, end, header = LINES[format]
+def export(after: int, as_of: int | None, format: str):
+    """The log from just after `after` to `as_of` (the head) as one stream, EXPORT_BATCH entries a
+    read, each in a snapshot of its own, the next ones read while one is sent (reads.batched):
+    the log below the head never changes, so batches read apart agree. NDJSON and CSV are lines
+    PostgreSQL wrote (events.lines_after); GeoJSON is written here from the entries."""
+    exports.refuse_page_arguments()
+    named_by = {"after": after} if after else {}
     with snapshot() as conn:
-        as_of = events.check_as_of(as_of, events.head(conn))
-    lines_after = partial(events.lines_after, limit=LINES_BATCH, until=as_of, lines=query, end=end)
+        bound = events.check_as_of(as_of, events.head(conn))
 
-    def batches() -> Iterator[Callable[[Connection], tuple[bytes, int, int]]]:
-        seq = after
-        while True:
-            ends = read(partial(events.batch_ends, seq=seq, until=as_of, size=LINES_BATCH, count=BATCH_ENDS))
-            for last in ends:
-                yield partial(lines_after, seq=seq)
-                seq = last
-            if len(ends) < BATCH_ENDS:
-                yield partial(lines_after, seq=seq)  # what follows the last end: less than a batch
-                return
+    def ends(conn: Connection, start: int, count: int) -> list[int]:
+        return events.batch_ends(conn, start, bound, EXPORT_BATCH, count)
 
-    stream = read_ahead(batches())
-    # The first batch is read before the answer begins: a failure there (the database gone, an
-    # entry without its line, events.Unwritten) is answered as a problem, not a stream cut short.
-    try:
-        first, _, _ = next(stream)
-    except BaseException:
-        stream.close()
-        raise
+    if format in LINES:
+        query, end, header = LINES[format]
 
-    def every() -> Iterator[bytes]:
-        yield header + first
-        for lines, _, _ in stream:
-            yield lines
+        def lines(conn: Connection, start: int) -> tuple[bytes, int, int]:
+            return events.lines_after(conn, start, EXPORT_BATCH, until=bound, lines=query, end=end)
 
-    return exports.streamed("events", format, every(), as_of, {"after": after} if after else {})
+        written = batched(after, ends, lines)
+        first, _, _ = next(written)
+        return exports.streamed("events", format, _written(header + first, written), bound, named_by)
+
+    def entries(conn: Connection, start: int) -> list[events.Event]:
+        return events.after(conn, start, EXPORT_BATCH, until=bound)
+
+    with snapshot() as conn:
+        catalogue = names.read(conn)
+    listed = batched(after, ends, entries)
+    first_entries = next(listed)
+    return exports.response("events", format, _listed(first_entries, listed), catalogue, bound, named_by)
+
+
+def _written(first: bytes, rest: Iterator[tuple[bytes, int, int]]) -> Iterator[bytes]:
+    yield first
+    for lines, _, _ in rest:
+        yield lines
+
+
+def _listed(first: list[events.Event], rest: Iterator[list[events.Event]]) -> Iterator[events.Event]:
+    yield from first
+    for batch in rest:
+        yield from batch
 
 
 @blp.route("/<event_id>", methods=["GET"])

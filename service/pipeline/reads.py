@@ -20,6 +20,7 @@ from service.pipeline.db import Pool
 from service.store import Connection, events
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 class ReplicaFailed(Exception):
@@ -205,3 +206,38 @@ def read_ahead(works: Iterable[Callable[[Connection], T]], depth: int = READ_AHE
         for future in pending:
             future.cancel()
         executor.shutdown(wait=False)
+
+
+# How many batches' ends one look finds: a walk of the listing's index that reads nothing else.
+ENDS_AT_A_LOOK = 16
+
+
+def batched(
+    start: P, ends: Callable[[Connection, P, int], list[P]], read_batch: Callable[[Connection, P], T]
+) -> Generator[T, None, None]:
+    """A listing read in batches, each `read` in a snapshot of its own, the next ones while one is
+    sent (read_ahead). `ends(conn, start, count)` gives the positions that end each of the next
+    `count` batches after `start` (fewer when the listing ends before them), so the batches are
+    known before any is read; `read_batch(conn, start)` reads the batch after `start`. The
+    caller reads the first before its answer begins: a failure there (a refusal, the database
+    gone) is answered as a problem, not a stream cut short."""
+
+    def look(conn: Connection, position: P) -> list[P]:
+        return ends(conn, position, ENDS_AT_A_LOOK)
+
+    def reads() -> Iterator[Callable[[Connection], T]]:
+        after = start
+        while True:
+            found = read(_at(look, after))
+            for end in found:
+                yield _at(read_batch, after)
+                after = end
+            if len(found) < ENDS_AT_A_LOOK:
+                yield _at(read_batch, after)  # the rest: less than a batch
+                return
+
+    return read_ahead(reads())
+
+
+def _at(work: Callable[[Connection, P], T], position: P) -> Callable[[Connection], T]:
+    return lambda conn: work(conn, position)
