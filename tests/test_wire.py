@@ -10,6 +10,7 @@ import pytest
 
 from service import days
 from service.api import incidents as api_incidents
+from service.pipeline import reads
 from service.pipeline.schemas import EventPage, IncidentArgs, IncidentPage
 from service.store import events, incidents
 from tests.api import make_key, post_accusation
@@ -162,14 +163,17 @@ def test_the_log_s_pages_are_the_lines_it_wrote_and_the_entries_read_whole_alike
     )
 
 
-@pytest.mark.parametrize("query", ["", "status=disputed&sort=occurred", "as_of=40"])
+@pytest.mark.parametrize("query", ["", "status=disputed&sort=occurred", "as_of=40", "q=shelling"])
 def test_an_ndjson_export_of_incidents_is_its_incidents_read_whole_byte_for_byte(
     client, conn, every_thread, monkeypatch, query
 ):
     """The incidents' NDJSON export writes each incident as a page of the API does, its entries
-    as the log wrote them, in batches that follow one another: the bytes of the incidents built
-    from Events, one a line."""
+    as the log wrote them, in batches of 4 read ahead (their ends found 2 at a look): the bytes of
+    the incidents built from Events, one a line; the CSV and GeoJSON, read so, are those of the
+    same export read in one batch."""
+    whole = {format: client.get(f"/v1/incidents?format={format}&{query}").get_data() for format in ("csv", "geojson")}
     monkeypatch.setattr(api_incidents, "EXPORT_BATCH", 4)
+    monkeypatch.setattr(reads, "ENDS_AT_A_LOOK", 2)
     filters = IncidentArgs().load(dict(parse_qsl(query)))
     every, _, _ = incidents.page(conn, filters, None, 10_000, filters.get("as_of"))
     exported = client.get(f"/v1/incidents?format=ndjson&{query}").get_data()
@@ -177,3 +181,5 @@ def test_an_ndjson_export_of_incidents_is_its_incidents_read_whole_byte_for_byte
     assert exported == b"".join(
         orjson.dumps(incident, default=days.json, option=orjson.OPT_APPEND_NEWLINE) for incident in every
     )
+    for format, body in whole.items():
+        assert client.get(f"/v1/incidents?format={format}&{query}").get_data() == body, format

@@ -4,7 +4,7 @@ or as of any seq of the log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
+from datetime import datetime
 from uuid import UUID
 
 from flask import request, url_for
@@ -14,7 +14,7 @@ from service.api import Blueprint, exportable, exports, id_in_path, refusals
 from service.pipeline import wire
 from service.pipeline.errors import ApiError
 from service.pipeline.pagination import after_incident, filters_digest, incident_position
-from service.pipeline.reads import read, snapshot
+from service.pipeline.reads import batched, snapshot
 from service.pipeline.schemas import (
     CountsArgs,
     CountsOut,
@@ -26,7 +26,7 @@ from service.pipeline.schemas import (
     ReadArgs,
 )
 from service.pipeline.writes import Write, writes
-from service.store import counts, events, incidents, names
+from service.store import Connection, counts, events, incidents, names
 
 blp = Blueprint(
     "incidents",
@@ -92,24 +92,37 @@ def count_incidents(query: dict):
 
 # Incidents an export reads at a time, each batch in a snapshot of its own (service/api/exports.py).
 EXPORT_BATCH = 500
+# Where a listing of incidents stands: the sort key and seq of its last incident (None: before
+# the first).
+Position = tuple[datetime, int]
 
 
 def export(filters: dict, format: str):
+    """Every incident the filters select, as of the seq the export begins at, EXPORT_BATCH a read,
+    the next ones read while one is sent (reads.batched)."""
     exports.refuse_page_arguments()
     # NDJSON writes each incident as a page of the API does: its entries as the log wrote them.
     as_written = format == "ndjson"
     with snapshot() as conn:
         catalogue = names.read(conn)
-        first, after, as_of = _batch(conn, filters, None, filters.get("as_of"), as_written)
+        as_of = events.check_as_of(filters.get("as_of"), events.head(conn))
+
+    def ends(conn: Connection, start: Position | None, count: int) -> list[Position | None]:
+        return list(incidents.batch_ends(conn, filters, start, as_of, EXPORT_BATCH, count))
+
+    def batch(conn: Connection, start: Position | None) -> list:
+        if as_written:
+            return incidents.page_as_written(conn, filters, start, EXPORT_BATCH, as_of)[0]
+        return incidents.page(conn, filters, start, EXPORT_BATCH, as_of)[0]
+
+    start: Position | None = None
+    batches = batched(start, ends, batch)
+    first = next(batches)
 
     def every() -> Iterator[incidents.Incident]:
-        batch, position = first, after
-        yield from batch
-        while position is not None:
-            batch, position, _ = read(
-                partial(_batch, filters=filters, after=position, as_of=as_of, as_written=as_written)
-            )
-            yield from batch
+        yield from first
+        for listed in batches:
+            yield from listed
 
     named_by = {
         name: value
@@ -117,17 +130,6 @@ def export(filters: dict, format: str):
         if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")
     }
     return exports.response("incidents", format, every(), catalogue, as_of, named_by)
-
-
-def _batch(
-    conn, filters: dict, after: tuple | None, as_of: int | None, as_written: bool
-) -> tuple[list[incidents.Incident], tuple | None, int]:
-    """A batch of an export's incidents after the position `after`, the position after its last
-    (None after the last batch), and the seq it reflects."""
-    if as_written:
-        return incidents.page_as_written(conn, filters, after, EXPORT_BATCH, as_of)
-    whole, more, reflects = incidents.page(conn, filters, after, EXPORT_BATCH, as_of)
-    return whole, incidents.position(whole[-1], filters["sort"]) if more else None, reflects
 
 
 @blp.route("/<incident_id>", methods=["GET"])

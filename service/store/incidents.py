@@ -139,6 +139,18 @@ def page_as_written(
     )
 
 
+def batch_ends(
+    conn: Connection, filters: dict, after: tuple | None, as_of: int, size: int, count: int
+) -> list[tuple[datetime, int]]:
+    """The keyset positions that end the next `count` batches of `size` incidents after `after`,
+    as of a seq: read from the listing's walk alone, no entry of it, so that the batches are known
+    before any is read (an export reads several at once, reads.batched)."""
+    refs = filters_sql.resolve(conn, filters)
+    walk, _, params = page_query(filters, refs, after, size * count - 1, as_of)
+    rows = conn.execute(walk, params, prepare=False if filters.get("q") else None).fetchall()
+    return [(row["sort_key"], row["sort_seq"]) for row in rows[size - 1 :: size]]
+
+
 def _accusations(
     conn: Connection,
     filters: dict,
