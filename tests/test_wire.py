@@ -4,6 +4,7 @@ documented schemas describe, so a client cannot tell which path wrote a page."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
+from uuid import UUID
 
 import orjson
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from service import days
 from service.api import incidents as api_incidents
 from service.pipeline import reads
-from service.pipeline.schemas import EventPage, IncidentArgs, IncidentPage
+from service.pipeline.schemas import BatchOut, EventPage, IncidentArgs, IncidentPage
 from service.store import events, incidents
-from tests.api import make_key, post_accusation
+from tests.api import ACCUSATION, make_key, post_accusation
 from tests.test_exports import busy_log, every_shape  # noqa: F401 (fixtures)
 
 
@@ -183,3 +184,28 @@ def test_an_ndjson_export_of_incidents_is_its_incidents_read_whole_byte_for_byte
     )
     for format, body in whole.items():
         assert client.get(f"/v1/incidents?format={format}&{query}").get_data() == body, format
+
+
+def test_a_batch_s_answer_is_what_the_schema_describes(client, conn, reporter):
+    """POST /v1/batches writes its answer itself (wire.batch): what BatchOut describes, its entries
+    as the log holds them, with the id each ref was given."""
+    batch = {
+        "entries": [
+            {**ACCUSATION, "ref": "dawn", "quotes": ["largely holding"], "summary": "Shelling of Agdam at dawn."},
+            {
+                **ACCUSATION,
+                "kind": "denial",
+                "responds_to": "#dawn",
+                "claimant": "armenia-mod",
+                "target": "azerbaijan-military",
+                "locations": [],
+                "summary": "The ministry denied it.",
+            },
+        ]
+    }
+    answer = client.post("/v1/batches", json=batch, headers=reporter)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    held = [events.get(conn, UUID(entry["id"]), None) for entry in body["entries"]]
+    assert body == BatchOut().dump({"entries": held, "refs": {"dawn": held[0].id}})
+    assert held[1].responds_to == held[0].id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from service import log
 from service.api import Blueprint, refusals
+from service.pipeline import wire
 from service.pipeline.schemas import BatchIn, BatchOut
 from service.pipeline.writes import Write, writes
 
@@ -26,4 +27,4 @@ def append(batch: dict, write: Write):
     nothing again.
     """
     appended, refs = log.append_batch(write.conn, batch["entries"], recorded_by=write.key["name"])
-    return {"entries": appended, "refs": refs}
+    return wire.batch(appended, refs)
