@@ -168,8 +168,8 @@ def test_a_large_batch_is_one_run_of_the_log_that_verifies(client, reporter, dsn
 
 def test_each_entry_of_a_batch_is_read_against_its_own_source_and_catalogue(client, reporter, admin_key, dsn):
     """A batch looks its names up once; each entry still gets its own: its source's text for its
-    quotes, its source's date for a time it does not give, and a refusal for a place that only
-    it names."""
+    quotes, its source's date for a time it does not give, and a refusal for a place, a source or
+    a ceasefire that only it names."""
     text = "The ministry said the truce was largely holding."
     made = client.post(
         "/v1/sources",
@@ -182,10 +182,16 @@ def test_each_entry_of_a_batch_is_read_against_its_own_source_and_catalogue(clie
         {**ACCUSATION, "source": "wire", "quotes": ["largely holding"], "stated_at": "2020-10-13"},
         {**ACCUSATION, "source": "wire", "stated_at": None, "summary": "Said some time that day."},
         {**ACCUSATION, "locations": ["atlantis"]},
+        {**ACCUSATION, "source": "nowhere", "quotes": ["largely holding"]},
+        {**ACCUSATION, "ceasefire": "no-such-truce"},
     ]
     before = counts(dsn)
     problem = problem_of(client.post("/v1/batches", json={"entries": entries}, headers=reporter), 422)
-    assert problem["errors"] == {"entries.3.locations": ["unknown location: atlantis"]}
+    assert problem["errors"] == {
+        "entries.3.locations": ["unknown location: atlantis"],
+        "entries.4.source": ["unknown source: nowhere"],
+        "entries.5.ceasefire": ["unknown ceasefire: no-such-truce"],
+    }
     assert counts(dsn) == before
 
     answer = client.post("/v1/batches", json={"entries": entries[:3]}, headers=reporter)

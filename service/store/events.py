@@ -367,6 +367,34 @@ def resolve(
     )
 
 
+def ceasefires_and_sources(
+    conn: Connection, ceasefires: list[str], sources: list[str], quoted: list[str]
+) -> tuple[dict[str, int], dict[tuple[str, bool], dict]]:
+    """The ceasefires and sources a batch names, by slug, in one round trip: each ceasefire's id,
+    and each source as `resolve` gives it (`source` and `published_at`), both without its text
+    and, for the slugs in `quoted`, with it. An unknown slug is absent."""
+    rows = conn.execute(
+        "SELECT 'ceasefire' AS kind, c.slug::text AS slug, c.id, NULL AS text, NULL::timestamptz AS published_at, "
+        "NULL::integer AS published_at_offset, NULL AS published_at_unit FROM ceasefire c WHERE c.slug = ANY(%(ceasefires)s) "
+        "UNION ALL SELECT 'source', s.slug::text, s.id, CASE WHEN s.slug = ANY(%(quoted)s) THEN s.text END, "
+        "s.published_at, s.published_at_offset, s.published_at_unit FROM source s WHERE s.slug = ANY(%(sources)s)",
+        {"ceasefires": ceasefires, "sources": sources, "quoted": quoted},
+    ).fetchall()
+    found_ceasefires = {row["slug"]: row["id"] for row in rows if row["kind"] == "ceasefire"}
+    found_sources: dict[tuple[str, bool], dict] = {}
+    for row in rows:
+        if row["kind"] != "source":
+            continue
+        published_at = localise(row, "published_at")["published_at"]
+        found_sources[(row["slug"], False)] = {"source": {"id": row["id"], "text": None}, "published_at": published_at}
+        if row["slug"] in quoted:
+            found_sources[(row["slug"], True)] = {
+                "source": {"id": row["id"], "text": row["text"]},
+                "published_at": published_at,
+            }
+    return found_ceasefires, found_sources
+
+
 def statement(conn: Connection, event_id: UUID) -> dict | None:
     """What a response needs of the statement it answers: its kind, its parties and their paths,
     and the kinds that already answer it."""
