@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import partial
+from itertools import chain
 from uuid import UUID
 
 import orjson
@@ -206,8 +206,9 @@ def export(after: int, as_of: int | None, format: str):
             return events.lines_after(conn, start, EXPORT_BATCH, until=bound, lines=query, end=end)
 
         written = batched(after, ends, lines)
-        first, _, _ = next(written)
-        return exports.streamed("events", format, _written(header + first, written), bound, named_by)
+        first = next(written)
+        body = chain([header], (batch for batch, _, _ in chain([first], written)))
+        return exports.streamed("events", format, body, bound, named_by)
 
     def entries(conn: Connection, start: int) -> list[events.Event]:
         return events.after(conn, start, EXPORT_BATCH, until=bound)
@@ -216,19 +217,8 @@ def export(after: int, as_of: int | None, format: str):
         catalogue = names.read(conn)
     listed = batched(after, ends, entries)
     first_entries = next(listed)
-    return exports.response("events", format, _listed(first_entries, listed), catalogue, bound, named_by)
-
-
-def _written(first: bytes, rest: Iterator[tuple[bytes, int, int]]) -> Iterator[bytes]:
-    yield first
-    for lines, _, _ in rest:
-        yield lines
-
-
-def _listed(first: list[events.Event], rest: Iterator[list[events.Event]]) -> Iterator[events.Event]:
-    yield from first
-    for batch in rest:
-        yield from batch
+    every = chain.from_iterable(chain([first_entries], listed))
+    return exports.response("events", format, every, catalogue, bound, named_by)
 
 
 @blp.route("/<event_id>", methods=["GET"])

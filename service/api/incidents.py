@@ -3,8 +3,8 @@ or as of any seq of the log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from uuid import UUID
 
 from flask import request, url_for
@@ -118,18 +118,13 @@ def export(filters: dict, format: str):
     start: Position | None = None
     batches = batched(start, ends, batch)
     first = next(batches)
-
-    def every() -> Iterator[incidents.Incident]:
-        yield from first
-        for listed in batches:
-            yield from listed
-
+    every = chain.from_iterable(chain([first], batches))
     named_by = {
         name: value
         for name, value in filters.items()
         if name not in {"limit", "as_of"} and not (name == "sort" and value == "-stated")
     }
-    return exports.response("incidents", format, every(), catalogue, as_of, named_by)
+    return exports.response("incidents", format, every, catalogue, as_of, named_by)
 
 
 @blp.route("/<incident_id>", methods=["GET"])
