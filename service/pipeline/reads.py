@@ -172,7 +172,7 @@ def read(work: Callable[[Connection], T]) -> T:
 # How many of an export's batches are read while the one before them is sent: each on a pooled
 # connection of its own, so that PostgreSQL writes them on as many of its cores. On two cores, at
 # 1,000,000 entries, two took the CSV export over HTTP from 66,000 to 98,000 entries a second and
-# the NDJSON from 160,000 to 229,000 (bench/data.py measures both); a page asked for meanwhile
+# the NDJSON from 160,000 to 231,000 (bench/data.py measures both); a page asked for meanwhile
 # waits for a core, 9 ms then 16 to 19.
 READ_AHEAD = 2
 # What of the request's state a read made for it elsewhere must know: the seq it must see at

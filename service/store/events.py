@@ -601,7 +601,7 @@ def lines_after(
 def batch_ends(conn: Connection, seq: int, until: int, size: int, count: int) -> list[int]:
     """The seqs that end the next `count` batches of `size` entries after `seq` (through `until`),
     read from the seq index alone: where an export's batches begin is known before any of them
-    is read, so several can be read at once (reads.read_ahead). Fewer than `count` means the
+    is read, so several can be read at once (reads.batched). Fewer than `count` means the
     entries after the last one fill less than a batch."""
     rows = conn.execute(
         "SELECT seq FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM event "
