@@ -77,10 +77,10 @@ def sql_position(dsn: str, filters: dict, pages: int) -> tuple[tuple | None, int
     after, as_of = None, filters.get("as_of")
     with connect(dsn, autocommit=True) as conn:
         for _ in range(pages):
-            page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
-            if not more:
+            _, position, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
+            if position is None:
                 break
-            after = tuple(incidents.sort_position(page[-1], filters.get("sort") or "-stated"))
+            after = position
     return after, as_of
 
 

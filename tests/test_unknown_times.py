@@ -177,3 +177,33 @@ def test_the_database_keeps_a_month_at_its_bound(conn):
         conn.execute(statement, {**EVENT_DEFAULTS, "stated_at": "2020-10-30T23:59:59.999999Z"})
     assert caught.value.diag.constraint_name == "event_stated_at_unit_whole", str(caught.value)
     conn.execute(statement, {**EVENT_DEFAULTS, "stated_at": "2020-10-31T23:59:59.999999Z"})
+
+
+@pytest.mark.parametrize("sort", ["-stated", "stated"])
+def test_statements_of_unknown_time_page_on_by_their_publication(client, reporter, undated, sort):
+    """A statement of unknown time is listed by the day its source was published, and a page may
+    end on one: the next page goes on from where the listing walked it, in the API and on the
+    page for people alike (both answered 500 while the cursor was read back from the time shown,
+    which is none)."""
+    for n in range(3):
+        posted = client.post("/v1/events", json={**SAID_SOMETIME, "summary": f"Shelling {n}."}, headers=reporter)
+        assert posted.status_code == 201, posted.get_json()
+    seen, url = [], f"/v1/incidents?limit=1&sort={sort}"
+    while url:
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.get_json()
+        seen += [incident["id"] for incident in answer.get_json()["items"]]
+        url = answer.get_json()["next"]
+    assert len(seen) == len(set(seen)) == len(client.get("/v1/incidents?limit=100").get_json()["items"])
+    undated_ids = {
+        i["id"]
+        for i in client.get("/v1/incidents?limit=100").get_json()["items"]
+        if i["accusation"]["stated_at"] is None
+    }
+    assert len(undated_ids) == 3
+    page, pages = client.get(f"/?limit=1&sort={sort}"), 1
+    while following := re.search(r'<a rel="next" href="([^"]+)"', page.get_data(as_text=True)):
+        page = client.get(following.group(1).replace("&amp;", "&"))
+        assert page.status_code == 200, page.get_data(as_text=True)[:300]
+        pages += 1
+    assert pages == len(seen)

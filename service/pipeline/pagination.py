@@ -80,12 +80,6 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
     return tuple(after), cursor_as_of
 
 
-def incident_next(page: list, more: bool, sort: str, as_of: int, digest: str) -> str | None:
-    """The URL of a listing's next page, or None after its last: it resumes after the page's last
-    incident, as of the same seq (incident_position reads both back)."""
-    return after_incident(incidents.position(page[-1], sort) if more else None, as_of, digest)
-
-
 def after_incident(position: tuple[datetime, int] | None, as_of: int, digest: str) -> str | None:
     """The URL of the listing's page after the keyset position `position`, or None when no page
     follows."""

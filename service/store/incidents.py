@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
@@ -32,7 +33,6 @@ from service.store.events import (
     head,
     void_of,
 )
-from service.store.instants import local
 
 
 @dataclass
@@ -91,20 +91,25 @@ SORTS = {
 }
 
 
+# Where a listing stands: the sort key and seq of an incident, as the walk compares them.
+Position = tuple[datetime, int]
+
+
 def page(
-    conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
-) -> tuple[list[Incident[Event]], bool, int]:
+    conn: Connection, filters: dict, after: Position | None, limit: int, as_of: int | None
+) -> tuple[list[Incident[Event]], Position | None, int]:
     """One page of incidents in the requested order, after the keyset position `after`
     ((sort key, seq) of the last incident seen), as the log stood at `as_of` (now, without it).
-    Returns the incidents, whether more follow, and the seq the page reflects. The caller reads
-    in one snapshot (reads.snapshot), so "now" is one state of the log across its queries."""
-    accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, SELECT_EVENTS, event_rows)
-    return threads(conn, accusations, reflects), more, reflects
+    Returns the incidents, the position of the last when more follow, and the seq the page
+    reflects. The caller reads in one snapshot (reads.snapshot), so "now" is one state of the log
+    across its queries."""
+    accusations, position, reflects = _accusations(conn, filters, after, limit, as_of, SELECT_EVENTS, event_rows)
+    return threads(conn, accusations, reflects), position, reflects
 
 
 def page_as_written(
-    conn: Connection, filters: dict, after: tuple | None, limit: int, as_of: int | None
-) -> tuple[list[Incident[Event | orjson.Fragment]], tuple[datetime, int] | None, int]:
+    conn: Connection, filters: dict, after: Position | None, limit: int, as_of: int | None
+) -> tuple[list[Incident[Event | orjson.Fragment]], Position | None, int]:
     """The same page for the API's JSON, each entry that nothing has corrected (as of the page's
     seq) shown as the line the log wrote for it as it chained it (migration 0034): the line is
     the entry as GET /v1/events shows it, and the Event it would be built into would be written
@@ -112,7 +117,7 @@ def page_as_written(
     its 35 columns, each entry cost a page 20 to 40 µs of the database's time and as much again
     of the worker's. Returns the incidents, the keyset position of the last when more follow, and
     the seq the page reflects."""
-    accusations, more, reflects = _accusations(conn, filters, after, limit, as_of, WRITTEN, written_rows)
+    accusations, position, reflects = _accusations(conn, filters, after, limit, as_of, WRITTEN, written_rows)
     if not accusations:
         return [], None, reflects
     entries, state = _in_threads(conn, accusations, reflects, WRITTEN, written_rows)
@@ -127,21 +132,12 @@ def page_as_written(
             versions = {event.id: event for event in cur.execute(VERSIONS_OF, {"ids": list(whole), "as_of": reflects})}
         entries = [versions.get(entry.id, entry) for entry in entries]
         accusations = [versions.get(accusation.id, accusation) for accusation in accusations]
-    listed = _assemble(accusations, entries, state)
-    if not more:
-        return listed, None, reflects
-    # The cursor's position: the accusation at its version on the page (a corrected one, folded).
-    shown = listed[-1].accusation
-    return (
-        listed,
-        _position(shown if isinstance(shown, Event) else accusations[-1], filters.get("sort") or "-stated"),
-        reflects,
-    )
+    return _assemble(accusations, entries, state), position, reflects
 
 
 def batch_ends(
-    conn: Connection, filters: dict, after: tuple | None, as_of: int, size: int, count: int
-) -> list[tuple[datetime, int]]:
+    conn: Connection, filters: dict, after: Position | None, as_of: int, size: int, count: int
+) -> list[Position]:
     """The keyset positions that end the next `count` batches of `size` incidents after `after`,
     as of a seq: read from the listing's walk alone, no entry of it, so that the batches are known
     before any is read (an export reads several at once, reads.batched)."""
@@ -154,35 +150,56 @@ def batch_ends(
 def _accusations(
     conn: Connection,
     filters: dict,
-    after: tuple | None,
+    after: Position | None,
     limit: int,
     as_of: int | None,
     select: str,
     rows: Any,
-) -> tuple[list, bool, int]:
-    """The page's accusations, each read by `select` into `rows`; whether more follow; its seq."""
+) -> tuple[list, Position | None, int]:
+    """The page's accusations, each read by `select` into `rows`; the walk's position of the last
+    when more follow; its seq. The position is the walk's own sort key and seq, not one read back
+    from the accusation as shown: a statement of unknown time shows no time, yet is walked by the
+    day its source gives."""
     refs = filters_sql.resolve(conn, filters)
     reflects = check_as_of(as_of, refs["head"])
     walk, query, params = page_query(filters, refs, after, limit, as_of, select)
-    with conn.cursor(row_factory=rows) as cur:
-        if filters.get("q"):
-            # A search is planned for its own words: one prepared plan served common and rare
-            # words alike, and as of an early seq took 13.7 ms where a plan for "mortar" took 4.6.
-            # Only its walk is planned so, and the entries are then read by id on a kept plan:
-            # planned with the walk, their joins cost a search 2 ms of every page (the walk 0.2).
-            ids = [row["id"] for row in conn.execute(walk, params, prepare=False)]
-            accusations = cur.execute(select + BY_ID, {"ids": ids}).fetchall()
-        else:
-            accusations = cur.execute(query, params).fetchall()
-    return accusations[:limit], len(accusations) > limit, reflects
+    if filters.get("q"):
+        # A search is planned for its own words: one prepared plan served common and rare
+        # words alike, and as of an early seq took 13.7 ms where a plan for "mortar" took 4.6.
+        # Only its walk is planned so, and the entries are then read by id on a kept plan:
+        # planned with the walk, their joins cost a search 2 ms of every page (the walk 0.2).
+        walked = conn.execute(walk, params, prepare=False).fetchall()
+        positions = [(row["sort_key"], row["sort_seq"]) for row in walked]
+        with conn.cursor(row_factory=rows) as cur:
+            accusations = cur.execute(select + BY_ID, {"ids": [row["id"] for row in walked]}).fetchall()
+    else:
+        with conn.cursor(row_factory=_walked(rows)) as keyed:
+            keyed_rows = keyed.execute(query, params).fetchall()
+        positions = [position for position, _ in keyed_rows]
+        accusations = [accusation for _, accusation in keyed_rows]
+    more = len(accusations) > limit
+    return accusations[:limit], positions[limit - 1] if more else None, reflects
+
+
+def _walked(rows: Any) -> Any:
+    """A row factory for `page_query`'s query, whose first two columns are the walk's sort key and
+    seq: each row made as (its position, what `rows` makes of the rest)."""
+
+    def factory(cursor: Cursor[Any]) -> RowMaker[tuple[Position, Any]]:
+        rest = SimpleNamespace(description=(cursor.description or [])[2:])
+        make = rows(rest)
+        return lambda values: ((values[0], values[1]), make(values[2:]))
+
+    return factory
 
 
 def page_query(
-    filters: dict, refs: dict, after: tuple | None, limit: int, as_of: int | None, select: str = SELECT_EVENTS
+    filters: dict, refs: dict, after: Position | None, limit: int, as_of: int | None, select: str = SELECT_EVENTS
 ) -> tuple[sql.Composed, sql.Composed, dict]:
     """The page's accusations (one more row than `limit`, to tell whether more follow): the walk
     to them, a query of their ids in the page's order, and the query of their entries with the
-    walk joined in, with the parameters of both.
+    walk joined in (its sort key and seq first, then `select`'s columns), with the parameters of
+    both.
 
     The driver table holds each version of an incident with its id and sort keys, in indexes that
     cover them; its walk reads the event table only for full-text search, so a page costs index
@@ -248,7 +265,9 @@ def page_query(
         matching = sql.SQL("{selected} ORDER BY k.{column} {dir}, k.seq {dir} LIMIT {rows}").format(
             selected=selected, column=sql.Identifier(column), dir=direction_sql, rows=rows
         )
-    query = sql.SQL(select) + sql.SQL(
+    # `select` begins with SELECT: the walk's sort key and seq go before its own columns.
+    keyed = select.replace("SELECT ", "SELECT page.sort_key AS walk_key, page.sort_seq AS walk_seq, ", 1)
+    query = sql.SQL(keyed) + sql.SQL(
         " JOIN ({matching}) page ON page.id = e.id ORDER BY page.sort_key {dir}, page.sort_seq {dir}"
     ).format(matching=matching, dir=direction_sql)
     return matching, query, params
@@ -270,8 +289,8 @@ VERSIONS_OF = SELECT_EVENTS + (
 
 @dataclass(slots=True)
 class Written:
-    """An entry as the log wrote it: what a thread is put together by, its times (for a cursor),
-    and its line of the export, which a page of the API shows as it is."""
+    """An entry as the log wrote it: what a thread and its assessment are put together by, and its
+    line of the export, which a page of the API shows as it is."""
 
     id: UUID
     seq: int
@@ -283,30 +302,24 @@ class Written:
     summary: str
     recorded_by: str
     recorded_at: datetime
-    stated_at: datetime | None
-    occurred_from: datetime | None
     # None for an entry appended with the chain's trigger off (it has no line): it is read whole.
     line: orjson.Fragment | None
 
 
 WRITTEN = """
 SELECT e.id, e.seq, CASE WHEN e.corrects IS NULL THEN e.kind ELSE 'correction' END AS kind, e.responds_to,
-       e.corrects, e.cites, e.verdict, e.summary, e.recorded_by, e.recorded_at,
-       CASE WHEN NOT e.stated_unknown THEN e.stated_at END AS stated_at, e.stated_at_offset, e.stated_at_unit,
-       e.occurred_from, e.occurred_from_offset, l.line
+       e.corrects, e.cites, e.verdict, e.summary, e.recorded_by, e.recorded_at, l.line
   FROM event e
   LEFT JOIN entry_line l ON l.seq = e.seq
 """
 
 
 def written_rows(cursor: Cursor[Any]) -> RowMaker[Written]:
-    """Each row of WRITTEN as a Written: its times at their offsets, as an Event holds them."""
+    """Each row of WRITTEN as a Written, its line as the bytes a page shows."""
     names = [sys.intern(column.name) for column in cursor.description or ()]
 
     def make(values: Sequence) -> Written:
         row = dict(zip(names, values, strict=True))
-        for name in ("stated_at", "occurred_from"):
-            row[name] = local(row[name], row.pop(f"{name}_offset"), row.pop(f"{name}_unit", None))
         row["line"] = None if row["line"] is None else orjson.Fragment(row["line"])
         return Written(**row)
 
@@ -445,24 +458,6 @@ def _shown(entry: Event | Written) -> Event | orjson.Fragment:
         return entry
     assert entry.line is not None, "an entry without its line is read whole"
     return entry.line
-
-
-def position(incident: Incident[Event], sort: str) -> tuple[datetime, int]:
-    """The keyset position of an incident in a listing's order: its sort key and its seq."""
-    return _position(incident.accusation, sort)
-
-
-def _position(accusation: Event | Written, sort: str) -> tuple[datetime, int]:
-    column = SORTS[sort][0]
-    value = accusation.stated_at if column == "stated_at" else accusation.occurred_from
-    if value is None:
-        raise ValueError(f"accusation {accusation.id} has no {column}; the log requires both times")
-    return value, accusation.seq
-
-
-def sort_position(incident: Incident[Event], sort: str) -> list:
-    """The position as a cursor holds it."""
-    return cursor_position(position(incident, sort))
 
 
 def cursor_position(position: tuple[datetime, int]) -> list:

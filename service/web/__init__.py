@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from service import days, domain
 from service.pipeline.errors import PAGES, invalid
-from service.pipeline.pagination import SLUG, filters_digest, incident_next, incident_position
+from service.pipeline.pagination import SLUG, after_incident, filters_digest, incident_position
 from service.pipeline.reads import snapshot
 from service.pipeline.schemas import STATUSES, IncidentArgs
 from service.store import actors, ceasefires, counts, incidents, locations, names, sources
@@ -91,11 +91,11 @@ def incident_list():
     after, as_of = incident_position(filters, digest)
     with snapshot() as conn:
         try:
-            page, more, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
+            page, last, as_of = incidents.page(conn, filters, after, filters["limit"], as_of)
         except domain.Refusal as refusal:  # a filter naming no actor, place, act or ceasefire
             raise invalid(refusal.errors, title=FILTER) from None
         catalogue = names.read(conn, shown(page))
-    following = incident_next(page, more, filters["sort"], as_of, digest)
+    following = after_incident(last, as_of, digest)
     return render_template(
         "incidents.html",
         incidents=page,
@@ -130,7 +130,7 @@ def ceasefire_page(slug: str):
             if window is None
             else counts.count(conn, {"ceasefire": slug, **window}, "hour", "side", "occurred", None)
         )
-        listed, more, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
+        listed, last, as_of = incidents.page(conn, {"ceasefire": slug, "sort": "-stated"}, None, LATEST, as_of)
         # The agreement's parties, brokers and source, and the timeline's sides, are named too.
         agreed = {*ceasefire["parties"], *ceasefire["brokers"]}
         wanted = shown(listed, agreed | {side for bucket in buckets for side in bucket.counts})
@@ -146,7 +146,7 @@ def ceasefire_page(slug: str):
         unmapped=[p for p in named if p["latitude"] is None],
         mapped=ceasefires.MAPPED if more_mapped else None,
         incidents=listed,
-        more=more,
+        more=last is not None,
         names=catalogue,
         as_of=as_of,
     )
@@ -172,7 +172,7 @@ def _entry_page(table: str, slug: str, get, filter_name: str):
         if entry is None:
             abort(404, f"No {table} {slug}.")
         tree = actors.tree(conn, table, slug)
-        listed, more, as_of = incidents.page(conn, {filter_name: slug, "sort": "-stated"}, None, 50, None)
+        listed, last, as_of = incidents.page(conn, {filter_name: slug, "sort": "-stated"}, None, 50, None)
         catalogue = names.read(conn, shown(listed))
     return render_template(
         "entry.html",
@@ -180,7 +180,7 @@ def _entry_page(table: str, slug: str, get, filter_name: str):
         entry=entry,
         tree=tree,
         incidents=listed,
-        more=more,
+        more=last is not None,
         names=catalogue,
         as_of=as_of,
         filter_name=filter_name,
