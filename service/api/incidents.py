@@ -3,7 +3,6 @@ or as of any seq of the log."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from itertools import chain
 from uuid import UUID
 
@@ -92,9 +91,6 @@ def count_incidents(query: dict):
 
 # Incidents an export reads at a time, each batch in a snapshot of its own (service/api/exports.py).
 EXPORT_BATCH = 500
-# Where a listing of incidents stands: the sort key and seq of its last incident (None: before
-# the first).
-Position = tuple[datetime, int]
 
 
 def export(filters: dict, format: str):
@@ -107,15 +103,15 @@ def export(filters: dict, format: str):
         catalogue = names.read(conn)
         as_of = events.check_as_of(filters.get("as_of"), events.head(conn))
 
-    def ends(conn: Connection, start: Position | None, count: int) -> list[Position | None]:
+    def ends(conn: Connection, start: incidents.Position | None, count: int) -> list[incidents.Position | None]:
         return list(incidents.batch_ends(conn, filters, start, as_of, EXPORT_BATCH, count))
 
-    def batch(conn: Connection, start: Position | None) -> list:
+    def batch(conn: Connection, start: incidents.Position | None) -> list:
         if as_written:
             return incidents.page_as_written(conn, filters, start, EXPORT_BATCH, as_of)[0]
         return incidents.page(conn, filters, start, EXPORT_BATCH, as_of)[0]
 
-    start: Position | None = None
+    start: incidents.Position | None = None
     batches = batched(start, ends, batch)
     first = next(batches)
     every = chain.from_iterable(chain([first], batches))

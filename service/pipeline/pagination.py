@@ -80,10 +80,14 @@ def incident_position(filters: dict, digest: str) -> tuple[tuple | None, int | N
     return tuple(after), cursor_as_of
 
 
-def after_incident(position: tuple[datetime, int] | None, as_of: int, digest: str) -> str | None:
+def after_incident(position: incidents.Position | None, as_of: int, digest: str) -> str | None:
     """The URL of the listing's page after the keyset position `position`, or None when no page
-    follows."""
-    return None if position is None else next_url(encode([*incidents.cursor_position(position), as_of], digest))
+    follows. The cursor holds the instant itself (isoformat): a day alone would write only its
+    date."""
+    if position is None:
+        return None
+    value, seq = position
+    return next_url(encode([datetime.isoformat(value), seq, as_of], digest))
 
 
 def _typed(value, kind: type):

@@ -458,10 +458,3 @@ def _shown(entry: Event | Written) -> Event | orjson.Fragment:
         return entry
     assert entry.line is not None, "an entry without its line is read whole"
     return entry.line
-
-
-def cursor_position(position: tuple[datetime, int]) -> list:
-    """A keyset position as a cursor holds it."""
-    value, seq = position
-    # The instant itself: a day alone would write only its date.
-    return [datetime.isoformat(value), seq]
